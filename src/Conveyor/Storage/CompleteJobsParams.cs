@@ -1,0 +1,26 @@
+namespace Conveyor.Storage;
+
+/// <summary>What happened to one attempt.</summary>
+public enum JobOutcome
+{
+    /// <summary>→ <c>succeeded</c>: finished_at = now, result stored, lease and node kept for history.</summary>
+    Succeeded,
+    /// <summary>→ <c>retrying</c> with run_at = <see cref="JobCompletion.RetryAt"/>; the error is appended.</summary>
+    Retry,
+    /// <summary>→ <c>dead</c>: finished_at = now; the error is appended.</summary>
+    Dead,
+    /// <summary>→ <c>available</c> again with the attempt given back (attempt − 1), node, started_at and lease cleared: the node stopped before the handler finished.</summary>
+    Released,
+}
+
+/// <summary>The outcome of one attempt.</summary>
+/// <param name="Id">The job.</param>
+/// <param name="Attempt">The attempt that ran (the fence).</param>
+/// <param name="Outcome">What to do with the job.</param>
+/// <param name="ResultJson">The handler's result (JSON text) for <see cref="JobOutcome.Succeeded"/>.</param>
+/// <param name="Error">The failure for <see cref="JobOutcome.Retry"/> and <see cref="JobOutcome.Dead"/>.</param>
+/// <param name="RetryAt">When to run again, for <see cref="JobOutcome.Retry"/>.</param>
+public sealed record JobCompletion(long Id, int Attempt, JobOutcome Outcome, string? ResultJson = null, JobError? Error = null, DateTimeOffset? RetryAt = null);
+
+/// <summary>Finished attempts of one node, applied in one round trip.</summary>
+public sealed record CompleteJobsParams(string NodeName, IReadOnlyList<JobCompletion> Completions, DateTimeOffset Now);

@@ -1,0 +1,122 @@
+namespace Conveyor.Storage;
+
+/// <summary>
+/// The storage boundary (store SPI). A store speaks the domain of jobs, never of handlers, DI or
+/// HTTP; the core never sees SQL. Every method takes one parameter record and a token. Methods
+/// that change jobs are atomic per call. Times come from the caller (<c>Now</c> in each record) so
+/// that a fake <see cref="TimeProvider"/> drives every store the same way.
+/// The rules each method must follow are tested by the store conformance suite.
+/// </summary>
+public interface IJobStore : IAsyncDisposable
+{
+    /// <summary><c>memory</c>, <c>sqlite</c> or <c>postgres</c>.</summary>
+    string Name { get; }
+
+    /// <summary>What this store can do beyond the mandatory verbs.</summary>
+    StoreCapabilities Capabilities { get; }
+
+    /// <summary>Wake-ups when jobs become available; null when the store offers none (the core polls).</summary>
+    IJobNotifier? Notifier { get; }
+
+    /// <summary>Elects the one node that runs cluster chores.</summary>
+    ILeaderElector LeaderElector { get; }
+
+    /// <summary>Creates or upgrades the schema. Idempotent and safe when several processes call it at once.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Inserts jobs in one atomic operation and returns one entry per input, in input order.
+    /// Rules: a job whose <see cref="NewJob.UniqueKey"/> matches a job that is not final, or that
+    /// succeeded and whose unique period (<see cref="NewJob.UniqueFor"/>) has not ended, is not
+    /// inserted: the existing id is returned with <see cref="InsertedJob.Existing"/> set (this also
+    /// holds between two jobs of the same call). A job with <see cref="NewJob.AfterJobId"/> starts
+    /// <c>waiting</c> unless that job already succeeded; if that job is dead or cancelled it starts
+    /// <c>cancelled</c> with a <see cref="JobError.DependencyFailedType"/> error; if it does not exist the
+    /// call fails with <see cref="JobNotFoundException"/> and nothing is inserted.
+    /// With <see cref="InsertJobsParams.Transaction"/> the insert joins the caller's transaction.
+    /// </summary>
+    Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically leases up to <see cref="ClaimJobsParams.Limit"/> <c>available</c> jobs of one queue
+    /// whose kind is in <see cref="ClaimJobsParams.Kinds"/> and whose <c>run_at</c> ≤ now, in the order
+    /// priority descending, then run_at, then id. A claimed job becomes <c>running</c>, its attempt
+    /// grows by one, <c>node</c>, <c>started_at</c> and <c>lease_expires_at</c> are set. Never returns a
+    /// job to two callers. Skips paused queues (returns nothing). A job with an ordering key is
+    /// claimable only while no other job with the same key and a smaller id is in a non-final state.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies the outcomes of finished attempts in one round trip. Each completion is fenced: it
+    /// applies only while the job is <c>running</c> on <see cref="CompleteJobsParams.NodeName"/> with the
+    /// same attempt; otherwise (cancelled meanwhile, rescued, deleted) it is ignored. See
+    /// <see cref="JobOutcome"/> for what each outcome does. Jobs waiting on a job that succeeds become
+    /// <c>available</c> (or <c>scheduled</c> when their run_at is later); jobs waiting on a job that
+    /// ends dead or cancelled become <c>cancelled</c>.
+    /// </summary>
+    Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Extends the leases of the given jobs held by the node (one heartbeat for the whole node).
+    /// Returns the ids among them that are no longer <c>running</c> on this node (cancelled, rescued,
+    /// deleted), so the node can cancel their handlers.
+    /// </summary>
+    Task<IReadOnlyList<long>> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Records progress of a running job (fenced like completions; ignored otherwise).</summary>
+    Task ReportProgressAsync(ReportProgressParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves up to <c>Limit</c> <c>scheduled</c> and <c>retrying</c> jobs whose run_at ≤ now to <c>available</c>. Returns how many.</summary>
+    Task<int> PromoteDueJobsAsync(PromoteDueJobsParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Puts back up to <c>Limit</c> <c>running</c> jobs whose lease expired before now: each is charged
+    /// the attempt it was running, with the error <see cref="JobError.LeaseExpired"/> appended; it becomes
+    /// <c>available</c> (node cleared) while attempts remain, else <c>dead</c> (its dependents cancelled).
+    /// </summary>
+    Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(RescueExpiredLeasesParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes up to <c>Limit</c> final jobs that finished before the cut-off of their state. Returns how many.</summary>
+    Task<int> PruneJobsAsync(PruneJobsParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>One job, or null when there is no such id.</summary>
+    Task<JobInfo?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Jobs matching every given filter, newest (highest id) first, paged by id cursor.</summary>
+    Task<JobPage> ListJobsAsync(ListJobsParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Cancels a job that is not final (a running one too: its node notices at its next heartbeat).
+    /// Jobs waiting on it are cancelled as well. A final job: <see cref="JobChangeStatus.NotAllowed"/>.
+    /// </summary>
+    Task<JobChangeResult> CancelJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes a <c>dead</c>, <c>cancelled</c>, <c>retrying</c> or <c>scheduled</c> job <c>available</c> now
+    /// (finished_at cleared, errors kept; max_attempts raised to attempt + 1 when exhausted). Any other
+    /// state: <see cref="JobChangeStatus.NotAllowed"/>.
+    /// </summary>
+    Task<JobChangeResult> RetryJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a job that is not <c>running</c>; a running job: <see cref="JobChangeStatus.NotAllowed"/>.</summary>
+    Task<JobChangeResult> DeleteJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Every queue that has jobs or a pause record, with counts per state (every state present, zeros included), by name.</summary>
+    Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(ListQueuesParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Pauses or resumes a queue (a paused queue is not claimed from). Works for queues with no jobs yet.</summary>
+    Task SetQueuePausedAsync(SetQueuePausedParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Registers a node or refreshes its row (heartbeat, busy slots).</summary>
+    Task UpsertNodeAsync(UpsertNodeParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a node's row (clean shutdown).</summary>
+    Task RemoveNodeAsync(RemoveNodeParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Every registered node, by name.</summary>
+    Task<IReadOnlyList<NodeInfo>> ListNodesAsync(ListNodesParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes nodes whose last heartbeat is older than the cut-off. Returns how many.</summary>
+    Task<int> PruneNodesAsync(PruneNodesParams parameters, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,88 @@
+using System.Text;
+using System.Text.Json;
+using Conveyor.Storage;
+
+namespace Conveyor.Validation;
+
+/// <summary>Checks a <see cref="JobRequest"/> and turns it into a <see cref="NewJob"/> with every default filled in.</summary>
+internal sealed class JobValidator(ConveyorOptions options)
+{
+    public NewJob Validate(JobRequest request, DateTimeOffset now)
+    {
+        Names.EnsureKind(request.Kind);
+        var o = request.Options ?? Empty;
+        var queue = o.Queue ?? Names.DefaultQueue;
+        Names.EnsureQueue(queue);
+        ValidateArgs(request.ArgsJson);
+
+        if (o.Priority is < -ConveyorOptions.MaxPriority or > ConveyorOptions.MaxPriority)
+            throw new JobValidationException("priority", $"priority must be between -{ConveyorOptions.MaxPriority} and {ConveyorOptions.MaxPriority} (got {o.Priority})");
+        var maxAttempts = o.MaxAttempts ?? options.DefaultMaxAttempts;
+        if (maxAttempts is < 1 or > ConveyorOptions.MaxAttemptsLimit)
+            throw new JobValidationException("maxAttempts", $"maxAttempts must be between 1 and {ConveyorOptions.MaxAttemptsLimit} (got {maxAttempts})");
+        if (o.RunAt is not null && o.Delay is not null)
+            throw new JobValidationException("runAt", "give runAt or delay, not both");
+        if (o.Delay is { } delay && delay < TimeSpan.Zero)
+            throw new JobValidationException("delay", $"delay must not be negative (got {delay})");
+        if (o.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))
+            throw new JobValidationException("timeout", $"timeout must be more than 0 and at most 7 days (got {timeout})");
+        if (o.UniqueFor is { } uniqueFor && uniqueFor < TimeSpan.Zero)
+            throw new JobValidationException("uniqueFor", $"uniqueFor must not be negative (got {uniqueFor})");
+        if (o.UniqueFor is not null && o.UniqueKey is null)
+            throw new JobValidationException("uniqueFor", "uniqueFor needs a uniqueKey");
+        CheckKey(o.OrderingKey, "orderingKey");
+        CheckKey(o.UniqueKey, "uniqueKey");
+        CheckKey(o.AffinityKey, "affinityKey");
+        if (o.After is { } after && after <= 0)
+            throw new JobValidationException("after", $"after must be a job id (got {after})");
+
+        var runAt = o.RunAt ?? (o.Delay is { } d ? now + d : now);
+        return new NewJob
+        {
+            Kind = request.Kind,
+            Queue = queue,
+            ArgsJson = request.ArgsJson,
+            Priority = o.Priority,
+            MaxAttempts = maxAttempts,
+            State = runAt > now ? JobState.Scheduled : JobState.Available,
+            RunAt = runAt,
+            Timeout = o.Timeout,
+            OrderingKey = o.OrderingKey,
+            UniqueKey = o.UniqueKey,
+            UniqueFor = o.UniqueFor,
+            AffinityKey = o.AffinityKey,
+            AfterJobId = o.After,
+        };
+    }
+
+    /// <summary>Args must be a JSON object or array within the payload limit.</summary>
+    public void ValidateArgs(string? argsJson)
+    {
+        if (argsJson is null) throw new JobValidationException("args", "args must be a JSON object or array");
+        var bytes = Encoding.UTF8.GetByteCount(argsJson);
+        if (bytes > options.MaxPayloadBytes)
+            throw new JobValidationException("args", $"args are {bytes} bytes; the limit is {options.MaxPayloadBytes}");
+        try
+        {
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(argsJson), new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+                throw new JobValidationException("args", "args must be a JSON object or array");
+            reader.Skip();
+            if (reader.Read())
+                throw new JobValidationException("args", "args must hold one JSON document; found more after it");
+        }
+        catch (JsonException e)
+        {
+            throw new JobValidationException("args", $"args are not valid JSON: {e.Message}");
+        }
+    }
+
+    private static void CheckKey(string? key, string field)
+    {
+        if (key is null) return;
+        if (key.Length == 0) throw new JobValidationException(field, $"{field} must not be empty");
+        if (key.Length > Names.MaxKeyLength) throw new JobValidationException(field, $"{field} is longer than {Names.MaxKeyLength} characters");
+    }
+
+    private static readonly JobOptions Empty = new();
+}

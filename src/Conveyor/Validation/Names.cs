@@ -1,0 +1,42 @@
+namespace Conveyor.Validation;
+
+/// <summary>The character rules for kinds and queues: 1–N chars of <c>[A-Za-z0-9_.:-]</c>.</summary>
+public static class Names
+{
+    /// <summary>The longest kind name.</summary>
+    public const int MaxKindLength = 128;
+
+    /// <summary>The longest queue name.</summary>
+    public const int MaxQueueLength = 64;
+
+    /// <summary>The longest ordering, unique or affinity key.</summary>
+    public const int MaxKeyLength = 255;
+
+    /// <summary>The queue used when none is given.</summary>
+    public const string DefaultQueue = "default";
+
+    /// <summary>Null when <paramref name="name"/> is valid, else why not.</summary>
+    public static string? Check(string? name, int maxLength, string what)
+    {
+        if (string.IsNullOrEmpty(name)) return $"{what} is required";
+        if (name.Length > maxLength) return $"{what} is longer than {maxLength} characters";
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or ':' or '-'))
+                return $"{what} '{name}' has the character '{c}'; only A-Z a-z 0-9 _ . : - are allowed";
+        }
+        return null;
+    }
+
+    /// <summary>Throws <see cref="JobValidationException"/> unless <paramref name="kind"/> is a valid kind.</summary>
+    public static void EnsureKind(string? kind)
+    {
+        if (Check(kind, MaxKindLength, "kind") is { } error) throw new JobValidationException("kind", error);
+    }
+
+    /// <summary>Throws <see cref="JobValidationException"/> unless <paramref name="queue"/> is a valid queue name.</summary>
+    public static void EnsureQueue(string? queue)
+    {
+        if (Check(queue, MaxQueueLength, "queue") is { } error) throw new JobValidationException("queue", error);
+    }
+}
