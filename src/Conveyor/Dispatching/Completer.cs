@@ -1,0 +1,79 @@
+using System.Threading.Channels;
+using Conveyor.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Dispatching;
+
+/// <summary>
+/// Batches outcomes: whatever finished while the previous store call ran goes in the next one, so a
+/// busy node finishes many jobs per round trip and an idle one adds no delay. A failed store call is
+/// retried with backoff, never dropped: until the outcome is stored the job keeps its lease.
+/// </summary>
+internal sealed class Completer(IJobStore store, string nodeName, int batchSize, TimeProvider time, ILogger logger)
+{
+    private readonly Channel<(JobCompletion Completion, RunningJob Job)> _channel =
+        Channel.CreateUnbounded<(JobCompletion, RunningJob)>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Called after each stored batch with the jobs it finished.</summary>
+    public event Action<IReadOnlyList<RunningJob>>? Stored;
+
+    public void Add(JobCompletion completion, RunningJob job)
+    {
+        if (!_channel.Writer.TryWrite((completion, job)))
+            throw new InvalidOperationException("the completer is stopped; no outcome can be stored any more");
+    }
+
+    /// <summary>No more outcomes will come; <see cref="RunAsync"/> ends once it stored the rest.</summary>
+    public void Complete() => _channel.Writer.TryComplete();
+
+    /// <summary>Stores outcomes until <see cref="Complete"/>; <paramref name="giveUp"/> ends retries of a store that is down.</summary>
+    public async Task RunAsync(CancellationToken giveUp)
+    {
+        var batch = new List<JobCompletion>(batchSize);
+        var jobs = new List<RunningJob>(batchSize);
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            while (batch.Count < batchSize && reader.TryRead(out var item))
+            {
+                batch.Add(item.Completion);
+                jobs.Add(item.Job);
+            }
+            if (!await StoreAsync(batch, giveUp).ConfigureAwait(false))
+            {
+                logger.LogError("{Count} job outcomes could not be stored before shutdown; their leases will run out and the leader will put them back", batch.Count + reader.Count);
+                return;
+            }
+            Stored?.Invoke(jobs);
+            batch.Clear();
+            jobs = new List<RunningJob>(batchSize);
+        }
+    }
+
+    private async Task<bool> StoreAsync(List<JobCompletion> batch, CancellationToken giveUp)
+    {
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                // The call itself is not cancelled: a half-sent batch is worse than a slow one.
+                await store.CompleteManyAsync(new CompleteJobsParams(nodeName, batch.ToArray(), time.UtcNow()), CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Storing {Count} job outcomes failed; retrying in {Delay}", batch.Count, delay);
+            }
+            try
+            {
+                await Task.Delay(delay, time, giveUp).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+        }
+    }
+}

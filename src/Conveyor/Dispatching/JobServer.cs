@@ -1,0 +1,216 @@
+using Conveyor.Handlers;
+using Conveyor.Maintenance;
+using Conveyor.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Conveyor;
+
+/// <summary>
+/// A node: dispatchers and workers for its queues, a completer, a heartbeat and the leader chores.
+/// <see cref="StartAsync"/> starts them; <see cref="StopAsync"/> stops claiming, lets running jobs
+/// finish for <see cref="WorkerOptions.ShutdownTimeout"/>, cancels the rest and puts them back to
+/// <c>available</c> without charging an attempt. A second stop is harmless; after stop returns no
+/// task of the node runs (except handlers that ignored cancellation, which are reported).
+/// </summary>
+public sealed class JobServer : IHostedService, IAsyncDisposable
+{
+    private readonly IJobStore _store;
+    private readonly HandlerRegistry _registry;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly WorkerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dispatching.AbandonedHandlers _abandoned;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private readonly List<Task> _dispatchTasks = [];
+    private readonly List<Task> _backgroundTasks = [];
+    private Task _completerTask = Task.CompletedTask;
+    private Dispatching.JobServerCore? _core;
+    private Dispatching.QueueDispatcher[] _dispatchers = [];
+    private LeaderChores? _chores;
+    private IAsyncDisposable? _subscription;
+    private CancellationTokenSource? _stopClaiming;
+    private CancellationTokenSource? _shutdown;
+    private CancellationTokenSource? _stopBackground;
+    private CancellationTokenSource? _giveUpCompletions;
+    private DateTimeOffset _startedAt;
+    private State _state;
+
+    private enum State { New, Running, Stopped }
+
+    internal JobServer(IJobStore store, HandlerRegistry registry, IServiceScopeFactory scopes, WorkerOptions options,
+        TimeProvider time, ILoggerFactory? loggerFactory)
+    {
+        _store = store;
+        _registry = registry;
+        _scopes = scopes;
+        _options = options;
+        _time = time;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<JobServer>();
+        _abandoned = new Dispatching.AbandonedHandlers(_logger);
+        NodeName = options.Name ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..4]}";
+    }
+
+    /// <summary>This node's name in the registry.</summary>
+    public string NodeName { get; }
+
+    /// <summary>True between a successful start and the beginning of stop.</summary>
+    public bool IsRunning => _state == State.Running && _stopClaiming is { IsCancellationRequested: false };
+
+    /// <summary>True while this node holds the cluster leadership.</summary>
+    public bool IsLeader => _chores?.IsLeader ?? false;
+
+    /// <summary>Busy and total slots per queue.</summary>
+    public IReadOnlyDictionary<string, NodeQueueSlots> Slots =>
+        _dispatchers.ToDictionary(d => d.Queue, d => new NodeQueueSlots(d.Busy, d.Concurrency));
+
+    /// <summary>Handlers that ignored their cancellation and are still running.</summary>
+    public int AbandonedHandlerCount => _abandoned.Count;
+
+    /// <summary>Every background task of the node (for tests that prove nothing outlives a stop).</summary>
+    internal IReadOnlyList<Task> BackgroundTasks => [.. _dispatchTasks, .. _backgroundTasks, _completerTask];
+
+    /// <summary>Runs one heartbeat now (tests).</summary>
+    internal Task HeartbeatNowAsync(CancellationToken cancellationToken = default) =>
+        new Dispatching.LeaseKeeper(_core!, DescribeNode).BeatAsync(cancellationToken);
+
+    /// <summary>Runs one maintenance tick now (tests).</summary>
+    internal Task MaintainNowAsync(CancellationToken cancellationToken = default) => _chores!.TickAsync(cancellationToken);
+
+    /// <summary>Migrates the store, registers the node and starts claiming.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_state != State.New) throw new InvalidOperationException($"node {NodeName} was already started; create a new JobServer to start again");
+            _options.Validate();
+            var kinds = _registry.Kinds;
+            if (kinds.Count == 0) throw new InvalidOperationException("the node has no handlers: register some with AddJob before starting a worker");
+
+            await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            _startedAt = _time.GetUtcNow();
+            var core = new Dispatching.JobServerCore(_store, NodeName, kinds, _options, _time, _logger);
+            core.Executor = new Dispatching.JobExecutor(_registry, _scopes, _options, _time, new ProgressSink(_store, NodeName), _abandoned, _logger);
+            core.Completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger);
+            core.Completer.Stored += jobs => { foreach (var job in jobs) core.Untrack(job); };
+            _core = core;
+            _dispatchers = [.. _options.EffectiveQueues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value))];
+            _chores = new LeaderChores(core);
+
+            await _store.UpsertNodeAsync(new UpsertNodeParams(DescribeNode()), cancellationToken).ConfigureAwait(false);
+            if (_store.Notifier is { } notifier)
+            {
+                var byQueue = _dispatchers.ToDictionary(d => d.Queue, StringComparer.Ordinal);
+                _subscription = await notifier.SubscribeAsync(queue =>
+                {
+                    if (byQueue.TryGetValue(queue, out var dispatcher)) dispatcher.Wake();
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
+            _stopClaiming = new CancellationTokenSource();
+            _shutdown = new CancellationTokenSource();
+            _stopBackground = new CancellationTokenSource();
+            _giveUpCompletions = new CancellationTokenSource();
+            _completerTask = core.Completer.RunAsync(_giveUpCompletions.Token);
+            foreach (var dispatcher in _dispatchers)
+            {
+                _dispatchTasks.Add(dispatcher.RunClaimLoopAsync(_stopClaiming.Token));
+                for (var i = 0; i < dispatcher.Concurrency; i++) _dispatchTasks.Add(dispatcher.RunWorkerAsync(_shutdown.Token));
+            }
+            _backgroundTasks.Add(new Dispatching.LeaseKeeper(core, DescribeNode).RunAsync(_stopBackground.Token));
+            _backgroundTasks.Add(_chores.RunAsync(_stopBackground.Token));
+            _state = State.Running;
+            _logger.LogInformation("Node {Node} started on store {Store}: {Queues}; kinds {Kinds}", NodeName, _store.Name,
+                string.Join(", ", _dispatchers.Select(d => $"{d.Queue}={d.Concurrency}")), string.Join(", ", kinds));
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Stops the node: no new claims; running jobs get <see cref="WorkerOptions.ShutdownTimeout"/> to finish
+    /// (less if <paramref name="cancellationToken"/> fires first), then their tokens are cancelled and they
+    /// go back to <c>available</c> with no attempt charged. Returns when every task of the node has ended.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _lifecycle.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_state != State.Running) return;
+            _state = State.Stopped;
+            var core = _core!;
+            _logger.LogInformation("Node {Node} stopping: {Running} jobs running", NodeName, core.LeasedCount);
+            _stopClaiming!.Cancel();
+
+            var workers = Task.WhenAll(_dispatchTasks);
+            try
+            {
+                await workers.WaitAsync(_options.ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                _logger.LogInformation("Node {Node}: cancelling {Running} jobs still running after the drain period", NodeName, core.LeasedCount);
+                _shutdown!.Cancel();
+                // Workers end within CancelGrace: a handler that ignores its token is abandoned then.
+                await workers.ConfigureAwait(false);
+            }
+
+            core.Completer.Complete();
+            using (cancellationToken.Register(() => _giveUpCompletions!.Cancel()))
+            {
+                await _completerTask.ConfigureAwait(false);
+            }
+            _stopBackground!.Cancel();
+            await Task.WhenAll(_backgroundTasks).ConfigureAwait(false);
+            if (_subscription is not null) await _subscription.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await _store.RemoveNodeAsync(new RemoveNodeParams(NodeName), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Could not remove node {Node} from the registry; it leaves after the grace period", NodeName);
+            }
+            foreach (var dispatcher in _dispatchers) dispatcher.Dispose();
+            _stopClaiming.Dispose();
+            _shutdown!.Dispose();
+            _stopBackground.Dispose();
+            _giveUpCompletions!.Dispose();
+            if (_abandoned.Count > 0)
+                _logger.LogWarning("Node {Node} stopped with {Count} abandoned handlers still running (they ignored cancellation)", NodeName, _abandoned.Count);
+            _logger.LogInformation("Node {Node} stopped", NodeName);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Stops the node (draining as <see cref="StopAsync"/> does).</summary>
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private NodeInfo DescribeNode() => new()
+    {
+        Name = NodeName,
+        Host = Environment.MachineName,
+        Pid = Environment.ProcessId,
+        Version = typeof(JobServer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
+        StartedAt = _startedAt,
+        HeartbeatAt = _time.GetUtcNow(),
+        Kinds = _registry.Kinds,
+        Queues = Slots,
+    };
+
+    private sealed class ProgressSink(IJobStore store, string nodeName) : IJobProgressSink
+    {
+        public Task ReportAsync(ClaimedJob job, int? percent, string? message, CancellationToken cancellationToken) =>
+            store.ReportProgressAsync(new ReportProgressParams(job.Id, nodeName, job.Attempt, percent, message), cancellationToken);
+    }
+}

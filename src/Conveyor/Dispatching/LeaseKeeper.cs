@@ -1,0 +1,71 @@
+using Conveyor.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Dispatching;
+
+/// <summary>
+/// The node's heartbeat: one store call extends the leases of every job the node holds, and the
+/// registry row is refreshed with busy slots. Jobs the store says are no longer ours (cancelled,
+/// rescued, deleted) get their tokens cancelled. If the store cannot be reached, a job whose lease has
+/// surely run out is cancelled here too, because another node may already be running it.
+/// </summary>
+internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNode)
+{
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var interval = core.Options.HeartbeatInterval;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, core.Time, stop).ConfigureAwait(false);
+                await BeatAsync(stop).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Node stopping.
+        }
+    }
+
+    public async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        var now = core.Time.UtcNow();
+        var leaseUntil = now + core.Options.LeaseDuration;
+        var held = core.Leased.ToArray();
+        try
+        {
+            if (held.Length > 0)
+            {
+                var ids = Array.ConvertAll(held, r => r.Job.Id);
+                var lost = await core.Store.ExtendLeasesAsync(new ExtendLeasesParams(core.NodeName, ids, now, leaseUntil), cancellationToken).ConfigureAwait(false);
+                var lostSet = lost.Count == 0 ? null : lost.ToHashSet();
+                foreach (var running in held)
+                {
+                    if (lostSet?.Contains(running.Job.Id) == true)
+                    {
+                        core.Logger.LogInformation("Job {JobId} is no longer held by this node (cancelled, rescued or deleted); cancelling its handler", running.Job.Id);
+                        running.MarkLost();
+                    }
+                    else
+                    {
+                        running.LeaseExpiresAt = leaseUntil;
+                    }
+                }
+            }
+            await core.Store.UpsertNodeAsync(new UpsertNodeParams(describeNode() with { HeartbeatAt = now }), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            core.Logger.LogWarning(e, "Heartbeat failed; leases not extended");
+            foreach (var running in held)
+            {
+                if (running.LeaseExpiresAt <= now && !running.IsLost)
+                {
+                    core.Logger.LogWarning("Lease of job {JobId} ran out without renewal; cancelling its handler", running.Job.Id);
+                    running.MarkLost();
+                }
+            }
+        }
+    }
+}

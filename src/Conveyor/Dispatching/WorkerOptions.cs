@@ -1,0 +1,103 @@
+namespace Conveyor;
+
+/// <summary>
+/// How a node runs jobs: its queues and their concurrency, its leases and timings. Defaults are
+/// named constants; <see cref="Validate"/> runs at start.
+/// </summary>
+public sealed class WorkerOptions
+{
+    public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultCancelGrace = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultJobTimeout = TimeSpan.FromMinutes(30);
+    public static readonly TimeSpan DefaultMaintenanceInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultLeaderLeaseDuration = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultNodeGracePeriod = TimeSpan.FromMinutes(1);
+    public const int DefaultConcurrency = 10;
+
+    private readonly Dictionary<string, int> _queues = new(StringComparer.Ordinal);
+
+    /// <summary>The node's name in the registry; default <c>host:pid:xxxx</c> (unique per node).</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Queues served and the worker slots of each. Default: <c>default</c> with 10 slots.</summary>
+    public IReadOnlyDictionary<string, int> Queues => _queues;
+
+    /// <summary>How long a claimed job stays leased without a heartbeat. Default 30 s.</summary>
+    public TimeSpan LeaseDuration { get; set; } = DefaultLeaseDuration;
+
+    /// <summary>How often the node extends its leases and refreshes its registry row. Default 5 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
+
+    /// <summary>The longest a free slot waits before asking the store again, when no notification came. Default 1 s.</summary>
+    public TimeSpan PollInterval { get; set; } = DefaultPollInterval;
+
+    /// <summary>On stop, how long running jobs may finish before their tokens are cancelled. Default 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+
+    /// <summary>After a token is cancelled (stop or timeout), how long the handler gets to return before it is abandoned. Default 5 s.</summary>
+    public TimeSpan CancelGrace { get; set; } = DefaultCancelGrace;
+
+    /// <summary>The time limit of a job that sets none. Default 30 min.</summary>
+    public TimeSpan DefaultTimeout { get; set; } = DefaultJobTimeout;
+
+    /// <summary>How often the leader runs its chores (promote, rescue) and every node tries to lead. Default 1 s.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = DefaultMaintenanceInterval;
+
+    /// <summary>How long a leader's lease lasts; a new leader takes over within this after the old one dies. Default 10 s.</summary>
+    public TimeSpan LeaderLeaseDuration { get; set; } = DefaultLeaderLeaseDuration;
+
+    /// <summary>A node silent for this long is removed from the registry. Default 1 min.</summary>
+    public TimeSpan NodeGracePeriod { get; set; } = DefaultNodeGracePeriod;
+
+    /// <summary>How long finished jobs are kept.</summary>
+    public RetentionOptions Retention { get; } = new();
+
+    /// <summary>Backoff between attempts.</summary>
+    public RetryPolicy Retry { get; set; } = new();
+
+    /// <summary>At most this many completions go to the store in one call. Default 1000.</summary>
+    public int CompletionBatchSize { get; set; } = 1000;
+
+    /// <summary>At most this many jobs are asked for in one claim. Default 1000.</summary>
+    public int MaxClaimBatch { get; set; } = 1000;
+
+    /// <summary>Serve <paramref name="name"/> with <paramref name="concurrency"/> worker slots.</summary>
+    public WorkerOptions Queue(string name, int concurrency = DefaultConcurrency)
+    {
+        Validation.Names.EnsureQueue(name);
+        if (concurrency < 1) throw new ArgumentOutOfRangeException(nameof(concurrency), concurrency, $"queue '{name}' needs at least 1 slot");
+        _queues[name] = concurrency;
+        return this;
+    }
+
+    internal IReadOnlyDictionary<string, int> EffectiveQueues =>
+        _queues.Count > 0 ? _queues : new Dictionary<string, int> { [Validation.Names.DefaultQueue] = DefaultConcurrency };
+
+    internal void Validate()
+    {
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero) throw new InvalidOperationException($"{name} must be positive (got {value})");
+        }
+        Positive(LeaseDuration, nameof(LeaseDuration));
+        Positive(HeartbeatInterval, nameof(HeartbeatInterval));
+        Positive(PollInterval, nameof(PollInterval));
+        Positive(CancelGrace, nameof(CancelGrace));
+        Positive(DefaultTimeout, nameof(DefaultTimeout));
+        Positive(MaintenanceInterval, nameof(MaintenanceInterval));
+        Positive(LeaderLeaseDuration, nameof(LeaderLeaseDuration));
+        Positive(NodeGracePeriod, nameof(NodeGracePeriod));
+        if (ShutdownTimeout < TimeSpan.Zero) throw new InvalidOperationException($"ShutdownTimeout must not be negative (got {ShutdownTimeout})");
+        if (HeartbeatInterval >= LeaseDuration)
+            throw new InvalidOperationException($"HeartbeatInterval ({HeartbeatInterval}) must be shorter than LeaseDuration ({LeaseDuration}), or leases run out between heartbeats");
+        if (MaintenanceInterval >= LeaderLeaseDuration)
+            throw new InvalidOperationException($"MaintenanceInterval ({MaintenanceInterval}) must be shorter than LeaderLeaseDuration ({LeaderLeaseDuration})");
+        if (CompletionBatchSize < 1 || MaxClaimBatch < 1) throw new InvalidOperationException("CompletionBatchSize and MaxClaimBatch must be at least 1");
+        if (Name is not null && Name.Length is 0 or > 200) throw new InvalidOperationException("Name must be 1–200 characters");
+        Retention.Validate();
+        Retry.Validate();
+    }
+}

@@ -1,0 +1,85 @@
+using Conveyor.Handlers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Conveyor;
+
+/// <summary>Registers handlers, middleware and a worker; returned by <c>AddConveyor</c>.</summary>
+public sealed class ConveyorBuilder
+{
+    internal ConveyorBuilder(IServiceCollection services, HandlerRegistry registry)
+    {
+        Services = services;
+        Registry = registry;
+    }
+
+    /// <summary>The service collection, for further registrations.</summary>
+    public IServiceCollection Services { get; }
+
+    internal HandlerRegistry Registry { get; }
+
+    /// <summary>
+    /// Registers <typeparamref name="THandler"/> (scoped; one instance per job) for the kind of
+    /// <typeparamref name="TArgs"/>. The handler implements <see cref="IJobHandler{TArgs}"/> or
+    /// <see cref="IJobHandler{TArgs, TResult}"/>.
+    /// </summary>
+    public ConveyorBuilder AddJob<TArgs, THandler>()
+        where TArgs : IJobArgs
+        where THandler : class
+    {
+        JobHandlerDescriptor descriptor;
+        if (typeof(IJobHandler<TArgs>).IsAssignableFrom(typeof(THandler)))
+        {
+            descriptor = (JobHandlerDescriptor)Activator.CreateInstance(typeof(TypedHandlerDescriptor<,>).MakeGenericType(typeof(TArgs), typeof(THandler)))!;
+        }
+        else
+        {
+            var withResult = typeof(THandler).GetInterfaces().FirstOrDefault(i =>
+                i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IJobHandler<,>) && i.GetGenericArguments()[0] == typeof(TArgs))
+                ?? throw new ArgumentException($"{typeof(THandler).Name} implements neither IJobHandler<{typeof(TArgs).Name}> nor IJobHandler<{typeof(TArgs).Name}, TResult>", nameof(THandler));
+            var resultType = withResult.GetGenericArguments()[1];
+            descriptor = (JobHandlerDescriptor)Activator.CreateInstance(
+                typeof(TypedResultHandlerDescriptor<,,>).MakeGenericType(typeof(TArgs), resultType, typeof(THandler)))!;
+        }
+        Registry.Add(descriptor);
+        Services.TryAddScoped<THandler>();
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a delegate for <paramref name="kind"/>. Its parameters are bound by type: <see cref="JobContext"/>
+    /// (or <see cref="JobContext{TArgs}"/>), <see cref="CancellationToken"/>, services from DI, and at most one
+    /// args type deserialised from the job's JSON. What it returns (awaited) is the job's result.
+    /// </summary>
+    public ConveyorBuilder AddJob(string kind, Delegate handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        Registry.Add(new DelegateHandlerDescriptor(kind, handler));
+        return this;
+    }
+
+    /// <summary>Registers a delegate for the kind of <typeparamref name="TArgs"/>.</summary>
+    public ConveyorBuilder AddJob<TArgs>(Delegate handler) where TArgs : IJobArgs => AddJob(TArgs.Kind, handler);
+
+    /// <summary>Adds middleware around every job (scoped; the first added runs outermost).</summary>
+    public ConveyorBuilder UseMiddleware<TMiddleware>() where TMiddleware : class, IJobMiddleware
+    {
+        Services.TryAddScoped<TMiddleware>();
+        Registry.AddMiddleware(typeof(TMiddleware));
+        return this;
+    }
+
+    /// <summary>Runs a node in this process (a hosted <see cref="JobServer"/>) with the given queues and timings.</summary>
+    public ConveyorBuilder AddWorker(Action<WorkerOptions>? configure = null)
+    {
+        var options = new WorkerOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        Services.AddSingleton(options);
+        Services.AddSingleton(sp => new JobServer(
+            sp.GetRequiredService<Storage.IJobStore>(), Registry, sp.GetRequiredService<IServiceScopeFactory>(), options,
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+        Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => sp.GetRequiredService<JobServer>());
+        return this;
+    }
+}
