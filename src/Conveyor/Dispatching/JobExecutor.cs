@@ -32,13 +32,13 @@ internal sealed class JobExecutor(
         var timeout = job.Timeout ?? options.DefaultTimeout;
         using var timeoutCts = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, running.LostToken, shutdown);
-        using var abandon = new CancellationTokenSource();
+        using var abandon = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         // A handler gets CancelGrace to return once its token fired; after that the slot is taken back.
         await using var graceRegistration = linked.Token.Register(static state =>
         {
-            var (cts, grace, provider) = ((CancellationTokenSource, TimeSpan, TimeProvider))state!;
+            var (cts, grace) = ((CancellationTokenSource, TimeSpan))state!;
             try { cts.CancelAfter(grace); } catch (ObjectDisposedException) { }
-        }, (abandon, options.CancelGrace, time)).ConfigureAwait(false);
+        }, (abandon, options.CancelGrace)).ConfigureAwait(false);
 
         var handlerTask = Task.Run(() => RunPipelineAsync(descriptor, job, linked.Token), CancellationToken.None);
         try

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of Conveyor on a fresh machine: installs what the tests need, provisions a
+# throwaway PostgreSQL (unless CONVEYOR_TEST_POSTGRES points at one), runs all test projects,
+# and prints one closing line "N passed, N failed".
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "the .NET 10 SDK is required (dotnet not found on PATH)" >&2
+  exit 1
+fi
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet build Conveyor.slnx -c Release -nologo -v q -clp:ErrorsOnly
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+"$root/scripts/with-postgres.sh" dotnet test Conveyor.slnx -c Release --no-build -nologo \
+  --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over all test projects (dotnet test prints a summary per project).
+summary=$(grep -E '^(Passed!|Failed!) ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' \
+  | awk '{f+=$1; p+=$2; s+=$3} END {printf "%d passed, %d failed, %d skipped", p, f, s}')
+echo "$summary"
+exit "$status"

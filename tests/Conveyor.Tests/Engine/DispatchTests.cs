@@ -1,0 +1,153 @@
+using Conveyor.Storage;
+using Conveyor.Storage.Memory;
+using Conveyor.Tests.Support;
+
+namespace Conveyor.Tests.Engine;
+
+public sealed class DispatchTests
+{
+    [Fact]
+    public async Task Claim_NeverAsksForMoreJobsThanFreeSlots()
+    {
+        var (store, recorder) = RecordingStore.Wrap(new MemoryJobStore());
+        var gate = new TaskCompletionSource();
+        await using var node = TestNode.Create(b => b.AddJob("test.wait", () => gate.Task), w => w.Queue("default", 4), store);
+        var ids = new List<long>();
+        for (var i = 0; i < 10; i++) ids.Add((await node.Client.EnqueueAsync(new JobRequest("test.wait"))).Id);
+        await node.StartAsync();
+
+        await Eventually.HoldsAsync(() => node.Server.Slots["default"].Busy == 4, "4 slots are busy");
+        var queues = await node.Monitor.ListQueuesAsync();
+        queues.Single().Counts[JobState.Running].ShouldBe(4);
+        gate.SetResult();
+        foreach (var id in ids) (await node.WaitAsync(id)).State.ShouldBe(JobState.Succeeded);
+
+        var claims = recorder.ParametersOf<ClaimJobsParams>().ToList();
+        claims.ShouldNotBeEmpty();
+        claims.ShouldAllBe(c => c.Limit >= 1 && c.Limit <= 4);
+        claims.First().Limit.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task QueueConcurrency_IsNeverExceeded_AndQueuesAreIndependent()
+    {
+        var running = new Dictionary<string, int> { ["a"] = 0, ["b"] = 0 };
+        var peak = new Dictionary<string, int> { ["a"] = 0, ["b"] = 0 };
+        var sync = new object();
+        await using var node = TestNode.Create(
+            b => b.AddJob("test.track", async (JobContext ctx) =>
+            {
+                lock (sync) { running[ctx.Queue]++; peak[ctx.Queue] = Math.Max(peak[ctx.Queue], running[ctx.Queue]); }
+                await Task.Delay(5);
+                lock (sync) running[ctx.Queue]--;
+            }),
+            w => w.Queue("a", 2).Queue("b", 5));
+        var requests = Enumerable.Range(0, 60).Select(i => new JobRequest("test.track", "{}", new JobOptions { Queue = i % 2 == 0 ? "a" : "b" })).ToList();
+        var results = await node.Client.EnqueueManyAsync(requests);
+        await node.StartAsync();
+
+        foreach (var r in results) (await node.WaitAsync(r.Id)).State.ShouldBe(JobState.Succeeded);
+        peak["a"].ShouldBeLessThanOrEqualTo(2);
+        peak["b"].ShouldBeLessThanOrEqualTo(5);
+        peak["b"].ShouldBeGreaterThan(2);
+    }
+
+    [Fact]
+    public async Task Completions_AreBatched_FewerStoreCallsThanJobs()
+    {
+        var (store, recorder) = RecordingStore.Wrap(new MemoryJobStore());
+        await using var node = TestNode.Create(b => b.AddJob("test.noop", () => { }), w => w.Queue("default", 16), store);
+        var requests = Enumerable.Range(0, 2000).Select(_ => new JobRequest("test.noop")).ToList();
+        var results = await node.Client.EnqueueManyAsync(requests);
+        await node.StartAsync();
+
+        await Eventually.HoldsAsync(async () => (await node.Monitor.ListQueuesAsync()).Single().Counts[JobState.Succeeded] == 2000, "all 2000 jobs succeeded");
+        var completeCalls = recorder.ParametersOf<CompleteJobsParams>().ToList();
+        completeCalls.Sum(c => c.Completions.Count).ShouldBe(2000);
+        completeCalls.Count.ShouldBeLessThan(2000);
+        completeCalls.Max(c => c.Completions.Count).ShouldBeGreaterThan(1);
+    }
+
+    [Fact]
+    public async Task Heartbeat_ExtendsAllLeasesInOneCall()
+    {
+        var (store, recorder) = RecordingStore.Wrap(new MemoryJobStore());
+        var gate = new TaskCompletionSource();
+        await using var node = TestNode.Create(b => b.AddJob("test.wait", () => gate.Task), w => w.Queue("default", 3), store);
+        for (var i = 0; i < 3; i++) await node.Client.EnqueueAsync(new JobRequest("test.wait"));
+        await node.StartAsync();
+        await Eventually.HoldsAsync(() => node.Server.Slots["default"].Busy == 3, "3 jobs run");
+
+        var before = (await node.Client.ListAsync(new JobQuery { State = JobState.Running })).Jobs.Max(j => j.LeaseExpiresAt)!.Value;
+        await node.Server.HeartbeatNowAsync();
+
+        var extend = recorder.ParametersOf<ExtendLeasesParams>().Last();
+        extend.JobIds.Count.ShouldBe(3);
+        var after = (await node.Client.ListAsync(new JobQuery { State = JobState.Running })).Jobs;
+        after.ShouldAllBe(j => j.LeaseExpiresAt >= before);
+        gate.SetResult();
+    }
+
+    [Fact]
+    public async Task CancellingARunningJob_CancelsItsHandlerAtTheNextHeartbeat()
+    {
+        var started = new TaskCompletionSource();
+        var cancelled = new TaskCompletionSource();
+        await using var node = TestNode.Create(b => b.AddJob("test.long", async (CancellationToken ct) =>
+        {
+            started.SetResult();
+            try { await Task.Delay(Timeout.Infinite, ct); }
+            catch (OperationCanceledException) { cancelled.SetResult(); throw; }
+        }));
+        await node.StartAsync();
+        var id = (await node.Client.EnqueueAsync(new JobRequest("test.long"))).Id;
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var result = await node.Client.CancelAsync(id);
+        result.Status.ShouldBe(JobChangeStatus.Done);
+        await node.Server.HeartbeatNowAsync();
+
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => node.Server.Slots["default"].Busy == 0, "the slot is free again");
+        var job = await node.Client.GetAsync(id);
+        job!.State.ShouldBe(JobState.Cancelled);
+    }
+
+    [Fact]
+    public async Task DelayedJob_RunsOnlyAfterItsDelay_PromotedByTheLeader()
+    {
+        await using var node = TestNode.Create(b => b.AddJob("test.later", () => { }));
+        await node.StartAsync();
+
+        var id = (await node.Client.EnqueueAsync(new JobRequest("test.later", "{}", new JobOptions { Delay = TimeSpan.FromMilliseconds(400) }))).Id;
+        (await node.Client.GetAsync(id))!.State.ShouldBe(JobState.Scheduled);
+        var job = await node.WaitAsync(id);
+
+        job.State.ShouldBe(JobState.Succeeded);
+        job.StartedAt!.Value.ShouldBeGreaterThanOrEqualTo(job.RunAt);
+    }
+
+    [Fact]
+    public async Task OrderingKey_RunsJobsOneAtATimeInEnqueueOrder()
+    {
+        var order = new List<int>();
+        var concurrent = 0;
+        var peak = 0;
+        await using var node = TestNode.Create(
+            b => b.AddJob("test.ordered", async (Add a) =>
+            {
+                var now = Interlocked.Increment(ref concurrent);
+                lock (order) { order.Add(a.A); peak = Math.Max(peak, now); }
+                await Task.Delay(2);
+                Interlocked.Decrement(ref concurrent);
+            }),
+            w => w.Queue("default", 8));
+        var requests = Enumerable.Range(0, 20).Select(i => new JobRequest("test.ordered", $$"""{"a": {{i}}, "b": 0}""", new JobOptions { OrderingKey = "account-7" })).ToList();
+        var results = await node.Client.EnqueueManyAsync(requests);
+        await node.StartAsync();
+
+        foreach (var r in results) (await node.WaitAsync(r.Id)).State.ShouldBe(JobState.Succeeded);
+        order.ShouldBe(Enumerable.Range(0, 20).ToList());
+        peak.ShouldBe(1);
+    }
+}

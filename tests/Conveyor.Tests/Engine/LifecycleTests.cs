@@ -1,0 +1,138 @@
+using Conveyor.Storage.Memory;
+using Conveyor.Tests.Support;
+
+namespace Conveyor.Tests.Engine;
+
+public sealed class LifecycleTests
+{
+    [Fact]
+    public async Task Stop_LetsRunningJobsFinishWithinTheShutdownTimeout()
+    {
+        var started = 0;
+        await using var node = TestNode.Create(
+            b => b.AddJob("test.work", async () => { Interlocked.Increment(ref started); await Task.Delay(300); }),
+            w => { w.Queue("default", 5); w.ShutdownTimeout = TimeSpan.FromSeconds(10); });
+        var results = await node.Client.EnqueueManyAsync(Enumerable.Range(0, 5).Select(_ => new JobRequest("test.work")).ToList());
+        await node.StartAsync();
+        await Eventually.HoldsAsync(() => Volatile.Read(ref started) == 5, "5 jobs started");
+
+        await node.StopAsync();
+
+        foreach (var r in results) (await node.Client.GetAsync(r.Id))!.State.ShouldBe(JobState.Succeeded);
+    }
+
+    [Fact]
+    public async Task Stop_ReturnsUnfinishedJobsToAvailable_WithoutChargingAnAttempt()
+    {
+        var started = 0;
+        await using var node = TestNode.Create(
+            b => b.AddJob("test.forever", async (CancellationToken ct) => { Interlocked.Increment(ref started); await Task.Delay(Timeout.Infinite, ct); }),
+            w => { w.Queue("default", 10); w.ShutdownTimeout = TimeSpan.FromMilliseconds(200); });
+        var results = await node.Client.EnqueueManyAsync(Enumerable.Range(0, 25).Select(_ => new JobRequest("test.forever")).ToList());
+        await node.StartAsync();
+        await Eventually.HoldsAsync(() => Volatile.Read(ref started) == 10, "10 jobs started");
+
+        await node.StopAsync();
+
+        foreach (var r in results)
+        {
+            var job = (await node.Client.GetAsync(r.Id))!;
+            job.State.ShouldBe(JobState.Available);
+            job.Attempt.ShouldBe(0);
+            job.Errors.ShouldBeEmpty();
+            job.Node.ShouldBeNull();
+        }
+    }
+
+    [Fact]
+    public async Task Stop_ReleasesJobsWhoseHandlersIgnoreCancellation()
+    {
+        var started = new TaskCompletionSource();
+        var never = new TaskCompletionSource();
+        await using var node = TestNode.Create(
+            b => b.AddJob("test.deaf", () => { started.TrySetResult(); return never.Task; }),
+            w => { w.ShutdownTimeout = TimeSpan.FromMilliseconds(100); w.CancelGrace = TimeSpan.FromMilliseconds(100); });
+        var id = (await node.Client.EnqueueAsync(new JobRequest("test.deaf"))).Id;
+        await node.StartAsync();
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        await node.StopAsync();
+
+        var job = (await node.Client.GetAsync(id))!;
+        job.State.ShouldBe(JobState.Available);
+        job.Attempt.ShouldBe(0);
+        node.Server.AbandonedHandlerCount.ShouldBe(1);
+        never.SetResult();
+    }
+
+    [Fact]
+    public async Task AfterStop_NoTaskOfTheNodeIsStillRunning()
+    {
+        await using var node = TestNode.Create(
+            b => b.AddJob("test.sleepy", async (CancellationToken ct) => await Task.Delay(50, ct)),
+            w => w.Queue("default", 4).Queue("other", 2));
+        await node.Client.EnqueueManyAsync(Enumerable.Range(0, 50).Select(i => new JobRequest("test.sleepy", "{}", new JobOptions { Queue = i % 3 == 0 ? "other" : "default" })).ToList());
+        await node.StartAsync();
+        var tasks = node.Server.BackgroundTasks;
+        tasks.Count.ShouldBe(1 + 4 + 1 + 2 + 2 + 1); // claim loop + workers per queue, heartbeat, chores, completer
+        tasks.ShouldContain(t => !t.IsCompleted);
+
+        await node.StopAsync();
+
+        tasks.ShouldAllBe(t => t.IsCompleted);
+        tasks.ShouldAllBe(t => t.Status == TaskStatus.RanToCompletion);
+        (await node.Monitor.ListNodesAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task SecondStop_IsHarmless_AndRestartNeedsANewServer()
+    {
+        await using var node = TestNode.Create(b => b.AddJob("test.x", () => { }));
+        await node.StartAsync();
+        await node.StopAsync();
+        await node.StopAsync();
+        await Should.ThrowAsync<InvalidOperationException>(() => node.StartAsync());
+    }
+
+    [Fact]
+    public async Task Start_WithoutHandlers_FailsWithAClearMessage()
+    {
+        await using var node = TestNode.Create(_ => { });
+        var error = await Should.ThrowAsync<InvalidOperationException>(() => node.StartAsync());
+        error.Message.ShouldContain("no handlers");
+    }
+
+    [Fact]
+    public async Task RunningNode_IsRegistered_AndLeadsAlone()
+    {
+        await using var node = TestNode.Create(b => b.AddJob("test.x", () => { }), w => w.Queue("default", 3).Name = "node-a");
+        await node.StartAsync();
+
+        await Eventually.HoldsAsync(() => node.Server.IsLeader, "the only node leads");
+        var nodes = await node.Monitor.ListNodesAsync();
+        var status = nodes.Single();
+        status.Node.Name.ShouldBe("node-a");
+        status.Leader.ShouldBeTrue();
+        status.Node.Kinds.ShouldBe(["test.x"]);
+        status.Node.Queues["default"].Slots.ShouldBe(3);
+        status.Node.Pid.ShouldBe(Environment.ProcessId);
+    }
+
+    [Fact]
+    public async Task TwoNodesOnOneStore_OneLeads_AndTheOtherTakesOverWhenItStops()
+    {
+        var store = new MemoryJobStore();
+        await using var a = TestNode.Create(b => b.AddJob("test.x", () => { }), w => w.Name = "a", store);
+        await using var b = TestNode.Create(b => b.AddJob("test.x", () => { }), w => w.Name = "b", store);
+        await a.StartAsync();
+        await Eventually.HoldsAsync(() => a.Server.IsLeader, "a leads");
+        await b.StartAsync();
+        await b.Server.MaintainNowAsync();
+        b.Server.IsLeader.ShouldBeFalse();
+
+        await a.StopAsync();
+
+        await Eventually.HoldsAsync(() => b.Server.IsLeader, "b leads after a stopped");
+        (await b.Monitor.ListNodesAsync()).Single().Leader.ShouldBeTrue();
+    }
+}
