@@ -36,6 +36,13 @@ public sealed class ConveyorOptions
         return this;
     }
 
+    /// <summary>
+    /// Keeps jobs in this process's memory (<see cref="Storage.Memory.MemoryJobStore"/>): for tests and
+    /// single-process use. Nothing survives a restart and other processes cannot share it; every call of
+    /// the factory makes a new, empty store.
+    /// </summary>
+    public ConveyorOptions UseInMemory() => UseStore(_ => new Storage.Memory.MemoryJobStore());
+
     /// <summary>Plugs in a store instance the caller owns.</summary>
     public ConveyorOptions UseStore(IJobStore store)
     {

@@ -1,0 +1,315 @@
+namespace Conveyor.Storage.Memory;
+
+// The verbs of the SPI, each run under the store's lock by its public method.
+public sealed partial class MemoryJobStore
+{
+    private List<InsertedJob> Insert(IReadOnlyList<NewJob> jobs, DateTimeOffset now)
+    {
+        // Check everything first: a failed insert must leave nothing behind.
+        foreach (var job in jobs)
+        {
+            ArgumentNullException.ThrowIfNull(job);
+            if (job.State is not (JobState.Available or JobState.Scheduled))
+                throw new ArgumentException($"a new job starts available or scheduled, not {job.State.ToWireName()}", nameof(jobs));
+            if (job.AfterJobId is { } after && !_jobs.ContainsKey(after))
+                throw new JobNotFoundException(after);
+        }
+
+        var inserted = new List<InsertedJob>(jobs.Count);
+        foreach (var newJob in jobs)
+        {
+            if (newJob.UniqueKey is { } key && FindUniqueHolder(key, now) is { } holder)
+            {
+                inserted.Add(new InsertedJob(holder.Id, Existing: true));
+                continue;
+            }
+
+            var job = new MemoryJob
+            {
+                Id = ++_lastId,
+                Kind = newJob.Kind,
+                Queue = GetQueue(newJob.Queue),
+                ArgsJson = newJob.ArgsJson,
+                Priority = newJob.Priority,
+                MaxAttempts = newJob.MaxAttempts,
+                CreatedAt = now,
+                RunAt = newJob.RunAt,
+                State = newJob.State,
+                Timeout = newJob.Timeout,
+                OrderingKey = newJob.OrderingKey,
+                UniqueKey = newJob.UniqueKey,
+                UniqueFor = newJob.UniqueFor,
+                AffinityKey = newJob.AffinityKey,
+                AfterJobId = newJob.AfterJobId,
+                BatchId = newJob.BatchId,
+            };
+            if (newJob.AfterJobId is { } parentId)
+            {
+                var parent = _jobs[parentId];
+                if (parent.State is JobState.Dead or JobState.Cancelled)
+                {
+                    job.State = JobState.Cancelled;
+                    job.FinishedAt = now;
+                    job.Errors.Add(DependencyFailed(job, parent, now));
+                }
+                else if (parent.State != JobState.Succeeded)
+                {
+                    job.State = JobState.Waiting;
+                    if (!_dependents.TryGetValue(parentId, out var children))
+                    {
+                        children = [];
+                        _dependents[parentId] = children;
+                    }
+                    children.Add(job.Id);
+                }
+            }
+
+            _jobs.Add(job.Id, job);
+            _byId.Add(job);
+            RegisterUniqueKey(job);
+            if (!job.State.IsFinal()) AcquireOrderingKey(job);
+            Attach(job, now);
+            inserted.Add(new InsertedJob(job.Id, Existing: false));
+        }
+        return inserted;
+    }
+
+    private IReadOnlyList<ClaimedJob> Claim(ClaimJobsParams parameters)
+    {
+        if (!_queues.TryGetValue(parameters.Queue, out var queue) || queue.Paused) return [];
+        var now = parameters.Now;
+        ReleaseDueJobs(now);
+
+        // One ready set per kind; a claim merges their heads, so it costs O(kinds · log n) per job.
+        var sets = new List<SortedSet<MemoryJob>>(parameters.Kinds.Count);
+        foreach (var kind in parameters.Kinds)
+        {
+            if (queue.ReadyByKind.TryGetValue(kind, out var set) && set.Count > 0 && !sets.Contains(set))
+                sets.Add(set);
+        }
+        if (sets.Count == 0) return [];
+
+        var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 64));
+        while (claimed.Count < parameters.Limit)
+        {
+            MemoryJob? next = null;
+            foreach (var set in sets)
+            {
+                if (set.Count == 0) continue;
+                var head = set.Min!;
+                if (next is null || ClaimOrder.Instance.Compare(head, next) < 0) next = head;
+            }
+            if (next is null) break;
+
+            if (next.RunAt > now)
+            {
+                // Only when callers' clocks disagree: the job was made ready by a later "now" than this claim's.
+                Detach(next);
+                next.Queue.Count(next.State, +1);
+                _notYetDue.Add((next.RunAt.UtcTicks, next.Id));
+                next.InNotYetDue = true;
+                continue;
+            }
+
+            Detach(next);
+            next.State = JobState.Running;
+            next.Attempt++;
+            next.Node = parameters.NodeName;
+            next.StartedAt = now;
+            next.LeaseExpiresAt = parameters.LeaseExpiresAt;
+            Attach(next, now);
+            claimed.Add(next.ToClaimed());
+        }
+        return claimed;
+    }
+
+    private void Complete(string node, JobCompletion completion, DateTimeOffset now)
+    {
+        if (!_jobs.TryGetValue(completion.Id, out var job) || job.State != JobState.Running
+            || job.Node != node || job.Attempt != completion.Attempt)
+        {
+            return;
+        }
+
+        var wasFinal = Begin(job);
+        switch (completion.Outcome)
+        {
+            case JobOutcome.Succeeded:
+                job.State = JobState.Succeeded;
+                job.FinishedAt = now;
+                job.ResultJson = completion.ResultJson;
+                break;
+            case JobOutcome.Retry:
+                job.State = JobState.Retrying;
+                job.RunAt = completion.RetryAt ?? now;
+                if (completion.Error is { } retryError) job.Errors.Add(retryError);
+                break;
+            case JobOutcome.Dead:
+                job.State = JobState.Dead;
+                job.FinishedAt = now;
+                if (completion.Error is { } deadError) job.Errors.Add(deadError);
+                break;
+            default:
+                job.State = JobState.Available;
+                job.Attempt--;
+                job.Node = null;
+                job.StartedAt = null;
+                job.LeaseExpiresAt = null;
+                break;
+        }
+        End(job, wasFinal, now);
+    }
+
+    private int PromoteDue(DateTimeOffset now, int limit)
+    {
+        var promoted = 0;
+        var nowTicks = now.UtcTicks;
+        while (promoted < limit && _promotable.Count > 0)
+        {
+            var (runAt, id) = _promotable.Min;
+            if (runAt > nowTicks) break;
+            var job = _jobs[id];
+            var wasFinal = Begin(job);
+            job.State = JobState.Available;
+            End(job, wasFinal, now);
+            promoted++;
+        }
+        return promoted;
+    }
+
+    private List<RescuedJob> RescueExpired(DateTimeOffset now, int limit)
+    {
+        var rescued = new List<RescuedJob>();
+        var nowTicks = now.UtcTicks;
+        while (rescued.Count < limit && _leases.Count > 0)
+        {
+            var (leaseEnd, id) = _leases.Min;
+            if (leaseEnd >= nowTicks) break;
+            var job = _jobs[id];
+            var node = job.Node;
+            var wasFinal = Begin(job);
+            job.Errors.Add(JobError.LeaseExpired(job.Attempt, now, node));
+            if (job.Attempt >= job.MaxAttempts)
+            {
+                job.State = JobState.Dead;
+                job.FinishedAt = now;
+            }
+            else
+            {
+                job.State = JobState.Available;
+                job.Node = null;
+                job.StartedAt = null;
+                job.LeaseExpiresAt = null;
+            }
+            End(job, wasFinal, now);
+            rescued.Add(new RescuedJob(id, node, job.State));
+        }
+        return rescued;
+    }
+
+    private int Prune(PruneJobsParams parameters)
+    {
+        Span<(SortedSet<(long, long)> Set, long Before)> sources =
+        [
+            (_succeeded, parameters.SucceededBefore.UtcTicks),
+            (_dead, parameters.DeadBefore.UtcTicks),
+            (_cancelled, parameters.CancelledBefore.UtcTicks),
+        ];
+        var pruned = 0;
+        while (pruned < parameters.Limit)
+        {
+            // Oldest first across the three states, each against its own cut-off.
+            long oldestId = 0;
+            var oldestAt = long.MaxValue;
+            foreach (var (set, before) in sources)
+            {
+                if (set.Count == 0) continue;
+                var (finishedAt, id) = set.Min;
+                if (finishedAt < before && finishedAt < oldestAt)
+                {
+                    oldestAt = finishedAt;
+                    oldestId = id;
+                }
+            }
+            if (oldestAt == long.MaxValue) break;
+            var job = _jobs[oldestId];
+            Remove(job, job.FinishedAt!.Value);
+            pruned++;
+        }
+        return pruned;
+    }
+
+    private JobPage List(ListJobsParams parameters)
+    {
+        var start = _byId.Count - 1;
+        if (parameters.BeforeId is { } before)
+        {
+            // The list is in id order: find the last job with an id below the cursor.
+            int lo = 0, hi = _byId.Count;
+            while (lo < hi)
+            {
+                var mid = lo + ((hi - lo) / 2);
+                if (_byId[mid].Id < before) lo = mid + 1; else hi = mid;
+            }
+            start = lo - 1;
+        }
+
+        var page = new List<JobInfo>(Math.Min(parameters.Limit, 256));
+        long? next = null;
+        for (var i = start; i >= 0; i--)
+        {
+            var job = _byId[i];
+            if (job.Deleted
+                || (parameters.State is { } state && job.State != state)
+                || (parameters.Queue is { } queue && job.Queue.Name != queue)
+                || (parameters.Kind is { } kind && job.Kind != kind))
+            {
+                continue;
+            }
+            if (page.Count == parameters.Limit)
+            {
+                next = page[^1].Id;
+                break;
+            }
+            page.Add(job.ToInfo());
+        }
+        return new JobPage(page, next);
+    }
+
+    private JobChangeResult Cancel(long id, DateTimeOffset now)
+    {
+        if (!_jobs.TryGetValue(id, out var job)) return new JobChangeResult(JobChangeStatus.NotFound, null);
+        if (job.State.IsFinal()) return new JobChangeResult(JobChangeStatus.NotAllowed, job.ToInfo());
+        var wasFinal = Begin(job);
+        job.State = JobState.Cancelled;
+        job.FinishedAt = now;
+        End(job, wasFinal, now);
+        return new JobChangeResult(JobChangeStatus.Done, job.ToInfo());
+    }
+
+    private JobChangeResult Retry(long id, DateTimeOffset now)
+    {
+        if (!_jobs.TryGetValue(id, out var job)) return new JobChangeResult(JobChangeStatus.NotFound, null);
+        if (job.State is not (JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled))
+            return new JobChangeResult(JobChangeStatus.NotAllowed, job.ToInfo());
+        var wasFinal = Begin(job);
+        job.State = JobState.Available;
+        job.RunAt = now;
+        job.FinishedAt = null;
+        job.Node = null;
+        job.StartedAt = null;
+        job.LeaseExpiresAt = null;
+        if (job.Attempt >= job.MaxAttempts) job.MaxAttempts = job.Attempt + 1;
+        RegisterUniqueKey(job);
+        End(job, wasFinal, now);
+        return new JobChangeResult(JobChangeStatus.Done, job.ToInfo());
+    }
+
+    private JobChangeResult Delete(long id, DateTimeOffset now)
+    {
+        if (!_jobs.TryGetValue(id, out var job)) return new JobChangeResult(JobChangeStatus.NotFound, null);
+        if (job.State == JobState.Running) return new JobChangeResult(JobChangeStatus.NotAllowed, job.ToInfo());
+        Remove(job, now);
+        return new JobChangeResult(JobChangeStatus.Done, null);
+    }
+}

@@ -1,0 +1,357 @@
+namespace Conveyor.Storage.Memory;
+
+/// <summary>
+/// The in-memory store: the reference implementation of the store SPI, for tests and single-process
+/// use. Jobs live in this object only (nothing survives the process) and two instances never share
+/// anything. Thread-safe: one lock guards all job state.
+/// </summary>
+/// <remarks>
+/// Every verb costs O(log n) per job it touches, never a scan of the queue: each queue keeps, per
+/// kind, a sorted set of the jobs a claim may take right now (available, due, and first of their
+/// ordering key), and the store keeps sorted sets of scheduled/retrying jobs by run_at, running jobs
+/// by lease end and final jobs by finish time for the leader's chores.
+/// Capabilities: in-process notifications, no transactional enqueue, one process only.
+/// </remarks>
+public sealed partial class MemoryJobStore : IJobStore
+{
+    private static readonly StoreCapabilities MemoryCapabilities = new(
+        SupportsNotifications: true, SupportsTransactionalEnqueue: false, SupportsMultipleProcesses: false);
+
+    private readonly Lock _lock = new();
+    private readonly MemoryJobNotifier _notifier = new();
+    private readonly MemoryLeaderElector _leaderElector = new();
+    private readonly MemoryNodeRegistry _nodes = new();
+
+    /// <summary>Creates an empty store.</summary>
+    public MemoryJobStore()
+    {
+    }
+
+    /// <summary>Always <c>memory</c>.</summary>
+    public string Name => "memory";
+
+    /// <summary>In-process notifications only; no transactional enqueue; one process.</summary>
+    public StoreCapabilities Capabilities => MemoryCapabilities;
+
+    /// <summary>Signals subscribers in this process when jobs become claimable.</summary>
+    public IJobNotifier? Notifier => _notifier;
+
+    /// <summary>Elects a leader among the nodes of this process.</summary>
+    public ILeaderElector LeaderElector => _leaderElector;
+
+    /// <summary>Nothing to create: completes at once.</summary>
+    public Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (parameters.Transaction is not null)
+            throw new NotSupportedException("the memory store cannot join a database transaction (SupportsTransactionalEnqueue is false)");
+        IReadOnlyList<InsertedJob> inserted;
+        string[]? signals;
+        try
+        {
+            lock (_lock)
+            {
+                inserted = Insert(parameters.Jobs, parameters.Now);
+                signals = TakeSignals();
+            }
+        }
+        catch (JobNotFoundException e)
+        {
+            return Task.FromException<IReadOnlyList<InsertedJob>>(e);
+        }
+        Signal(signals);
+        return Task.FromResult(inserted);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<ClaimedJob> claimed;
+        string[]? signals;
+        lock (_lock)
+        {
+            claimed = Claim(parameters);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return Task.FromResult(claimed);
+    }
+
+    /// <inheritdoc />
+    public Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var completion in parameters.Completions)
+        {
+            if (!Enum.IsDefined(completion.Outcome))
+                throw new ArgumentOutOfRangeException(nameof(parameters), completion.Outcome, $"unknown outcome for job {completion.Id}");
+        }
+        string[]? signals;
+        lock (_lock)
+        {
+            foreach (var completion in parameters.Completions)
+                Complete(parameters.NodeName, completion, parameters.Now);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<long>> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        List<long>? lost = null;
+        lock (_lock)
+        {
+            foreach (var id in parameters.JobIds)
+            {
+                if (_jobs.TryGetValue(id, out var job) && job.State == JobState.Running && job.Node == parameters.NodeName)
+                {
+                    _leases.Remove((job.LeaseExpiresAt!.Value.UtcTicks, id));
+                    job.LeaseExpiresAt = parameters.LeaseExpiresAt;
+                    _leases.Add((parameters.LeaseExpiresAt.UtcTicks, id));
+                }
+                else
+                {
+                    (lost ??= []).Add(id);
+                }
+            }
+        }
+        return Task.FromResult<IReadOnlyList<long>>(lost ?? (IReadOnlyList<long>)[]);
+    }
+
+    /// <inheritdoc />
+    public Task ReportProgressAsync(ReportProgressParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (_jobs.TryGetValue(parameters.Id, out var job) && job.State == JobState.Running
+                && job.Node == parameters.NodeName && job.Attempt == parameters.Attempt)
+            {
+                job.Progress = new JobProgress(parameters.Percent, parameters.Message);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<int> PromoteDueJobsAsync(PromoteDueJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        int promoted;
+        string[]? signals;
+        lock (_lock)
+        {
+            promoted = PromoteDue(parameters.Now, parameters.Limit);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return Task.FromResult(promoted);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(RescueExpiredLeasesParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<RescuedJob> rescued;
+        string[]? signals;
+        lock (_lock)
+        {
+            rescued = RescueExpired(parameters.Now, parameters.Limit);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return Task.FromResult(rescued);
+    }
+
+    /// <inheritdoc />
+    public Task<int> PruneJobsAsync(PruneJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        int pruned;
+        lock (_lock)
+        {
+            pruned = Prune(parameters);
+            _signals.Clear();
+        }
+        return Task.FromResult(pruned);
+    }
+
+    /// <inheritdoc />
+    public Task<JobInfo?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return Task.FromResult(_jobs.TryGetValue(parameters.Id, out var job) ? job.ToInfo() : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<JobPage> ListJobsAsync(ListJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return Task.FromResult(List(parameters));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<JobChangeResult> CancelJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        JobChangeResult result;
+        string[]? signals;
+        lock (_lock)
+        {
+            result = Cancel(parameters.Id, parameters.Now);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return Task.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public Task<JobChangeResult> RetryJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        JobChangeResult result;
+        string[]? signals;
+        lock (_lock)
+        {
+            result = Retry(parameters.Id, parameters.Now);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return Task.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public Task<JobChangeResult> DeleteJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        JobChangeResult result;
+        string[]? signals;
+        lock (_lock)
+        {
+            result = Delete(parameters.Id, parameters.Now);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return Task.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(ListQueuesParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            IReadOnlyList<QueueInfo> queues = [.. _queues.Values
+                .Where(q => q.Total > 0 || q.HasPauseRecord)
+                .OrderBy(q => q.Name, StringComparer.Ordinal)
+                .Select(q => new QueueInfo(q.Name, q.Paused, q.Counts()))];
+            return Task.FromResult(queues);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task SetQueuePausedAsync(SetQueuePausedParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        string[]? signals;
+        lock (_lock)
+        {
+            var queue = GetQueue(parameters.Queue);
+            queue.Paused = parameters.Paused;
+            queue.HasPauseRecord = true;
+            // Jobs became claimable again: wake the nodes instead of waiting for their poll.
+            if (!parameters.Paused && queue.HasReadyJobs()) _signals.Add(queue.Name);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task UpsertNodeAsync(UpsertNodeParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        _nodes.Upsert(parameters.Node);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task RemoveNodeAsync(RemoveNodeParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        _nodes.Remove(parameters.NodeName);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(ListNodesParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_nodes.List());
+    }
+
+    /// <inheritdoc />
+    public Task<int> PruneNodesAsync(PruneNodesParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_nodes.Prune(parameters.HeartbeatBefore));
+    }
+
+    /// <summary>Drops every notification subscription; the jobs stay readable.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _notifier.Clear();
+        return ValueTask.CompletedTask;
+    }
+
+    private string[]? TakeSignals()
+    {
+        if (_signals.Count == 0) return null;
+        string[] queues = [.. _signals];
+        _signals.Clear();
+        return queues;
+    }
+
+    private void Signal(string[]? queues)
+    {
+        if (queues is not null) _notifier.Signal(queues);
+    }
+}

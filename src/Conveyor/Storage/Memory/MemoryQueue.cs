@@ -1,0 +1,57 @@
+namespace Conveyor.Storage.Memory;
+
+/// <summary>
+/// One queue of the memory store: its pause flag, its counts per state, and per kind the set of jobs
+/// a claim may take right now, in claim order. Keeping one set per kind lets a claim for a subset of
+/// kinds merge the heads of a few sets instead of scanning past jobs it cannot run.
+/// </summary>
+internal sealed class MemoryQueue(string name)
+{
+    private readonly long[] _counts = new long[StateCount];
+
+    /// <summary>The number of <see cref="JobState"/> values (they are 0…7).</summary>
+    public const int StateCount = 8;
+
+    public string Name { get; } = name;
+
+    public bool Paused { get; set; }
+
+    /// <summary>True once the queue was paused or resumed, so it is listed even without jobs.</summary>
+    public bool HasPauseRecord { get; set; }
+
+    public Dictionary<string, SortedSet<MemoryJob>> ReadyByKind { get; } = new(StringComparer.Ordinal);
+
+    public long Total { get; private set; }
+
+    public void Count(JobState state, int delta)
+    {
+        _counts[(int)state] += delta;
+        Total += delta;
+    }
+
+    public IReadOnlyDictionary<JobState, long> Counts()
+    {
+        var counts = new Dictionary<JobState, long>(StateCount);
+        foreach (var state in JobStates.All) counts[state] = _counts[(int)state];
+        return counts;
+    }
+
+    public SortedSet<MemoryJob> ReadySet(string kind)
+    {
+        if (!ReadyByKind.TryGetValue(kind, out var set))
+        {
+            set = new SortedSet<MemoryJob>(ClaimOrder.Instance);
+            ReadyByKind[kind] = set;
+        }
+        return set;
+    }
+
+    public bool HasReadyJobs()
+    {
+        foreach (var set in ReadyByKind.Values)
+        {
+            if (set.Count > 0) return true;
+        }
+        return false;
+    }
+}
