@@ -64,7 +64,7 @@ internal sealed class JobValidator(ConveyorOptions options)
             throw new JobValidationException("args", $"args are {bytes} bytes; the limit is {options.MaxPayloadBytes}");
         try
         {
-            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(argsJson), new JsonReaderOptions { MaxDepth = 64 });
+            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(argsJson), new JsonReaderOptions { MaxDepth = 64, AllowMultipleValues = true });
             if (!reader.Read() || reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
                 throw new JobValidationException("args", "args must be a JSON object or array");
             reader.Skip();

@@ -123,7 +123,7 @@ public sealed class ExecutionTests
     [Fact]
     public async Task PermanentFailure_SkipsTheRemainingAttempts()
     {
-        await using var node = TestNode.Create(b => b.AddJob("test.permanent", () => throw new PermanentJobFailureException("no such user")));
+        await using var node = TestNode.Create(b => b.AddJob("test.permanent", new Action(() => throw new PermanentJobFailureException("no such user"))));
         await node.StartAsync();
 
         var id = (await node.Client.EnqueueAsync(new JobRequest("test.permanent", "{}", new JobOptions { MaxAttempts = 10 }))).Id;
