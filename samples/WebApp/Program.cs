@@ -1,0 +1,30 @@
+// A web app that only enqueues: it hands slow work to Conveyor and answers at once.
+// Run it beside samples/Worker (same SQLite file), then:
+//   curl -X POST 'http://127.0.0.1:5000/signup?email=a@example.com&name=Ada'
+//   curl http://127.0.0.1:5000/jobs/1
+using Conveyor;
+using Conveyor.Samples;
+
+var builder = WebApplication.CreateBuilder(args);
+var database = builder.Configuration["Conveyor:Sqlite"] ?? "conveyor-samples.db";
+builder.Services.AddConveyor(o => o.UseSqlite(database));
+
+var app = builder.Build();
+
+app.MapPost("/signup", async (string email, string name, JobClient jobs, CancellationToken ct) =>
+{
+    // The unique key makes a double click enqueue one email, not two.
+    var id = await jobs.EnqueueAsync(new SendWelcomeEmail(email, name), new JobOptions { UniqueKey = $"welcome:{email}" }, ct);
+    return Results.Accepted($"/jobs/{id}", new { id });
+});
+
+app.MapPost("/reports", async (int pages, JobClient jobs, CancellationToken ct) =>
+{
+    var id = await jobs.EnqueueAsync(new BuildReport(pages), new JobOptions { Queue = "reports", Timeout = TimeSpan.FromMinutes(5) }, ct);
+    return Results.Accepted($"/jobs/{id}", new { id });
+});
+
+app.MapGet("/jobs/{id:long}", async (long id, JobClient jobs, CancellationToken ct) =>
+    await jobs.GetAsync(id, ct) is { } job ? Results.Json(job, Conveyor.Serialization.ConveyorJson.Options) : Results.NotFound());
+
+app.Run();
