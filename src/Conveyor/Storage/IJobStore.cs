@@ -29,9 +29,10 @@ public interface IJobStore : IAsyncDisposable
     /// Rules: a job whose <see cref="NewJob.UniqueKey"/> matches a job that is not final, or that
     /// succeeded and whose unique period (<see cref="NewJob.UniqueFor"/>) has not ended, is not
     /// inserted: the existing id is returned with <see cref="InsertedJob.Existing"/> set (this also
-    /// holds between two jobs of the same call). A job with <see cref="NewJob.AfterJobId"/> starts
+    /// holds between two jobs of the same call). Unique keys are global: across queues and kinds.
+    /// created_at = <see cref="InsertJobsParams.Now"/>. A job with <see cref="NewJob.AfterJobId"/> starts
     /// <c>waiting</c> unless that job already succeeded; if that job is dead or cancelled it starts
-    /// <c>cancelled</c> with a <see cref="JobError.DependencyFailedType"/> error; if it does not exist the
+    /// <c>cancelled</c> (finished_at = now) with a <see cref="JobError.DependencyFailedType"/> error; if it does not exist the
     /// call fails with <see cref="JobNotFoundException"/> and nothing is inserted.
     /// With <see cref="InsertJobsParams.Transaction"/> the insert joins the caller's transaction.
     /// </summary>
@@ -43,7 +44,11 @@ public interface IJobStore : IAsyncDisposable
     /// priority descending, then run_at, then id. A claimed job becomes <c>running</c>, its attempt
     /// grows by one, <c>node</c>, <c>started_at</c> and <c>lease_expires_at</c> are set. Never returns a
     /// job to two callers. Skips paused queues (returns nothing). A job with an ordering key is
-    /// claimable only while no other job with the same key and a smaller id is in a non-final state.
+    /// claimable only while no other job with the same key and a smaller id is in a non-final state
+    /// (in any queue), so one claim returns at most one job per ordering key. An <c>available</c> job whose
+    /// run_at is still in the future is skipped until then; <c>scheduled</c> and <c>retrying</c> jobs are
+    /// never claimed before <see cref="PromoteDueJobsAsync"/> made them available. The jobs are returned
+    /// in claim order.
     /// </summary>
     Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default);
 
@@ -52,15 +57,16 @@ public interface IJobStore : IAsyncDisposable
     /// applies only while the job is <c>running</c> on <see cref="CompleteJobsParams.NodeName"/> with the
     /// same attempt; otherwise (cancelled meanwhile, rescued, deleted) it is ignored. See
     /// <see cref="JobOutcome"/> for what each outcome does. Jobs waiting on a job that succeeds become
-    /// <c>available</c> (or <c>scheduled</c> when their run_at is later); jobs waiting on a job that
-    /// ends dead or cancelled become <c>cancelled</c>.
+    /// <c>available</c> (or <c>scheduled</c> when their run_at is later than now); jobs waiting on a job that
+    /// ends dead or cancelled become <c>cancelled</c> (finished_at = now, a <see cref="JobError.DependencyFailedType"/>
+    /// error appended), and so do the jobs waiting on those, transitively.
     /// </summary>
     Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Extends the leases of the given jobs held by the node (one heartbeat for the whole node).
     /// Returns the ids among them that are no longer <c>running</c> on this node (cancelled, rescued,
-    /// deleted), so the node can cancel their handlers.
+    /// deleted, finished, unknown), in any order, so the node can cancel their handlers. Their leases are not touched.
     /// </summary>
     Task<IReadOnlyList<long>> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken = default);
 
@@ -71,38 +77,50 @@ public interface IJobStore : IAsyncDisposable
     Task<int> PromoteDueJobsAsync(PromoteDueJobsParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Puts back up to <c>Limit</c> <c>running</c> jobs whose lease expired before now: each is charged
+    /// Puts back up to <c>Limit</c> <c>running</c> jobs whose lease expired before now (lease_expires_at &lt; now): each is charged
     /// the attempt it was running, with the error <see cref="JobError.LeaseExpired"/> appended; it becomes
-    /// <c>available</c> (node cleared) while attempts remain, else <c>dead</c> (its dependents cancelled).
+    /// <c>available</c> (node, started_at and lease cleared; attempt unchanged, so the next claim runs attempt + 1)
+    /// while attempts remain, else <c>dead</c> (finished_at = now, node kept, its dependents cancelled).
+    /// The error's attempt is the attempt that was running and its time is now.
     /// </summary>
     Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(RescueExpiredLeasesParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes up to <c>Limit</c> final jobs that finished before the cut-off of their state. Returns how many.</summary>
+    /// <summary>Deletes up to <c>Limit</c> final jobs whose finished_at is before the cut-off of their state (oldest first). Returns how many.</summary>
     Task<int> PruneJobsAsync(PruneJobsParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>One job, or null when there is no such id.</summary>
     Task<JobInfo?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Jobs matching every given filter, newest (highest id) first, paged by id cursor.</summary>
+    /// <summary>
+    /// Jobs matching every given filter, newest (highest id) first, paged by id cursor.
+    /// <see cref="JobPage.NextCursor"/> is the id of the page's last job when more matching jobs follow,
+    /// and null when none do (a full last page has no cursor).
+    /// </summary>
     Task<JobPage> ListJobsAsync(ListJobsParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Cancels a job that is not final (a running one too: its node notices at its next heartbeat).
-    /// Jobs waiting on it are cancelled as well. A final job: <see cref="JobChangeStatus.NotAllowed"/>.
+    /// The job gets finished_at = now and keeps its node; no error is recorded for it. Jobs waiting on it are
+    /// cancelled as well (with a <see cref="JobError.DependencyFailedType"/> error, transitively).
+    /// A final job: <see cref="JobChangeStatus.NotAllowed"/>.
     /// </summary>
     Task<JobChangeResult> CancelJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Makes a <c>dead</c>, <c>cancelled</c>, <c>retrying</c> or <c>scheduled</c> job <c>available</c> now
-    /// (finished_at cleared, errors kept; max_attempts raised to attempt + 1 when exhausted). Any other
-    /// state: <see cref="JobChangeStatus.NotAllowed"/>.
+    /// (run_at = now, finished_at and lease cleared, errors and attempt kept; max_attempts raised to
+    /// attempt + 1 when exhausted). Any other state (<c>waiting</c>, <c>available</c>, <c>running</c>,
+    /// <c>succeeded</c>): <see cref="JobChangeStatus.NotAllowed"/>.
     /// </summary>
     Task<JobChangeResult> RetryJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a job that is not <c>running</c>; a running job: <see cref="JobChangeStatus.NotAllowed"/>.</summary>
+    /// <summary>
+    /// Deletes a job that is not <c>running</c>; a running job: <see cref="JobChangeStatus.NotAllowed"/>.
+    /// Jobs waiting on a deleted job can never run, so they are cancelled as if it had been cancelled.
+    /// </summary>
     Task<JobChangeResult> DeleteJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Every queue that has jobs or a pause record, with counts per state (every state present, zeros included), by name.</summary>
+    /// <summary>Every queue that has jobs or a pause record, with counts per state (every state present, zeros included), ordered by name.</summary>
     Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(ListQueuesParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>Pauses or resumes a queue (a paused queue is not claimed from). Works for queues with no jobs yet.</summary>
@@ -114,9 +132,9 @@ public interface IJobStore : IAsyncDisposable
     /// <summary>Removes a node's row (clean shutdown).</summary>
     Task RemoveNodeAsync(RemoveNodeParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Every registered node, by name.</summary>
+    /// <summary>Every registered node, ordered by name.</summary>
     Task<IReadOnlyList<NodeInfo>> ListNodesAsync(ListNodesParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes nodes whose last heartbeat is older than the cut-off. Returns how many.</summary>
+    /// <summary>Removes nodes whose last heartbeat is before the cut-off. Returns how many.</summary>
     Task<int> PruneNodesAsync(PruneNodesParams parameters, CancellationToken cancellationToken = default);
 }

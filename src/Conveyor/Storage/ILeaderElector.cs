@@ -5,7 +5,8 @@ public interface ILeaderElector
 {
     /// <summary>
     /// Takes the leadership if it is free or expired, or renews it if <c>NodeName</c> holds it; the lease
-    /// then lasts until now + TTL. Returns true when the caller is the leader afterwards.
+    /// then lasts until now + TTL. A lease is valid while now &lt; its end; at its end anyone may take it.
+    /// Returns true when the caller is the leader afterwards.
     /// </summary>
     Task<bool> TryAcquireAsync(LeaderLeaseParams parameters, CancellationToken cancellationToken = default);
 
