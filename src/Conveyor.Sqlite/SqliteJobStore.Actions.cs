@@ -72,6 +72,8 @@ public sealed partial class SqliteJobStore
                 return new JobChangeResult(JobChangeStatus.NotFound, null);
             if (job.State == JobState.Running)
                 return new JobChangeResult(JobChangeStatus.NotAllowed, job);
+            // Jobs waiting on it could never run: they are cancelled as if it had been cancelled.
+            Dependents.CancelWaiting(session, [parameters.Id], parameters.Now, JobState.Cancelled);
             session.Command(DeleteSql).Bind("$id", parameters.Id).ExecuteNonQuery();
             if (job.OrderingKey is not null && !job.State.IsFinal())
                 scope.JobsAvailable(job.Queue);

@@ -38,7 +38,7 @@ public sealed partial class SqliteJobStore
         SET state = 'succeeded', finished_at = $now, result = r.value ->> 2
         FROM json_each($rows) AS r
         WHERE {FenceSql}
-        RETURNING j.id, j.queue, j.ordering_key
+        RETURNING id, queue, ordering_key
         """;
 
     private const string RetrySql = $"""
@@ -55,7 +55,7 @@ public sealed partial class SqliteJobStore
             errors = CASE WHEN r.value ->> 2 IS NULL THEN j.errors ELSE json_insert(j.errors, '$[#]', json(r.value ->> 2)) END
         FROM json_each($rows) AS r
         WHERE {FenceSql}
-        RETURNING j.id, j.queue, j.ordering_key
+        RETURNING id, queue, ordering_key
         """;
 
     private const string ReleaseSql = $"""
@@ -63,7 +63,7 @@ public sealed partial class SqliteJobStore
         SET state = 'available', attempt = j.attempt - 1, node = NULL, started_at = NULL, lease_expires_at = NULL
         FROM json_each($rows) AS r
         WHERE {FenceSql}
-        RETURNING j.queue
+        RETURNING queue
         """;
 
     private const string ExtendSql = """

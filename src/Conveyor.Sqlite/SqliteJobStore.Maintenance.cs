@@ -38,13 +38,16 @@ public sealed partial class SqliteJobStore
         WHERE j.id = r.value ->> 0 AND j.state = 'running'
         """;
 
+    // Oldest first across the three states; each branch walks conveyor_jobs_finished in order.
     private const string PruneSql = """
         DELETE FROM conveyor_jobs WHERE id IN (
-            SELECT id FROM conveyor_jobs WHERE state = 'succeeded' AND finished_at < $succeeded
-            UNION ALL
-            SELECT id FROM conveyor_jobs WHERE state = 'dead' AND finished_at < $dead
-            UNION ALL
-            SELECT id FROM conveyor_jobs WHERE state = 'cancelled' AND finished_at < $cancelled
+            SELECT id FROM (
+                SELECT id, finished_at FROM conveyor_jobs WHERE state = 'succeeded' AND finished_at < $succeeded
+                UNION ALL
+                SELECT id, finished_at FROM conveyor_jobs WHERE state = 'dead' AND finished_at < $dead
+                UNION ALL
+                SELECT id, finished_at FROM conveyor_jobs WHERE state = 'cancelled' AND finished_at < $cancelled)
+            ORDER BY finished_at, id
             LIMIT $limit)
         """;
 

@@ -19,10 +19,10 @@ internal static class Dependents
     // Every waiting job below the failed ones, however deep: a job cancelled here fails its own dependents.
     private const string DoomedSql = """
         WITH RECURSIVE doomed(id, attempt, parent, parent_state) AS (
-            SELECT j.id, j.attempt, p.id, p.state
+            SELECT j.id, j.attempt, j.after_job_id,
+                   COALESCE($parent_state, (SELECT p.state FROM conveyor_jobs AS p WHERE p.id = j.after_job_id))
             FROM json_each($ids) AS r
-            JOIN conveyor_jobs AS p ON p.id = r.value
-            JOIN conveyor_jobs AS j ON j.after_job_id = p.id
+            JOIN conveyor_jobs AS j ON j.after_job_id = r.value
             WHERE j.state = 'waiting'
             UNION
             SELECT j.id, j.attempt, d.id, 'cancelled'
@@ -58,8 +58,11 @@ internal static class Dependents
         }
     }
 
-    /// <summary>Cancels every job waiting, directly or not, on <paramref name="failedIds"/> (which must already be dead or cancelled).</summary>
-    public static int CancelWaiting(SqliteSession session, IReadOnlyCollection<long> failedIds, DateTimeOffset now)
+    /// <summary>
+    /// Cancels every job waiting, directly or not, on <paramref name="failedIds"/>: jobs already dead or
+    /// cancelled, or about to be deleted (then <paramref name="parentState"/> names what their dependents record).
+    /// </summary>
+    public static int CancelWaiting(SqliteSession session, IReadOnlyCollection<long> failedIds, DateTimeOffset now, JobState? parentState = null)
     {
         if (failedIds.Count == 0)
             return 0;
@@ -68,7 +71,10 @@ internal static class Dependents
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
-            using (var reader = session.Command(DoomedSql).Bind("$ids", JsonLists.Ids(failedIds)).ExecuteReader())
+            using (var reader = session.Command(DoomedSql)
+                .Bind("$ids", JsonLists.Ids(failedIds))
+                .Bind("$parent_state", parentState?.ToWireName())
+                .ExecuteReader())
             {
                 while (reader.Read())
                 {
