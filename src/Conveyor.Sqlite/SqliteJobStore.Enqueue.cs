@@ -61,20 +61,33 @@ public sealed partial class SqliteJobStore
     private IReadOnlyList<InsertedJob> InsertInCallerTransaction(InsertJobsParams parameters, SqliteTransaction transaction)
     {
         using var session = new SqliteSession(transaction.Connection!, transaction, ownsConnection: false);
-        if (!IsReady && !SqliteMigrations.IsCurrent(session))
-        {
-            // The caller's transaction may already hold the file's write lock, so the store's own writer
-            // could not migrate now; the schema is created inside the caller's transaction instead (and
-            // again by the store itself later if the caller rolls back).
-            SqliteMigrations.Apply(session);
-        }
-
         var queues = new List<string>();
-        var inserted = JobInserter.Insert(session, parameters, queue =>
+        IReadOnlyList<InsertedJob> inserted;
+        // A savepoint keeps the call atomic inside the caller's transaction: a failed call leaves nothing
+        // behind, and the caller may still commit its own work.
+        session.Execute("SAVEPOINT conveyor_insert");
+        try
         {
-            if (!queues.Contains(queue, StringComparer.Ordinal))
-                queues.Add(queue);
-        });
+            if (!IsReady && !SqliteMigrations.IsCurrent(session))
+            {
+                // The caller's transaction may already hold the file's write lock, so the store's own
+                // writer could not migrate now; the schema is created inside the caller's transaction
+                // instead (and by the store itself later if the caller rolls back).
+                SqliteMigrations.Apply(session);
+            }
+            inserted = JobInserter.Insert(session, parameters, queue =>
+            {
+                if (!queues.Contains(queue, StringComparer.Ordinal))
+                    queues.Add(queue);
+            });
+            session.Execute("RELEASE conveyor_insert");
+        }
+        catch
+        {
+            session.Execute("ROLLBACK TO conveyor_insert");
+            session.Execute("RELEASE conveyor_insert");
+            throw;
+        }
         // Announced before the caller commits: a node woken now claims once the caller's write lock is
         // gone, and a wake-up that finds nothing only leaves the jobs to the next poll.
         foreach (var queue in queues)

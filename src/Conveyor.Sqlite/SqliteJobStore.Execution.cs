@@ -13,7 +13,7 @@ public sealed partial class SqliteJobStore
     // One statement leases the batch: the inner SELECT walks conveyor_jobs_claim in claim order and the
     // ordering-key check probes conveyor_jobs_ordering; the immediate transaction around it makes the
     // whole claim atomic against every other process on the file.
-    private const string ClaimSql = $"""
+    internal const string ClaimSql = $"""
         UPDATE conveyor_jobs
         SET state = 'running', attempt = attempt + 1, node = $node, started_at = $now, lease_expires_at = $lease
         WHERE id IN (

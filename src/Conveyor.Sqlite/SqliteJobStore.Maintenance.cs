@@ -38,18 +38,16 @@ public sealed partial class SqliteJobStore
         WHERE j.id = r.value ->> 0 AND j.state = 'running'
         """;
 
-    // Oldest first across the three states; each branch walks conveyor_jobs_finished in order.
-    private const string PruneSql = """
-        DELETE FROM conveyor_jobs WHERE id IN (
-            SELECT id FROM (
-                SELECT id, finished_at FROM conveyor_jobs WHERE state = 'succeeded' AND finished_at < $succeeded
-                UNION ALL
-                SELECT id, finished_at FROM conveyor_jobs WHERE state = 'dead' AND finished_at < $dead
-                UNION ALL
-                SELECT id, finished_at FROM conveyor_jobs WHERE state = 'cancelled' AND finished_at < $cancelled)
-            ORDER BY finished_at, id
-            LIMIT $limit)
+    // Each state's oldest candidates come from conveyor_jobs_finished in index order (no sort of the
+    // whole backlog); the three short lists are merged in memory and the oldest deleted by id.
+    private const string PruneCandidatesSql = """
+        SELECT id, finished_at FROM conveyor_jobs
+        WHERE state = $state AND finished_at < $before
+        ORDER BY finished_at
+        LIMIT $limit
         """;
+
+    private const string DeleteIdsSql = "DELETE FROM conveyor_jobs WHERE id IN (SELECT value FROM json_each($ids))";
 
     /// <inheritdoc />
     public Task<int> PromoteDueJobsAsync(PromoteDueJobsParams parameters, CancellationToken cancellationToken = default)
@@ -85,12 +83,28 @@ public sealed partial class SqliteJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
-        return WriteAsync(scope => scope.Session.Command(PruneSql)
-            .Bind("$succeeded", UnixMicros.From(parameters.SucceededBefore))
-            .Bind("$dead", UnixMicros.From(parameters.DeadBefore))
-            .Bind("$cancelled", UnixMicros.From(parameters.CancelledBefore))
-            .Bind("$limit", parameters.Limit)
-            .ExecuteNonQuery(), cancellationToken);
+        return WriteAsync(scope =>
+        {
+            var candidates = new List<(long Id, long FinishedAt)>();
+            AddPruneCandidates(scope.Session, candidates, JobState.Succeeded, parameters.SucceededBefore, parameters.Limit);
+            AddPruneCandidates(scope.Session, candidates, JobState.Dead, parameters.DeadBefore, parameters.Limit);
+            AddPruneCandidates(scope.Session, candidates, JobState.Cancelled, parameters.CancelledBefore, parameters.Limit);
+            if (candidates.Count == 0)
+                return 0;
+            var oldest = candidates.OrderBy(static c => c.FinishedAt).ThenBy(static c => c.Id).Take(parameters.Limit).Select(static c => c.Id);
+            return scope.Session.Command(DeleteIdsSql).Bind("$ids", JsonLists.Ids(oldest)).ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    private static void AddPruneCandidates(SqliteSession session, List<(long Id, long FinishedAt)> candidates, JobState state, DateTimeOffset before, int limit)
+    {
+        using var reader = session.Command(PruneCandidatesSql)
+            .Bind("$state", state.ToWireName())
+            .Bind("$before", UnixMicros.From(before))
+            .Bind("$limit", limit)
+            .ExecuteReader();
+        while (reader.Read())
+            candidates.Add((reader.GetInt64(0), reader.GetInt64(1)));
     }
 
     private static IReadOnlyList<RescuedJob> Rescue(WriteScope scope, RescueExpiredLeasesParams parameters)
