@@ -1,0 +1,207 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Conveyor.Sqlite.Connections;
+
+/// <summary>
+/// The store's single write connection. Operations queue here; the writer takes every operation
+/// waiting at that moment (up to a limit), runs them one after another inside one
+/// <c>BEGIN IMMEDIATE</c> transaction, each in its own savepoint, and commits once (group commit).
+/// One operation's failure rolls back only its savepoint. In-process writers therefore never fight
+/// over SQLite's lock; other processes wait on it through <c>busy_timeout</c>, and a transaction
+/// that still finds the file busy is started again a few times before the operations fail.
+/// </summary>
+internal sealed class SqliteWriter : IAsyncDisposable
+{
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly SqliteConnectionFactory _connections;
+    private readonly Action<string> _jobsAvailable;
+    private readonly int _maxOperations;
+    private readonly int _busyRetries;
+    private readonly Task _loop;
+    private SqliteSession? _session;
+
+    public SqliteWriter(SqliteConnectionFactory connections, SqliteStoreOptions options, Action<string> jobsAvailable)
+    {
+        _connections = connections;
+        _jobsAvailable = jobsAvailable;
+        _maxOperations = options.MaxOperationsPerCommit;
+        _busyRetries = options.BusyRetries;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Runs <paramref name="work"/> inside a write transaction; completes once it committed.</summary>
+    public Task<T> ExecuteAsync<T>(Func<WriteScope, T> work, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+            return Task.FromCanceled<T>(cancellationToken);
+        var operation = new WriteOperation<T>(work, cancellationToken);
+        if (!_queue.Writer.TryWrite(operation))
+            throw new ObjectDisposedException(nameof(SqliteJobStore), "the SQLite store was disposed");
+        return operation.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _session?.Dispose();
+        _session = null;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteOperation>(_maxOperations);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _maxOperations && reader.TryRead(out var operation))
+            {
+                if (operation.TryStart())
+                    batch.Add(operation);
+            }
+            if (batch.Count > 0)
+                await RunBatchAsync(batch).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunBatchAsync(List<WriteOperation> batch)
+    {
+        SqliteSession session;
+        try
+        {
+            session = await BeginAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            foreach (var operation in batch)
+                operation.Fail(exception);
+            return;
+        }
+
+        var scopes = new WriteScope[batch.Count];
+        var savepoints = batch.Count > 1;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var scope = scopes[i] = new WriteScope(session);
+            if (savepoints)
+                session.Execute("SAVEPOINT conveyor_op");
+            try
+            {
+                batch[i].Execute(scope);
+                if (savepoints)
+                    session.Execute("RELEASE conveyor_op");
+            }
+            catch (Exception exception)
+            {
+                scope.Discard();
+                if (!savepoints || !TryRollbackToSavepoint(session))
+                {
+                    // Alone in the transaction, or SQLite already rolled the whole transaction back
+                    // (disk full, I/O error): nothing of this group can commit.
+                    Rollback(session);
+                    foreach (var operation in batch)
+                        operation.Fail(exception);
+                    return;
+                }
+            }
+        }
+
+        try
+        {
+            await CommitAsync(session).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Rollback(session);
+            foreach (var operation in batch)
+                operation.Fail(exception);
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Complete();
+            if (batch[i].Failure is null)
+            {
+                foreach (var queue in scopes[i].AvailableQueues)
+                    _jobsAvailable(queue);
+            }
+        }
+    }
+
+    private async Task<SqliteSession> BeginAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                _session ??= new SqliteSession(_connections.OpenWriter());
+                _session.Execute("BEGIN IMMEDIATE");
+                return _session;
+            }
+            catch (SqliteException exception) when (SqliteErrors.IsBusy(exception) && attempt < _busyRetries)
+            {
+                await Task.Delay(BackOff(attempt)).ConfigureAwait(false);
+            }
+            catch (SqliteException) when (_session is { } broken && !IsUsable(broken))
+            {
+                // A connection that cannot even begin a transaction is replaced on the next batch.
+                broken.Dispose();
+                _session = null;
+                throw;
+            }
+        }
+    }
+
+    private async Task CommitAsync(SqliteSession session)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                session.Execute("COMMIT");
+                return;
+            }
+            catch (SqliteException exception) when (SqliteErrors.IsBusy(exception) && attempt < _busyRetries)
+            {
+                // A busy COMMIT leaves the transaction open: trying again is safe.
+                await Task.Delay(BackOff(attempt)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool TryRollbackToSavepoint(SqliteSession session)
+    {
+        try
+        {
+            session.Execute("ROLLBACK TO conveyor_op");
+            session.Execute("RELEASE conveyor_op");
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    private static void Rollback(SqliteSession session)
+    {
+        try
+        {
+            session.Execute("ROLLBACK");
+        }
+        catch (SqliteException)
+        {
+            // SQLite had already rolled back ("no transaction is active"): the state we want.
+        }
+    }
+
+    private static bool IsUsable(SqliteSession session) =>
+        session.Connection.State == System.Data.ConnectionState.Open;
+
+    private static TimeSpan BackOff(int attempt) =>
+        TimeSpan.FromMilliseconds(Random.Shared.Next(10, 50) * (1 << Math.Min(attempt, 4)));
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using Conveyor.Sqlite.Connections;
+
+namespace Conveyor.Sqlite.Schema;
+
+/// <summary>
+/// The schema's history and the code that applies it. Runs inside the writer's <c>BEGIN IMMEDIATE</c>
+/// transaction, so when several processes migrate one file at once they take turns: the first applies
+/// the missing steps, the others find the version already current and do nothing.
+/// </summary>
+internal static class SqliteMigrations
+{
+    /// <summary>Every step, in order. Append new steps; never edit an applied one.</summary>
+    public static IReadOnlyList<SqliteMigration> All { get; } =
+    [
+        new(1, "jobs, queues, nodes and the leader lease", """
+            CREATE TABLE conveyor_jobs (
+                id                INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind              TEXT    NOT NULL,
+                queue             TEXT    NOT NULL,
+                state             TEXT    NOT NULL CHECK (state IN ('scheduled', 'waiting', 'available', 'running', 'retrying', 'succeeded', 'dead', 'cancelled')),
+                args              TEXT    NOT NULL,
+                priority          INTEGER NOT NULL DEFAULT 0,
+                attempt           INTEGER NOT NULL DEFAULT 0,
+                max_attempts      INTEGER NOT NULL,
+                run_at            INTEGER NOT NULL,
+                created_at        INTEGER NOT NULL,
+                started_at        INTEGER,
+                finished_at       INTEGER,
+                timeout_us        INTEGER,
+                ordering_key      TEXT,
+                unique_key        TEXT,
+                unique_for_us     INTEGER,
+                affinity_key      TEXT,
+                after_job_id      INTEGER,
+                batch_id          INTEGER,
+                node              TEXT,
+                lease_expires_at  INTEGER,
+                progress_percent  INTEGER,
+                progress_message  TEXT,
+                result            TEXT,
+                errors            TEXT    NOT NULL DEFAULT '[]'
+            );
+
+            CREATE INDEX conveyor_jobs_claim ON conveyor_jobs (queue, state, priority DESC, run_at, id);
+
+            CREATE INDEX conveyor_jobs_ordering ON conveyor_jobs (ordering_key, id)
+                WHERE ordering_key IS NOT NULL AND state IN ('scheduled', 'waiting', 'available', 'running', 'retrying');
+
+            CREATE INDEX conveyor_jobs_unique ON conveyor_jobs (unique_key) WHERE unique_key IS NOT NULL;
+
+            CREATE INDEX conveyor_jobs_after ON conveyor_jobs (after_job_id) WHERE after_job_id IS NOT NULL;
+
+            CREATE INDEX conveyor_jobs_finished ON conveyor_jobs (state, finished_at) WHERE finished_at IS NOT NULL;
+
+            CREATE INDEX conveyor_jobs_due ON conveyor_jobs (run_at) WHERE state IN ('scheduled', 'retrying');
+
+            CREATE INDEX conveyor_jobs_lease ON conveyor_jobs (lease_expires_at) WHERE state = 'running';
+
+            CREATE TABLE conveyor_queues (
+                name    TEXT    PRIMARY KEY,
+                paused  INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID;
+
+            CREATE TABLE conveyor_nodes (
+                name          TEXT    PRIMARY KEY,
+                host          TEXT    NOT NULL,
+                pid           INTEGER NOT NULL,
+                version       TEXT    NOT NULL,
+                started_at    INTEGER NOT NULL,
+                heartbeat_at  INTEGER NOT NULL,
+                kinds         TEXT    NOT NULL,
+                queues        TEXT    NOT NULL
+            ) WITHOUT ROWID;
+
+            CREATE TABLE conveyor_leader (
+                id          INTEGER PRIMARY KEY CHECK (id = 1),
+                node        TEXT    NOT NULL,
+                expires_at  INTEGER NOT NULL
+            );
+            """),
+    ];
+
+    /// <summary>The version this code reads and writes.</summary>
+    public static int LatestVersion => All[^1].Version;
+
+    /// <summary>
+    /// Applies the missing steps; returns how many. Must run inside a write transaction.
+    /// Refuses a file whose schema is newer than this code knows.
+    /// </summary>
+    public static int Apply(SqliteSession session)
+    {
+        session.ExecuteOnce("""
+            CREATE TABLE IF NOT EXISTS conveyor_schema_version (
+                version      INTEGER PRIMARY KEY,
+                description  TEXT NOT NULL
+            )
+            """);
+        var current = CurrentVersion(session);
+        if (current > LatestVersion)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"the SQLite database '{session.Connection.DataSource}' has Conveyor schema version {current}, newer than this Conveyor understands ({LatestVersion}); upgrade Conveyor"));
+        }
+
+        var applied = 0;
+        foreach (var migration in All)
+        {
+            if (migration.Version <= current)
+                continue;
+            session.ExecuteOnce(migration.Sql);
+            session.Command("INSERT INTO conveyor_schema_version (version, description) VALUES ($version, $description)")
+                .Bind("$version", migration.Version)
+                .Bind("$description", migration.Description)
+                .ExecuteNonQuery();
+            applied++;
+        }
+        return applied;
+    }
+
+    /// <summary>The schema version recorded in the file (0 when none); the version table must exist.</summary>
+    public static int CurrentVersion(SqliteSession session) =>
+        Convert.ToInt32(session.ScalarOnce("SELECT COALESCE(MAX(version), 0) FROM conveyor_schema_version"), CultureInfo.InvariantCulture);
+
+    /// <summary>True when the file already has every step (a read; no transaction needed).</summary>
+    public static bool IsCurrent(SqliteSession session)
+    {
+        var exists = session.ScalarOnce("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'conveyor_schema_version'");
+        return exists is not null && CurrentVersion(session) == LatestVersion;
+    }
+}

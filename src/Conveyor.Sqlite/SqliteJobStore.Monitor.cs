@@ -1,0 +1,108 @@
+using Conveyor.Sqlite.Connections;
+using Conveyor.Sqlite.Jobs;
+using Conveyor.Storage;
+
+namespace Conveyor.Sqlite;
+
+public sealed partial class SqliteJobStore
+{
+    /// <summary>The largest page <see cref="ListJobsAsync"/> returns.</summary>
+    private const int MaxPageSize = 1000;
+
+    private const string ListSql = $"""
+        SELECT {JobRows.Columns} FROM conveyor_jobs
+        WHERE id < $before
+          AND ($state IS NULL OR state = $state)
+          AND ($queue IS NULL OR queue = $queue)
+          AND ($kind IS NULL OR kind = $kind)
+        ORDER BY id DESC
+        LIMIT $limit
+        """;
+
+    private const string QueueCountsSql = "SELECT queue, state, COUNT(*) FROM conveyor_jobs GROUP BY queue, state";
+
+    private const string QueueRecordsSql = "SELECT name, paused FROM conveyor_queues";
+
+    /// <inheritdoc />
+    public Task<JobInfo?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return ReadAsync(session => JobRows.Find(session, parameters.Id), cancellationToken);
+    }
+
+    /// <summary>Jobs matching every given filter, newest first; a limit outside 1–1000 is clamped to it.</summary>
+    public Task<JobPage> ListJobsAsync(ListJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var limit = Math.Clamp(parameters.Limit, 1, MaxPageSize);
+        return ReadAsync(session =>
+        {
+            var jobs = new List<JobInfo>(Math.Min(limit, 64));
+            var more = false;
+            using var reader = session.Command(ListSql)
+                .Bind("$before", parameters.BeforeId ?? long.MaxValue)
+                .Bind("$state", parameters.State?.ToWireName())
+                .Bind("$queue", parameters.Queue)
+                .Bind("$kind", parameters.Kind)
+                .Bind("$limit", limit + 1)
+                .ExecuteReader();
+            while (reader.Read())
+            {
+                if (jobs.Count == limit)
+                {
+                    more = true;
+                    break;
+                }
+                jobs.Add(JobRows.ReadJob(reader));
+            }
+            return new JobPage(jobs, more ? jobs[^1].Id : null);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(ListQueuesParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return ReadAsync<IReadOnlyList<QueueInfo>>(session =>
+        {
+            var counts = new Dictionary<string, Dictionary<JobState, long>>(StringComparer.Ordinal);
+            var paused = new Dictionary<string, bool>(StringComparer.Ordinal);
+            // One read transaction: the counts and the pause records come from the same snapshot.
+            session.Execute("BEGIN");
+            try
+            {
+                using (var reader = session.Command(QueueCountsSql).ExecuteReader())
+                {
+                    while (reader.Read())
+                        CountsOf(counts, reader.GetString(0))[JobRows.ParseState(reader.GetString(1))] = reader.GetInt64(2);
+                }
+                using (var reader = session.Command(QueueRecordsSql).ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        paused[reader.GetString(0)] = reader.GetInt64(1) != 0;
+                        CountsOf(counts, reader.GetString(0));
+                    }
+                }
+            }
+            finally
+            {
+                session.Execute("COMMIT");
+            }
+            return counts
+                .OrderBy(static pair => pair.Key, StringComparer.Ordinal)
+                .Select(pair => new QueueInfo(pair.Key, paused.GetValueOrDefault(pair.Key), pair.Value))
+                .ToList();
+        }, cancellationToken);
+    }
+
+    private static Dictionary<JobState, long> CountsOf(Dictionary<string, Dictionary<JobState, long>> counts, string queue)
+    {
+        if (!counts.TryGetValue(queue, out var perState))
+        {
+            perState = JobStates.All.ToDictionary(static state => state, static _ => 0L);
+            counts.Add(queue, perState);
+        }
+        return perState;
+    }
+}

@@ -1,0 +1,69 @@
+using Conveyor.Sqlite.Connections;
+
+namespace Conveyor.Sqlite.Tests;
+
+public sealed class ConnectionTests
+{
+    [Fact]
+    public async Task Store_PutsTheFileInWalMode()
+    {
+        await using var db = new TempDatabase();
+        await db.OpenStore().MigrateAsync();
+        var connection = db.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+
+        command.ExecuteScalar().ShouldBe("wal");
+    }
+
+    [Theory]
+    [InlineData(SqliteSynchronousMode.Full, 2L)]
+    [InlineData(SqliteSynchronousMode.Normal, 1L)]
+    public async Task Connections_UseTheConfiguredSynchronousModeAndBusyTimeout(SqliteSynchronousMode mode, long pragmaValue)
+    {
+        await using var db = new TempDatabase();
+        var options = new SqliteStoreOptions(db.Path) { Synchronous = mode, BusyTimeout = TimeSpan.FromMilliseconds(1234) };
+        using var connection = new SqliteConnectionFactory(options).OpenWriter();
+
+        Pragma(connection, "synchronous").ShouldBe(pragmaValue);
+        Pragma(connection, "busy_timeout").ShouldBe(1234L);
+        Pragma(connection, "journal_mode").ShouldBe("wal");
+    }
+
+    [Fact]
+    public async Task Store_CreatesTheFolderOfTheFile()
+    {
+        await using var db = new TempDatabase();
+        var path = Path.Combine(Path.GetDirectoryName(db.Path)!, "nested", "deeper", "jobs.db");
+        await using var store = new SqliteJobStore(path);
+
+        await store.MigrateAsync();
+
+        File.Exists(path).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Options_RejectAnInMemoryDatabase()
+    {
+        Should.Throw<ArgumentException>(() => new SqliteJobStore(":memory:"));
+    }
+
+    [Fact]
+    public async Task DisposedStore_RefusesOperations()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        await store.DisposeAsync();
+
+        await Should.ThrowAsync<ObjectDisposedException>(() => store.InsertManyAsync(Jobs.Insert(Jobs.New())));
+        await Should.ThrowAsync<ObjectDisposedException>(() => store.GetJobAsync(new(1)));
+    }
+
+    private static object? Pragma(Microsoft.Data.Sqlite.SqliteConnection connection, string name)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA " + name;
+        return command.ExecuteScalar();
+    }
+}

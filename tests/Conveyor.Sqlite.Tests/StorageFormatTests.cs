@@ -1,0 +1,119 @@
+using Conveyor.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Conveyor.Sqlite.Tests;
+
+/// <summary>How jobs look in the file: what other tools reading it see.</summary>
+public sealed class StorageFormatTests
+{
+    [Fact]
+    public async Task Times_AreStoredAsIntegerMicrosecondsSinceTheUnixEpoch()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        var runAt = Jobs.T0.AddTicks(1234560); // 123 456 µs after T0
+        var id = (await store.InsertManyAsync(Jobs.Insert(Jobs.New() with { RunAt = runAt })))[0].Id;
+
+        var connection = db.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT run_at, typeof(run_at), created_at FROM conveyor_jobs WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        reader.Read().ShouldBeTrue();
+
+        reader.GetString(1).ShouldBe("integer");
+        reader.GetInt64(0).ShouldBe(Jobs.T0.ToUnixTimeMilliseconds() * 1000 + 123_456);
+        reader.GetInt64(2).ShouldBe(Jobs.T0.ToUnixTimeMilliseconds() * 1000);
+        (await store.GetJobAsync(new(id)))!.RunAt.ShouldBe(runAt);
+    }
+
+    [Fact]
+    public async Task Args_RoundTripExactly_IncludingNonAsciiTextAndLayout()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        const string args = "{ \"to\": \"zoë@example.com\",\n  \"note\": \"🚀 <b>&'\\\"\\\\\", \"n\": [1, 2.50] }";
+
+        var id = (await store.InsertManyAsync(Jobs.Insert(Jobs.New(argsJson: args))))[0].Id;
+        var claimed = await store.ClaimAsync(Jobs.Claim("node-1", 1));
+
+        (await store.GetJobAsync(new(id)))!.ArgsJson.ShouldBe(args);
+        claimed.Single().ArgsJson.ShouldBe(args);
+    }
+
+    [Fact]
+    public async Task Errors_AreAJsonArrayTheSqliteJsonFunctionsRead()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+        var claimed = (await store.ClaimAsync(Jobs.Claim("node-1", 1))).Single();
+        var error = new JobError(1, Jobs.T0.AddSeconds(1), "System.TimeoutException", "took \"too\" long", "at X");
+        await store.CompleteManyAsync(new CompleteJobsParams("node-1", [new JobCompletion(claimed.Id, 1, JobOutcome.Retry, Error: error, RetryAt: Jobs.T0.AddSeconds(5))], Jobs.T0.AddSeconds(1)));
+
+        var connection = db.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT json_array_length(errors), errors ->> '$[0].type', errors ->> '$[0].message', errors ->> '$[0].at' FROM conveyor_jobs";
+        using var reader = command.ExecuteReader();
+        reader.Read().ShouldBeTrue();
+
+        reader.GetInt64(0).ShouldBe(1);
+        reader.GetString(1).ShouldBe("System.TimeoutException");
+        reader.GetString(2).ShouldBe("took \"too\" long");
+        reader.GetString(3).ShouldBe("2030-01-01T00:00:01Z");
+        (await store.GetJobAsync(new(claimed.Id)))!.Errors.ShouldBe([error]);
+    }
+
+    [Fact]
+    public async Task BulkInsert_OfManyJobs_KeepsInputOrderAndConsecutiveIds()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        var jobs = Enumerable.Range(0, 2500).Select(i => Jobs.New(argsJson: $"{{\"i\":{i}}}")).ToList();
+
+        var inserted = await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0));
+
+        inserted.Select(i => i.Id).ShouldBe(Enumerable.Range(1, 2500).Select(i => (long)i));
+        (await store.GetJobAsync(new(2000)))!.ArgsJson.ShouldBe("{\"i\":1999}");
+    }
+
+    [Fact]
+    public async Task Ids_AreNeverReused_AfterTheNewestJobIsDeleted()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        var first = (await store.InsertManyAsync(Jobs.Insert(Jobs.New())))[0].Id;
+        (await store.DeleteJobAsync(new JobIdParams(first, Jobs.T0))).Status.ShouldBe(JobChangeStatus.Done);
+
+        var second = (await store.InsertManyAsync(Jobs.Insert(Jobs.New())))[0].Id;
+
+        second.ShouldBeGreaterThan(first);
+    }
+
+    [Fact]
+    public async Task Claim_IsServedByTheClaimIndex()
+    {
+        await using var db = new TempDatabase();
+        await db.OpenStore().MigrateAsync();
+        var connection = db.OpenConnection();
+
+        var plan = Plan(connection, SqliteJobStore.ClaimSql);
+
+        plan.ShouldContain("conveyor_jobs_claim");
+        plan.ShouldContain("conveyor_jobs_ordering");
+        plan.ShouldNotContain("TEMP B-TREE");
+    }
+
+    private static string Plan(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in new[] { "$node", "$now", "$lease", "$queue", "$kinds", "$limit" })
+            command.Parameters.AddWithValue(name, name == "$kinds" ? "[]" : "x");
+        using var reader = command.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read())
+            lines.Add(reader.GetString(3));
+        return string.Join('\n', lines);
+    }
+}

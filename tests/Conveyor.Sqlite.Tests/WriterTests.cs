@@ -1,0 +1,133 @@
+using Conveyor.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Conveyor.Sqlite.Tests;
+
+/// <summary>The group-commit writer and its handling of locks held by other processes.</summary>
+public sealed class WriterTests
+{
+    [Fact]
+    public async Task AFailingOperation_CommittedInTheSameGroup_DoesNotUndoTheOthers()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+
+        // Queue many inserts at once so they share commits; every fifth one refers to a missing job.
+        var calls = Enumerable.Range(0, 50).Select(i => i % 5 == 0
+            ? store.InsertManyAsync(Jobs.Insert(Jobs.New(), Jobs.New(after: 1_000_000)))
+            : store.InsertManyAsync(Jobs.Insert(Jobs.New()))).ToList();
+        var outcomes = await Task.WhenAll(calls.Select(async c =>
+        {
+            try
+            {
+                await c;
+                return true;
+            }
+            catch (JobNotFoundException)
+            {
+                return false;
+            }
+        }));
+
+        outcomes.Count(ok => ok).ShouldBe(40);
+        var page = await store.ListJobsAsync(new ListJobsParams(Limit: 1000));
+        page.Jobs.Count.ShouldBe(40, "the 10 failed calls inserted nothing, not even their first job");
+        page.Jobs.ShouldAllBe(j => j.AfterJobId == null);
+    }
+
+    [Fact]
+    public async Task AWrite_WaitsForAnotherConnectionsWriteLock()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore(o => o with { BusyTimeout = TimeSpan.FromSeconds(10) });
+        await store.MigrateAsync();
+        var other = db.OpenConnection();
+        var transaction = other.BeginTransaction();
+        using (var command = other.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO conveyor_queues (name, paused) VALUES ('held', 0)";
+            command.ExecuteNonQuery();
+        }
+
+        var insert = store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+        await Task.Delay(300);
+        insert.IsCompleted.ShouldBeFalse("the other connection still holds the write lock");
+        transaction.Commit();
+
+        (await insert.WaitAsync(TimeSpan.FromSeconds(10))).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task AWrite_FailsWithBusy_WhenTheLockOutlastsTheTimeoutAndEveryRetry()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore(o => o with { BusyTimeout = TimeSpan.FromMilliseconds(50), BusyRetries = 1 });
+        await store.MigrateAsync();
+        var other = db.OpenConnection();
+        using var transaction = other.BeginTransaction();
+        using (var command = other.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO conveyor_queues (name, paused) VALUES ('held', 0)";
+            command.ExecuteNonQuery();
+        }
+
+        var error = await Should.ThrowAsync<SqliteException>(() => store.InsertManyAsync(Jobs.Insert(Jobs.New())));
+
+        error.SqliteErrorCode.ShouldBe(5);
+        transaction.Rollback();
+        (await store.InsertManyAsync(Jobs.Insert(Jobs.New())))[0].Id.ShouldBe(1, "the store recovers once the lock is gone");
+    }
+
+    [Fact]
+    public async Task Reads_DoNotWaitForAnotherConnectionsWriteLock()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        var id = (await store.InsertManyAsync(Jobs.Insert(Jobs.New())))[0].Id;
+        var other = db.OpenConnection();
+        using var transaction = other.BeginTransaction();
+        using (var command = other.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "UPDATE conveyor_jobs SET priority = 5";
+            command.ExecuteNonQuery();
+        }
+
+        var job = await store.GetJobAsync(new(id)).WaitAsync(TimeSpan.FromSeconds(2));
+
+        job!.Priority.ShouldBe(0, "readers see the last committed state");
+    }
+
+    [Fact]
+    public async Task AQueuedWrite_CancelledBeforeItRuns_IsNotApplied()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore(o => o with { BusyTimeout = TimeSpan.FromSeconds(10) });
+        await store.MigrateAsync();
+        var other = db.OpenConnection();
+        var transaction = other.BeginTransaction();
+        using (var command = other.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO conveyor_queues (name, paused) VALUES ('held', 0)";
+            command.ExecuteNonQuery();
+        }
+        // The first insert holds the writer (waiting for the lock); the second waits in the queue behind it.
+        var first = store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+        await Task.Delay(100);
+        using var cancel = new CancellationTokenSource();
+        var second = store.InsertManyAsync(Jobs.Insert(Jobs.New(queue: "cancelled")), cancel.Token);
+
+        await cancel.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => second);
+        transaction.Commit();
+        await first.WaitAsync(TimeSpan.FromSeconds(10));
+
+        (await store.ListJobsAsync(new ListJobsParams(Queue: "cancelled"))).Jobs.ShouldBeEmpty();
+        (await store.ListJobsAsync(new ListJobsParams())).Jobs.Count.ShouldBe(1);
+    }
+}
