@@ -143,11 +143,12 @@ public abstract partial class StoreConformanceTests
         var total = 0;
         // Start every claimer at the same moment so their claims overlap as much as the machine allows.
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var ready = new CountdownEvent(claimers);
+        var allReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var readyCount = 0;
 
         var tasks = Enumerable.Range(0, claimers).Select(c => Task.Run(async () =>
         {
-            ready.Signal();
+            if (Interlocked.Increment(ref readyCount) == claimers) allReady.SetResult();
             await start.Task;
             var store = instances[c % instances.Count];
             var node = $"hammer-{c}";
@@ -169,10 +170,9 @@ public abstract partial class StoreConformanceTests
                 }
             }
         })).ToArray();
-        ready.Wait(TimeSpan.FromSeconds(30));
+        await allReady.Task.WaitAsync(TimeSpan.FromSeconds(30));
         start.SetResult();
         await Task.WhenAll(tasks);
-        ready.Dispose();
 
         claims.Count.ShouldBe(jobCount);
         claims.Values.ShouldAllBe(n => n == 1);
