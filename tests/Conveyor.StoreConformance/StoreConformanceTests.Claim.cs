@@ -141,9 +141,15 @@ public abstract partial class StoreConformanceTests
             instances.Add(await OpenInstanceAsync());
         var claims = new ConcurrentDictionary<long, int>();
         var total = 0;
+        // Start every claimer at the same moment so their claims overlap as much as the machine allows.
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var allReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var readyCount = 0;
 
         var tasks = Enumerable.Range(0, claimers).Select(c => Task.Run(async () =>
         {
+            if (Interlocked.Increment(ref readyCount) == claimers) allReady.SetResult();
+            await start.Task;
             var store = instances[c % instances.Count];
             var node = $"hammer-{c}";
             var random = new Random(c);
@@ -164,6 +170,8 @@ public abstract partial class StoreConformanceTests
                 }
             }
         })).ToArray();
+        await allReady.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        start.SetResult();
         await Task.WhenAll(tasks);
 
         claims.Count.ShouldBe(jobCount);

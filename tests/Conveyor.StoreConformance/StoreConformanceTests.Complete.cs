@@ -38,6 +38,19 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Complete_RetryWithoutRetryAt_IsDueAtOnce()
+    {
+        var claimed = await InsertAndClaimAsync();
+
+        await CompleteAsync(claimed, JobOutcome.Retry, now: TestTime.At(2), error: TestJobs.Error(1, TestTime.At(2)));
+
+        var job = await GetAsync(claimed.Id);
+        job.State.ShouldBe(JobState.Retrying);
+        job.RunAt.ShouldBe(TestTime.At(2));
+        (await Store.PromoteDueJobsAsync(new PromoteDueJobsParams(TestTime.At(2)))).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Complete_Retry_ErrorsAccumulateAcrossAttempts()
     {
         var first = await InsertAndClaimAsync();

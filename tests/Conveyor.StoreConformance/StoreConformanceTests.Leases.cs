@@ -38,9 +38,9 @@ public abstract partial class StoreConformanceTests
         (await Store.DeleteJobAsync(new JobIdParams(deleted, TestTime.At(20)))).Status.ShouldBe(JobChangeStatus.Done);
         await Store.CompleteManyAsync(new CompleteJobsParams(Node1, [new JobCompletion(succeeded, 1, JobOutcome.Succeeded)], TestTime.At(20)));
 
-        var lost = await Store.ExtendLeasesAsync(new ExtendLeasesParams(Node1, ids, TestTime.At(30), TestTime.At(90)));
+        var lost = await Store.ExtendLeasesAsync(new ExtendLeasesParams(Node1, [.. ids, 987_654_321], TestTime.At(30), TestTime.At(90)));
 
-        lost.ShouldBe([rescued, cancelled, deleted, succeeded], ignoreOrder: true);
+        lost.ShouldBe([rescued, cancelled, deleted, succeeded, 987_654_321], ignoreOrder: true);
         (await GetAsync(kept)).LeaseExpiresAt.ShouldBe(TestTime.At(90));
     }
 

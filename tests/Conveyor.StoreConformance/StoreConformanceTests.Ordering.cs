@@ -87,6 +87,18 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task OrderingKey_ARetriedJobTakesItsPlaceBackInLine()
+    {
+        var ids = await InsertManyAsync(TestJobs.New(orderingKey: "k"), TestJobs.New(orderingKey: "k"));
+        var first = await ClaimOneAsync(ids[0]);
+        await CompleteAsync(first, JobOutcome.Dead, error: TestJobs.Error(1, TestTime.At(1)));
+
+        await Store.RetryJobAsync(new JobIdParams(ids[0], TestTime.At(2)));
+
+        (await ClaimAsync(now: TestTime.At(3), limit: 10)).Select(c => c.Id).ShouldBe([ids[0]]);
+    }
+
+    [Fact]
     public async Task OrderingKey_AppliesAcrossQueues()
     {
         var ids = await InsertManyAsync(TestJobs.New(queue: "q1", orderingKey: "k"), TestJobs.New(queue: "q2", orderingKey: "k"));

@@ -65,6 +65,17 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task UniqueKey_ARetriedJobHoldsItsKeyAgain()
+    {
+        var dead = await InsertFinishedAsync(JobOutcome.Dead, job: TestJobs.New(uniqueKey: "u"));
+        await Store.RetryJobAsync(new JobIdParams(dead, TestTime.At(5)));
+
+        var again = await Store.InsertManyAsync(new InsertJobsParams([TestJobs.New(uniqueKey: "u")], TestTime.At(6)));
+
+        again.ShouldBe([new InsertedJob(dead, Existing: true)]);
+    }
+
+    [Fact]
     public async Task UniqueFor_DoesNotHoldTheKeyAfterTheJobDied()
     {
         var dead = await InsertFinishedAsync(JobOutcome.Dead, finishedAt: TestTime.At(10),

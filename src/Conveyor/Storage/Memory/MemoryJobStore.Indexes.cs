@@ -24,7 +24,7 @@ public sealed partial class MemoryJobStore
     // Unique key → ids of the jobs that may hold it (stale entries are dropped when checked).
     private readonly Dictionary<string, List<long>> _uniqueKeys = new(StringComparer.Ordinal);
     // Queues that got claimable jobs during the current call; signalled after the lock is released.
-    private readonly HashSet<string> _signals = new(StringComparer.Ordinal);
+    private readonly List<MemoryQueue> _signals = [];
     private readonly Queue<MemoryJob> _ended = new();
     private bool _resolvingDependents;
     private int _deletedInIdList;
@@ -38,6 +38,13 @@ public sealed partial class MemoryJobStore
             _queues[name] = queue;
         }
         return queue;
+    }
+
+    private void MarkForSignal(MemoryQueue queue)
+    {
+        if (queue.SignalPending) return;
+        queue.SignalPending = true;
+        _signals.Add(queue);
     }
 
     private SortedSet<(long, long)> FinishedSet(JobState state) => state switch
@@ -130,7 +137,7 @@ public sealed partial class MemoryJobStore
         if (!IsFirstOfOrderingKey(job)) return;
         job.Queue.ReadySet(job.Kind).Add(job);
         job.InReady = true;
-        _signals.Add(job.Queue.Name);
+        MarkForSignal(job.Queue);
     }
 
     /// <summary>Moves available jobs whose run_at has come into their ready sets.</summary>

@@ -191,7 +191,7 @@ public sealed partial class MemoryJobStore : IJobStore
         lock (_lock)
         {
             pruned = Prune(parameters);
-            _signals.Clear();
+            TakeSignals();
         }
         return Task.FromResult(pruned);
     }
@@ -294,7 +294,7 @@ public sealed partial class MemoryJobStore : IJobStore
             queue.Paused = parameters.Paused;
             queue.HasPauseRecord = true;
             // Jobs became claimable again: wake the nodes instead of waiting for their poll.
-            if (!parameters.Paused && queue.HasReadyJobs()) _signals.Add(queue.Name);
+            if (!parameters.Paused && queue.HasReadyJobs()) MarkForSignal(queue);
             signals = TakeSignals();
         }
         Signal(signals);
@@ -345,7 +345,12 @@ public sealed partial class MemoryJobStore : IJobStore
     private string[]? TakeSignals()
     {
         if (_signals.Count == 0) return null;
-        string[] queues = [.. _signals];
+        var queues = new string[_signals.Count];
+        for (var i = 0; i < queues.Length; i++)
+        {
+            queues[i] = _signals[i].Name;
+            _signals[i].SignalPending = false;
+        }
         _signals.Clear();
         return queues;
     }

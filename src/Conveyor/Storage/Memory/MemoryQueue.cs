@@ -19,6 +19,9 @@ internal sealed class MemoryQueue(string name)
     /// <summary>True once the queue was paused or resumed, so it is listed even without jobs.</summary>
     public bool HasPauseRecord { get; set; }
 
+    /// <summary>True while the queue is listed in the store's pending signals of the current call.</summary>
+    public bool SignalPending { get; set; }
+
     public Dictionary<string, SortedSet<MemoryJob>> ReadyByKind { get; } = new(StringComparer.Ordinal);
 
     public long Total { get; private set; }
