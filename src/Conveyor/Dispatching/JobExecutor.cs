@@ -5,92 +5,105 @@ using Microsoft.Extensions.Logging;
 
 namespace Conveyor.Dispatching;
 
+/// <summary>What a worker does after an attempt: store <see cref="Completion"/> (null: nothing to store), or leave when abandoned.</summary>
+internal readonly record struct ExecutionResult(bool Abandoned, JobCompletion? Completion);
+
 /// <summary>
-/// Runs one attempt: a DI scope, the middleware pipeline, the handler; turns what happened into a
-/// <see cref="JobCompletion"/>. Never throws: a failing, hanging or cancelled handler is an outcome.
+/// Runs one attempt on the worker that took the job: the middleware pipeline and the handler, in a DI
+/// scope made on first use; turns what happened into a <see cref="JobCompletion"/>. Never throws: a
+/// failing, hanging or cancelled handler is an outcome. The handler runs inline (no thread hop): a
+/// handler that blocks past its timeout and grace is abandoned by the <see cref="Watchdog"/>, which
+/// stores the outcome and gives the dispatcher a new worker.
 /// </summary>
 internal sealed class JobExecutor(
     HandlerRegistry registry,
     IServiceScopeFactory scopes,
+    IServiceProvider root,
     WorkerOptions options,
     TimeProvider time,
     IJobProgressSink progress,
-    AbandonedHandlers abandoned,
     ILogger logger)
 {
     private const int MaxStackLength = 8 * 1024;
 
-    /// <summary>The outcome to store, or null when there is nothing to store (the node lost the job).</summary>
-    public async Task<JobCompletion?> ExecuteAsync(RunningJob running, CancellationToken shutdown)
+    public async ValueTask<ExecutionResult> ExecuteAsync(RunningJob running, CancellationToken shutdown)
     {
         var job = running.Job;
-        if (shutdown.IsCancellationRequested) return Released(job);
-        if (running.IsLost) return null;
+        if (shutdown.IsCancellationRequested || running.Reason == CancelReason.Shutdown) return new(false, Released(job));
+        if (running.IsLost) return new(false, null);
         if (!registry.TryGet(job.Kind, out var descriptor))
-            return Fail(job, new PermanentJobFailureException($"no handler for kind '{job.Kind}' on this node"));
+            return new(false, Fail(job, new PermanentJobFailureException($"no handler for kind '{job.Kind}' on this node")));
 
-        var timeout = job.Timeout ?? options.DefaultTimeout;
-        using var timeoutCts = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeoutCts.Token, running.LostToken, shutdown);
-        using var abandon = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
-        // A handler gets CancelGrace to return once its token fired; after that the slot is taken back.
-        await using var graceRegistration = linked.Token.Register(static state =>
-        {
-            var (cts, grace) = ((CancellationTokenSource, TimeSpan))state!;
-            try { cts.CancelAfter(grace); } catch (ObjectDisposedException) { }
-        }, (abandon, options.CancelGrace)).ConfigureAwait(false);
-
-        var handlerTask = Task.Run(() => RunPipelineAsync(descriptor, job, linked.Token), CancellationToken.None);
+        running.BeginHandler(time.GetUtcNow() + (job.Timeout ?? options.DefaultTimeout));
+        JobContext? context = null;
+        Exception? failure = null;
         try
         {
-            var resultJson = await handlerTask.WaitAsync(abandon.Token).ConfigureAwait(false);
-            return new JobCompletion(job.Id, job.Attempt, JobOutcome.Succeeded, ResultJson: resultJson);
-        }
-        catch (OperationCanceledException) when (abandon.IsCancellationRequested && !handlerTask.IsCompleted)
-        {
-            abandoned.Add(job, handlerTask);
-            logger.LogWarning("Job {JobId} ({Kind}) ignored its cancellation for {Grace}; its handler was abandoned", job.Id, job.Kind, options.CancelGrace);
-            return Classify(job, running, shutdown, timeoutCts, timeout, exception: null, abandonedHandler: true);
+            context = descriptor.CreateContext(job, scopes, root, progress);
+            var pipeline = RunPipeline(descriptor, context, running.Token);
+            if (pipeline.IsCompletedSuccessfully) { }
+            else await pipeline.ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            return Classify(job, running, shutdown, timeoutCts, timeout, e, abandonedHandler: false);
+            failure = e;
         }
+        finally
+        {
+            if (context is not null) await DisposeScopeAsync(context, job).ConfigureAwait(false);
+        }
+
+        if (!running.TryFinish()) return new(true, null);
+        if (failure is null) return new(false, new JobCompletion(job.Id, job.Attempt, JobOutcome.Succeeded, ResultJson: context!.ResultJson));
+        return new(false, Classify(running, failure, abandoned: false));
     }
 
-    private JobCompletion? Classify(ClaimedJob job, RunningJob running, CancellationToken shutdown, CancellationTokenSource timeoutCts,
-        TimeSpan timeout, Exception? exception, bool abandonedHandler)
+    /// <summary>
+    /// The outcome of an attempt that ended with <paramref name="exception"/> (null when its handler was
+    /// abandoned), or null when the node lost the job and must store nothing.
+    /// </summary>
+    public JobCompletion? Classify(RunningJob running, Exception? exception, bool abandoned)
     {
+        var job = running.Job;
         var cancelled = exception is null or OperationCanceledException;
-        if (cancelled && shutdown.IsCancellationRequested) return Released(job);
-        if (cancelled && running.IsLost) return null;
-        if (cancelled && timeoutCts.IsCancellationRequested)
+        var reason = running.Reason;
+        if (cancelled && reason == CancelReason.Shutdown) return Released(job);
+        if (running.IsLost) return null;
+        if (cancelled && reason == CancelReason.Timeout)
         {
-            var message = abandonedHandler
+            var timeout = job.Timeout ?? options.DefaultTimeout;
+            var message = abandoned
                 ? $"job timed out after {timeout} and ignored cancellation for {options.CancelGrace}; its handler was abandoned"
                 : $"job timed out after {timeout}";
             return Fail(job, new TimeoutException(message));
         }
-        if (running.IsLost) return null;
         return Fail(job, exception ?? new OperationCanceledException("the handler was cancelled"));
     }
 
-    private async Task<string?> RunPipelineAsync(JobHandlerDescriptor descriptor, ClaimedJob job, CancellationToken cancellationToken)
+    private Task RunPipeline(JobHandlerDescriptor descriptor, JobContext context, CancellationToken cancellationToken)
     {
-        var scope = scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
+        var middleware = registry.Middleware;
+        if (middleware.Count == 0) return descriptor.InvokeAsync(context, cancellationToken);
+        JobDelegate pipeline = descriptor.InvokeAsync;
+        for (var i = middleware.Count - 1; i >= 0; i--)
         {
-            var context = descriptor.CreateContext(job, scope.ServiceProvider, progress);
-            JobDelegate pipeline = descriptor.InvokeAsync;
-            var middleware = registry.Middleware;
-            for (var i = middleware.Count - 1; i >= 0; i--)
-            {
-                var step = (IJobMiddleware)scope.ServiceProvider.GetRequiredService(middleware[i]);
-                var next = pipeline;
-                pipeline = (ctx, ct) => step.InvokeAsync(ctx, next, ct);
-            }
-            await pipeline(context, cancellationToken).ConfigureAwait(false);
-            return context.ResultJson;
+            var step = (IJobMiddleware)context.Services.GetRequiredService(middleware[i]);
+            var next = pipeline;
+            pipeline = (ctx, ct) => step.InvokeAsync(ctx, next, ct);
+        }
+        return pipeline(context, cancellationToken);
+    }
+
+    private async ValueTask DisposeScopeAsync(JobContext context, ClaimedJob job)
+    {
+        try
+        {
+            await context.DisposeScopeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The attempt's outcome stands; a service that fails to dispose is the application's to fix.
+            logger.LogWarning(e, "Disposing the services of job {JobId} ({Kind}) failed", job.Id, job.Kind);
         }
     }
 

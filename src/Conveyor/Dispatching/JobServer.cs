@@ -19,7 +19,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
 {
     private readonly IJobStore _store;
     private readonly HandlerRegistry _registry;
-    private readonly IServiceScopeFactory _scopes;
+    private readonly IServiceProvider _services;
     private readonly WorkerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -28,6 +28,8 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     private readonly List<Task> _dispatchTasks = [];
     private readonly List<Task> _backgroundTasks = [];
     private Task _completerTask = Task.CompletedTask;
+    private Task _watchdogTask = Task.CompletedTask;
+    private CancellationTokenSource? _stopWatchdog;
     private Dispatching.JobServerCore? _core;
     private Dispatching.QueueDispatcher[] _dispatchers = [];
     private LeaderChores? _chores;
@@ -41,12 +43,12 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
 
     private enum State { New, Running, Stopped }
 
-    internal JobServer(IJobStore store, HandlerRegistry registry, IServiceScopeFactory scopes, WorkerOptions options,
+    internal JobServer(IJobStore store, HandlerRegistry registry, IServiceProvider services, WorkerOptions options,
         TimeProvider time, ILoggerFactory? loggerFactory)
     {
         _store = store;
         _registry = registry;
-        _scopes = scopes;
+        _services = services;
         _options = options;
         _time = time;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<JobServer>();
@@ -71,7 +73,8 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     public int AbandonedHandlerCount => _abandoned.Count;
 
     /// <summary>Every background task of the node (for tests that prove nothing outlives a stop).</summary>
-    internal IReadOnlyList<Task> BackgroundTasks => [.. _dispatchTasks, .. _backgroundTasks, _completerTask];
+    internal IReadOnlyList<Task> BackgroundTasks =>
+        [.. _dispatchTasks, .. _dispatchers.SelectMany(d => d.WorkerLoops), .. _backgroundTasks, _completerTask, _watchdogTask];
 
     /// <summary>Runs one heartbeat now (tests).</summary>
     internal Task HeartbeatNowAsync(CancellationToken cancellationToken = default) =>
@@ -94,7 +97,8 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             _startedAt = _time.GetUtcNow();
             var core = new Dispatching.JobServerCore(_store, NodeName, kinds, _options, _time, _logger);
-            core.Executor = new Dispatching.JobExecutor(_registry, _scopes, _options, _time, new ProgressSink(_store, NodeName), _abandoned, _logger);
+            core.Executor = new Dispatching.JobExecutor(_registry, _services.GetRequiredService<IServiceScopeFactory>(), _services, _options, _time,
+                new ProgressSink(_store, NodeName), _logger);
             core.Completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger);
             core.Completer.Stored += jobs => { foreach (var job in jobs) core.Untrack(job); };
             _core = core;
@@ -116,10 +120,13 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _stopBackground = new CancellationTokenSource();
             _giveUpCompletions = new CancellationTokenSource();
             _completerTask = core.Completer.RunAsync(_giveUpCompletions.Token);
+            _stopWatchdog = new CancellationTokenSource();
+            _watchdogTask = new Dispatching.Watchdog(core, _abandoned).RunAsync(_stopWatchdog.Token);
             foreach (var dispatcher in _dispatchers)
             {
+                dispatcher.StartWorkers(_shutdown.Token);
                 _dispatchTasks.Add(dispatcher.RunClaimLoopAsync(_stopClaiming.Token));
-                for (var i = 0; i < dispatcher.Concurrency; i++) _dispatchTasks.Add(dispatcher.RunWorkerAsync(_shutdown.Token));
+                _dispatchTasks.Add(dispatcher.WorkersDone);
             }
             _backgroundTasks.Add(new Dispatching.LeaseKeeper(core, DescribeNode).RunAsync(_stopBackground.Token));
             _backgroundTasks.Add(_chores.RunAsync(_stopBackground.Token));
@@ -158,9 +165,12 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             {
                 _logger.LogInformation("Node {Node}: cancelling {Running} jobs still running after the drain period", NodeName, core.LeasedCount);
                 _shutdown!.Cancel();
-                // Workers end within CancelGrace: a handler that ignores its token is abandoned then.
+                core.CancelAll(Dispatching.CancelReason.Shutdown);
+                // Workers end within CancelGrace: the watchdog abandons a handler that ignores its token.
                 await workers.ConfigureAwait(false);
             }
+            _stopWatchdog!.Cancel();
+            await _watchdogTask.ConfigureAwait(false);
 
             core.Completer.Complete();
             using (cancellationToken.Register(() => _giveUpCompletions!.Cancel()))
@@ -182,6 +192,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _stopClaiming.Dispose();
             _shutdown!.Dispose();
             _stopBackground.Dispose();
+            _stopWatchdog.Dispose();
             _giveUpCompletions!.Dispose();
             if (_abandoned.Count > 0)
                 _logger.LogWarning("Node {Node} stopped with {Count} abandoned handlers still running (they ignored cancellation)", NodeName, _abandoned.Count);

@@ -29,9 +29,9 @@ internal sealed class JobServerCore(
 
     public int LeasedCount => _leased.Count;
 
-    public RunningJob Track(ClaimedJob job, DateTimeOffset leaseExpiresAt)
+    public RunningJob Track(ClaimedJob job, DateTimeOffset leaseExpiresAt, QueueDispatcher dispatcher)
     {
-        var running = new RunningJob(job, leaseExpiresAt);
+        var running = new RunningJob(job, leaseExpiresAt, dispatcher);
         _leased[job.Id] = running;
         return running;
     }
@@ -39,6 +39,13 @@ internal sealed class JobServerCore(
     public void Untrack(RunningJob running)
     {
         if (_leased.TryRemove(new KeyValuePair<long, RunningJob>(running.Job.Id, running))) running.Dispose();
+    }
+
+    /// <summary>Cancels the tokens of every held job (shutdown after the drain period).</summary>
+    public void CancelAll(CancelReason reason)
+    {
+        var now = Time.GetUtcNow();
+        foreach (var running in _leased.Values) running.Cancel(reason, now);
     }
 
     public bool TryGetLeased(long id, out RunningJob running) => _leased.TryGetValue(id, out running!);

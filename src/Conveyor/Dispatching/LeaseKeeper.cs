@@ -45,7 +45,7 @@ internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNod
                     if (lostSet?.Contains(running.Job.Id) == true)
                     {
                         core.Logger.LogInformation("Job {JobId} is no longer held by this node (cancelled, rescued or deleted); cancelling its handler", running.Job.Id);
-                        running.MarkLost();
+                        running.MarkLost(core.Time.GetUtcNow());
                     }
                     else
                     {
@@ -63,7 +63,7 @@ internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNod
                 if (running.LeaseExpiresAt <= now && !running.IsLost)
                 {
                     core.Logger.LogWarning("Lease of job {JobId} ran out without renewal; cancelling its handler", running.Job.Id);
-                    running.MarkLost();
+                    running.MarkLost(core.Time.GetUtcNow());
                 }
             }
         }

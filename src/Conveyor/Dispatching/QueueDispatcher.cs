@@ -15,7 +15,11 @@ internal sealed class QueueDispatcher : IDisposable
     private readonly Channel<RunningJob> _channel;
     private readonly AsyncSignal _wake = new();
     private readonly AsyncSignal _slotFreed = new();
+    private readonly TaskCompletionSource _workersDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationToken _shutdown;
     private int _free;
+    private int _liveWorkers;
+    private readonly List<WorkerSlot> _workers = [];
 
     public QueueDispatcher(JobServerCore core, string queue, int concurrency)
     {
@@ -75,7 +79,7 @@ internal sealed class QueueDispatcher : IDisposable
                 foreach (var job in jobs)
                 {
                     Interlocked.Decrement(ref _free);
-                    var running = _core.Track(job, leaseUntil);
+                    var running = _core.Track(job, leaseUntil, this);
                     if (!_channel.Writer.TryWrite(running))
                         throw new InvalidOperationException("a claimed job found no free worker; slot accounting is broken");
                 }
@@ -91,17 +95,77 @@ internal sealed class QueueDispatcher : IDisposable
         }
     }
 
-    public async Task RunWorkerAsync(CancellationToken shutdown)
+    /// <summary>Starts the workers; <see cref="WorkersDone"/> completes once every one of them has ended.</summary>
+    public void StartWorkers(CancellationToken shutdown)
     {
-        // Reads until the claim loop completes the channel: every claimed job is run or released.
-        await foreach (var running in _channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        _shutdown = shutdown;
+        for (var i = 0; i < Concurrency; i++) StartWorker();
+    }
+
+    /// <summary>Completes when the claim loop has closed the channel and every (not abandoned) worker drained it.</summary>
+    public Task WorkersDone => _workersDone.Task;
+
+    /// <summary>
+    /// The watchdog abandoned the handler of a worker: that worker leaves when (if ever) its handler
+    /// returns; a new worker takes its place and the job's slot is free again.
+    /// </summary>
+    public void ReplaceAbandonedWorker(WorkerSlot? abandoned)
+    {
+        if (abandoned is not null)
         {
-            var completion = await _core.Executor.ExecuteAsync(running, shutdown).ConfigureAwait(false);
-            if (completion is null) _core.Untrack(running);
-            else _core.Completer.Add(completion, running);
-            Interlocked.Increment(ref _free);
-            _slotFreed.Set();
+            lock (_workers) _workers.Remove(abandoned);
         }
+        StartWorker();
+        WorkerEnded();
+        FreeSlot();
+    }
+
+    /// <summary>The loops of the workers that were not abandoned (tests prove none outlives a stop).</summary>
+    public IReadOnlyList<Task> WorkerLoops
+    {
+        get
+        {
+            lock (_workers) return [.. _workers.Select(w => w.Loop)];
+        }
+    }
+
+    private void StartWorker()
+    {
+        Interlocked.Increment(ref _liveWorkers);
+        var slot = new WorkerSlot();
+        lock (_workers) _workers.Add(slot);
+        slot.Loop = RunWorkerAsync(slot, _shutdown);
+    }
+
+    private void WorkerEnded()
+    {
+        if (Interlocked.Decrement(ref _liveWorkers) == 0) _workersDone.TrySetResult();
+    }
+
+    private void FreeSlot()
+    {
+        Interlocked.Increment(ref _free);
+        _slotFreed.Set();
+    }
+
+    private async Task RunWorkerAsync(WorkerSlot slot, CancellationToken shutdown)
+    {
+        await Task.Yield(); // the caller starts many workers; none runs on its stack
+        // Reads until the claim loop completes the channel: every claimed job is run or released.
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var running))
+            {
+                running.Worker = slot;
+                var result = await _core.Executor.ExecuteAsync(running, shutdown).ConfigureAwait(false);
+                if (result.Abandoned) return; // the watchdog stored the outcome and replaced this worker
+                if (result.Completion is null) _core.Untrack(running);
+                else _core.Completer.Add(result.Completion, running);
+                FreeSlot();
+            }
+        }
+        WorkerEnded();
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Reflection;
 using System.Text.Json;
 using Conveyor.Serialization;
@@ -11,17 +12,22 @@ namespace Conveyor.Handlers;
 /// <see cref="JobContext"/> or <see cref="JobContext{TArgs}"/>, <see cref="CancellationToken"/>,
 /// <see cref="IServiceProvider"/>, a service registered in DI, or — at most one — the job's args
 /// (deserialised from JSON). The return value (awaited when it is a task) becomes the job's result.
+/// The binding is compiled once into a delegate, so a call costs what a hand-written one does.
 /// </summary>
 internal sealed class DelegateHandlerDescriptor : JobHandlerDescriptor
 {
     private enum Source { Context, Token, Services, Service, Args }
 
+    private delegate JobContext ContextFactory(ClaimedJob job, IServiceScopeFactory scopes, IJobProgressSink progress, object args);
+
+    private sealed record Binding(Type? ArgsType, ContextFactory? CreateContext, Func<JobContext, CancellationToken, object?> Invoke);
+
     private readonly Delegate _handler;
     private readonly ParameterInfo[] _parameters;
     private readonly Type? _contextArgsType;
-    private Source[]? _sources; // bound at the first run: needs the container to tell services from args
-    private Type? _argsType;
+    private readonly Type _returnType;
     private readonly Func<object?, Task<object?>> _unwrap;
+    private Binding? _binding; // made at the first run: needs the container to tell services from args
 
     public DelegateHandlerDescriptor(string kind, Delegate handler) : base(kind)
     {
@@ -31,57 +37,46 @@ internal sealed class DelegateHandlerDescriptor : JobHandlerDescriptor
             .Select(p => p.ParameterType)
             .FirstOrDefault(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(JobContext<>))
             ?.GetGenericArguments()[0];
-        _unwrap = ResultUnwrapper.For(handler.Method.ReturnType);
+        _returnType = handler.Method.ReturnType;
+        _unwrap = ResultUnwrapper.For(_returnType);
     }
 
-    public override JobContext CreateContext(ClaimedJob job, IServiceProvider scope, IJobProgressSink progress)
+    public override JobContext CreateContext(ClaimedJob job, IServiceScopeFactory scopes, IServiceProvider root, IJobProgressSink progress)
     {
-        Bind(scope);
-        if (_argsType is null) return new JobContext(job, scope, progress);
-        var args = DeserializeArgs(job, _argsType);
-        return (JobContext)Activator.CreateInstance(typeof(JobContext<>).MakeGenericType(_argsType),
-            BindingFlags.NonPublic | BindingFlags.Instance, null, [job, scope, progress, args], null)!;
+        var binding = Bind(root);
+        if (binding.CreateContext is null) return new JobContext(job, scopes, progress);
+        return binding.CreateContext(job, scopes, progress, DeserializeArgs(job, binding.ArgsType!));
     }
 
-    public override async Task InvokeAsync(JobContext context, CancellationToken cancellationToken)
+    public override Task InvokeAsync(JobContext context, CancellationToken cancellationToken)
     {
-        var sources = Bind(context.Services);
-        var arguments = new object?[_parameters.Length];
-        for (var i = 0; i < arguments.Length; i++)
+        var binding = _binding ?? throw new InvalidOperationException("the handler was invoked before its context was created");
+        var returned = binding.Invoke(context, cancellationToken);
+        // The common shapes finish without a state machine: void, a completed Task, a plain value.
+        if (_returnType == typeof(void)) return Task.CompletedTask;
+        if (returned is Task task && _returnType == typeof(Task)) return task;
+        if (returned is not Task && returned is not ValueTask && !IsValueTaskOfT(_returnType))
         {
-            arguments[i] = sources[i] switch
-            {
-                Source.Context => context,
-                Source.Token => cancellationToken,
-                Source.Services => context.Services,
-                Source.Service => context.Services.GetRequiredService(_parameters[i].ParameterType),
-                Source.Args => ArgsOf(context),
-                _ => throw new InvalidOperationException("unknown parameter source"),
-            };
+            if (returned is not null) context.SetResult(returned);
+            return Task.CompletedTask;
         }
-        object? returned;
-        try
-        {
-            returned = _handler.DynamicInvoke(arguments);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-            throw;
-        }
+        return AwaitResultAsync(returned, context);
+    }
+
+    private async Task AwaitResultAsync(object? returned, JobContext context)
+    {
         var result = await _unwrap(returned).ConfigureAwait(false);
         if (result is not null) context.SetResult(result);
     }
 
-    private static object? ArgsOf(JobContext context) =>
-        context.GetType().GetProperty(nameof(JobContext<object>.Args))!.GetValue(context);
+    private static bool IsValueTaskOfT(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ValueTask<>);
 
-    private Source[] Bind(IServiceProvider scope)
+    private Binding Bind(IServiceProvider root)
     {
-        if (_sources is { } bound) return bound;
-        var isService = scope.GetService<IServiceProviderIsService>();
+        if (_binding is { } bound) return bound;
+        var isService = root.GetService<IServiceProviderIsService>();
         var sources = new Source[_parameters.Length];
-        Type? argsType = _contextArgsType;
+        var argsType = _contextArgsType;
         for (var i = 0; i < sources.Length; i++)
         {
             var type = _parameters[i].ParameterType;
@@ -98,9 +93,52 @@ internal sealed class DelegateHandlerDescriptor : JobHandlerDescriptor
                 sources[i] = Source.Args;
             }
         }
-        _argsType = argsType;
-        _sources = sources;
-        return sources;
+        var binding = new Binding(argsType, argsType is null ? null : CompileContextFactory(argsType), CompileInvoker(sources, argsType));
+        _binding = binding;
+        return binding;
+    }
+
+    /// <summary>(job, scopes, progress, args) => new JobContext&lt;TArgs&gt;(job, scopes, progress, (TArgs)args).</summary>
+    private static ContextFactory CompileContextFactory(Type argsType)
+    {
+        var contextType = typeof(JobContext<>).MakeGenericType(argsType);
+        var constructor = contextType.GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance,
+            [typeof(ClaimedJob), typeof(IServiceScopeFactory), typeof(IJobProgressSink), argsType])!;
+        var job = Expression.Parameter(typeof(ClaimedJob), "job");
+        var scopes = Expression.Parameter(typeof(IServiceScopeFactory), "scopes");
+        var progress = Expression.Parameter(typeof(IJobProgressSink), "progress");
+        var args = Expression.Parameter(typeof(object), "args");
+        var body = Expression.New(constructor, job, scopes, progress, Expression.Convert(args, argsType));
+        return Expression.Lambda<ContextFactory>(body, job, scopes, progress, args).Compile();
+    }
+
+    /// <summary>(context, token) => (object)handler(…each parameter from its source…).</summary>
+    private Func<JobContext, CancellationToken, object?> CompileInvoker(Source[] sources, Type? argsType)
+    {
+        var context = Expression.Parameter(typeof(JobContext), "context");
+        var token = Expression.Parameter(typeof(CancellationToken), "token");
+        var services = Expression.Property(context, nameof(JobContext.Services));
+        var getRequiredService = typeof(ServiceProviderServiceExtensions).GetMethod(
+            nameof(ServiceProviderServiceExtensions.GetRequiredService), [typeof(IServiceProvider), typeof(Type)])!;
+        var arguments = new Expression[sources.Length];
+        for (var i = 0; i < sources.Length; i++)
+        {
+            var type = _parameters[i].ParameterType;
+            arguments[i] = sources[i] switch
+            {
+                Source.Context => Expression.Convert(context, type),
+                Source.Token => token,
+                Source.Services => services,
+                Source.Service => Expression.Convert(Expression.Call(getRequiredService, services, Expression.Constant(type, typeof(Type))), type),
+                Source.Args => Expression.Property(Expression.Convert(context, typeof(JobContext<>).MakeGenericType(argsType!)), nameof(JobContext<object>.Args)),
+                _ => throw new InvalidOperationException("unknown parameter source"),
+            };
+        }
+        Expression call = Expression.Invoke(Expression.Constant(_handler), arguments);
+        Expression body = _returnType == typeof(void)
+            ? Expression.Block(typeof(object), call, Expression.Constant(null, typeof(object)))
+            : Expression.Convert(call, typeof(object));
+        return Expression.Lambda<Func<JobContext, CancellationToken, object?>>(body, context, token).Compile();
     }
 
     private object DeserializeArgs(ClaimedJob job, Type argsType)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Conveyor.Serialization;
 using Conveyor.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor;
 
@@ -11,12 +12,15 @@ namespace Conveyor;
 public class JobContext
 {
     private readonly ClaimedJob _job;
+    private readonly IServiceScopeFactory _scopes;
     private readonly IJobProgressSink _progress;
+    private IServiceScope? _scope;
+    private Dictionary<string, object?>? _items;
 
-    internal JobContext(ClaimedJob job, IServiceProvider services, IJobProgressSink progress)
+    internal JobContext(ClaimedJob job, IServiceScopeFactory scopes, IJobProgressSink progress)
     {
         _job = job;
-        Services = services;
+        _scopes = scopes;
         _progress = progress;
     }
 
@@ -32,10 +36,27 @@ public class JobContext
     public DateTimeOffset CreatedAt => _job.CreatedAt;
     /// <summary>The job's arguments as JSON text.</summary>
     public string ArgsJson => _job.ArgsJson;
-    /// <summary>The DI scope of this job.</summary>
-    public IServiceProvider Services { get; }
+    /// <summary>
+    /// The DI scope of this job: one per attempt, disposed when the attempt ends. It is created on first
+    /// use, so a handler that needs no services costs no scope.
+    /// </summary>
+    public IServiceProvider Services
+    {
+        get
+        {
+            var scope = Volatile.Read(ref _scope);
+            if (scope is null)
+            {
+                var created = _scopes.CreateScope();
+                scope = Interlocked.CompareExchange(ref _scope, created, null) ?? created;
+                if (!ReferenceEquals(scope, created)) created.Dispose();
+            }
+            return scope.ServiceProvider;
+        }
+    }
+
     /// <summary>Per-attempt state for middleware.</summary>
-    public IDictionary<string, object?> Items { get; } = new Dictionary<string, object?>();
+    public IDictionary<string, object?> Items => _items ??= new Dictionary<string, object?>();
 
     /// <summary>The result as JSON text, once set by <see cref="SetResult{T}"/> or a handler's return value.</summary>
     public string? ResultJson { get; private set; }
@@ -55,13 +76,22 @@ public class JobContext
     }
 
     internal ClaimedJob Job => _job;
+
+    /// <summary>Ends the attempt's DI scope, if one was created.</summary>
+    internal ValueTask DisposeScopeAsync()
+    {
+        var scope = Interlocked.Exchange(ref _scope, null);
+        if (scope is IAsyncDisposable async) return async.DisposeAsync();
+        scope?.Dispose();
+        return default;
+    }
 }
 
 /// <summary>The context of a typed job, with its deserialised arguments.</summary>
 public sealed class JobContext<TArgs> : JobContext
 {
-    internal JobContext(ClaimedJob job, IServiceProvider services, IJobProgressSink progress, TArgs args)
-        : base(job, services, progress) => Args = args;
+    internal JobContext(ClaimedJob job, IServiceScopeFactory scopes, IJobProgressSink progress, TArgs args)
+        : base(job, scopes, progress) => Args = args;
 
     /// <summary>The job's arguments.</summary>
     public TArgs Args { get; }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Conveyor.Serialization;
 using Conveyor.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conveyor.Handlers;
 
@@ -9,7 +10,11 @@ internal abstract class JobHandlerDescriptor(string kind)
 {
     public string Kind { get; } = kind;
 
-    public abstract JobContext CreateContext(ClaimedJob job, IServiceProvider scope, IJobProgressSink progress);
+    /// <summary>
+    /// Builds the context of one attempt. <paramref name="root"/> is the application's container (used once to
+    /// tell services from args); the attempt's own scope is created from <paramref name="scopes"/> on first use.
+    /// </summary>
+    public abstract JobContext CreateContext(ClaimedJob job, IServiceScopeFactory scopes, IServiceProvider root, IJobProgressSink progress);
 
     public abstract Task InvokeAsync(JobContext context, CancellationToken cancellationToken);
 

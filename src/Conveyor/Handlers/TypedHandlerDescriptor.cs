@@ -8,8 +8,8 @@ internal sealed class TypedHandlerDescriptor<TArgs, THandler>() : JobHandlerDesc
     where TArgs : IJobArgs
     where THandler : class, IJobHandler<TArgs>
 {
-    public override JobContext CreateContext(ClaimedJob job, IServiceProvider scope, IJobProgressSink progress) =>
-        new JobContext<TArgs>(job, scope, progress, DeserializeArgs<TArgs>(job));
+    public override JobContext CreateContext(ClaimedJob job, IServiceScopeFactory scopes, IServiceProvider root, IJobProgressSink progress) =>
+        new JobContext<TArgs>(job, scopes, progress, DeserializeArgs<TArgs>(job));
 
     public override Task InvokeAsync(JobContext context, CancellationToken cancellationToken) =>
         context.Services.GetRequiredService<THandler>().HandleAsync((JobContext<TArgs>)context, cancellationToken);
@@ -20,8 +20,8 @@ internal sealed class TypedResultHandlerDescriptor<TArgs, TResult, THandler>() :
     where TArgs : IJobArgs
     where THandler : class, IJobHandler<TArgs, TResult>
 {
-    public override JobContext CreateContext(ClaimedJob job, IServiceProvider scope, IJobProgressSink progress) =>
-        new JobContext<TArgs>(job, scope, progress, DeserializeArgs<TArgs>(job));
+    public override JobContext CreateContext(ClaimedJob job, IServiceScopeFactory scopes, IServiceProvider root, IJobProgressSink progress) =>
+        new JobContext<TArgs>(job, scopes, progress, DeserializeArgs<TArgs>(job));
 
     public override async Task InvokeAsync(JobContext context, CancellationToken cancellationToken)
     {

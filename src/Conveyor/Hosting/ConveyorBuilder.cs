@@ -77,7 +77,7 @@ public sealed class ConveyorBuilder
         options.Validate();
         Services.AddSingleton(options);
         Services.AddSingleton(sp => new JobServer(
-            sp.GetRequiredService<Storage.IJobStore>(), Registry, sp.GetRequiredService<IServiceScopeFactory>(), options,
+            sp.GetRequiredService<Storage.IJobStore>(), Registry, sp, options,
             sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => sp.GetRequiredService<JobServer>());
         return this;

@@ -199,6 +199,28 @@ public sealed class ExecutionTests
     }
 
     [Fact]
+    public async Task HandlerBlockingItsThreadPastItsTimeout_IsAbandoned_AndANewWorkerTakesItsSlot()
+    {
+        using var release = new ManualResetEventSlim();
+        await using var node = TestNode.Create(
+            b => b.AddJob("test.block", () => release.Wait()) // blocks its thread: never returns a task
+                  .AddJob("test.quick", () => { }),
+            w => { w.Queue("default", 1); w.CancelGrace = TimeSpan.FromMilliseconds(100); });
+        await node.StartAsync();
+
+        var block = (await node.Client.EnqueueAsync(new JobRequest("test.block", "{}", new JobOptions { Timeout = TimeSpan.FromMilliseconds(100), MaxAttempts = 1 }))).Id;
+        var quick = (await node.Client.EnqueueAsync(new JobRequest("test.quick"))).Id;
+
+        (await node.WaitAsync(quick)).State.ShouldBe(JobState.Succeeded);
+        var blocked = await node.WaitAsync(block);
+        blocked.State.ShouldBe(JobState.Dead);
+        blocked.Errors.Single().Message.ShouldContain("abandoned");
+        node.Server.AbandonedHandlerCount.ShouldBe(1);
+        release.Set();
+        await Eventually.HoldsAsync(() => node.Server.AbandonedHandlerCount == 0, "the blocked handler returned and its worker left");
+    }
+
+    [Fact]
     public async Task Progress_IsVisibleWhileTheJobRuns()
     {
         var reported = new TaskCompletionSource();

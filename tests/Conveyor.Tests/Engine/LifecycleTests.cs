@@ -74,7 +74,8 @@ public sealed class LifecycleTests
         await node.Client.EnqueueManyAsync(Enumerable.Range(0, 50).Select(i => new JobRequest("test.sleepy", "{}", new JobOptions { Queue = i % 3 == 0 ? "other" : "default" })).ToList());
         await node.StartAsync();
         var tasks = node.Server.BackgroundTasks;
-        tasks.Count.ShouldBe(1 + 4 + 1 + 2 + 2 + 1); // claim loop + workers per queue, heartbeat, chores, completer
+        // Per queue: claim loop, "workers done", each worker; then heartbeat, chores, completer, watchdog.
+        tasks.Count.ShouldBe((1 + 1 + 4) + (1 + 1 + 2) + 2 + 1 + 1);
         tasks.ShouldContain(t => !t.IsCompleted);
 
         await node.StopAsync();
