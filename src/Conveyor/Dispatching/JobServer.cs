@@ -100,7 +100,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             core.Executor = new Dispatching.JobExecutor(_registry, _services.GetRequiredService<IServiceScopeFactory>(), _services, _options, _time,
                 new ProgressSink(_store, NodeName), _logger);
             core.Completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger);
-            core.Completer.Stored += jobs => { foreach (var job in jobs) core.Untrack(job); };
+            core.Completer.Stored += core.Untrack;
             _core = core;
             _dispatchers = [.. _options.EffectiveQueues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value))];
             _chores = new LeaderChores(core);

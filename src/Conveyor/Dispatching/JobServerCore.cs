@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Conveyor.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +12,8 @@ internal sealed class JobServerCore(
     TimeProvider time,
     ILogger logger)
 {
-    private readonly ConcurrentDictionary<long, RunningJob> _leased = new();
+    // One lock per claim batch and per completion batch, not per job: cheaper than a concurrent map here.
+    private readonly Dictionary<long, RunningJob> _leased = [];
 
     public IJobStore Store { get; } = store;
     public string NodeName { get; } = nodeName;
@@ -24,29 +24,62 @@ internal sealed class JobServerCore(
     public JobExecutor Executor { get; set; } = null!;
     public Completer Completer { get; set; } = null!;
 
-    /// <summary>Jobs whose leases this node must keep extending (claimed, outcome not stored yet).</summary>
-    public ICollection<RunningJob> Leased => _leased.Values;
-
-    public int LeasedCount => _leased.Count;
-
-    public RunningJob Track(ClaimedJob job, DateTimeOffset leaseExpiresAt, QueueDispatcher dispatcher)
+    /// <summary>A snapshot of the jobs whose leases this node must keep extending (claimed, outcome not stored yet).</summary>
+    public RunningJob[] Leased
     {
-        var running = new RunningJob(job, leaseExpiresAt, dispatcher);
-        _leased[job.Id] = running;
+        get
+        {
+            lock (_leased) return [.. _leased.Values];
+        }
+    }
+
+    public int LeasedCount
+    {
+        get
+        {
+            lock (_leased) return _leased.Count;
+        }
+    }
+
+    /// <summary>Starts holding the jobs of one claim.</summary>
+    public RunningJob[] Track(IReadOnlyList<ClaimedJob> jobs, DateTimeOffset leaseExpiresAt, QueueDispatcher dispatcher)
+    {
+        var running = new RunningJob[jobs.Count];
+        for (var i = 0; i < running.Length; i++) running[i] = new RunningJob(jobs[i], leaseExpiresAt, dispatcher);
+        lock (_leased)
+        {
+            foreach (var job in running) _leased[job.Job.Id] = job;
+        }
         return running;
     }
 
+    /// <summary>Stops holding a job (its outcome is stored, or it was lost).</summary>
     public void Untrack(RunningJob running)
     {
-        if (_leased.TryRemove(new KeyValuePair<long, RunningJob>(running.Job.Id, running))) running.Dispose();
+        lock (_leased) RemoveIfHeld(running);
+        running.Dispose();
+    }
+
+    /// <summary>Stops holding the jobs of one stored completion batch.</summary>
+    public void Untrack(IReadOnlyList<RunningJob> jobs)
+    {
+        lock (_leased)
+        {
+            foreach (var running in jobs) RemoveIfHeld(running);
+        }
+        foreach (var running in jobs) running.Dispose();
     }
 
     /// <summary>Cancels the tokens of every held job (shutdown after the drain period).</summary>
     public void CancelAll(CancelReason reason)
     {
         var now = Time.GetUtcNow();
-        foreach (var running in _leased.Values) running.Cancel(reason, now);
+        foreach (var running in Leased) running.Cancel(reason, now);
     }
 
-    public bool TryGetLeased(long id, out RunningJob running) => _leased.TryGetValue(id, out running!);
+    // Only this very claim: after a rescue the same id may be held again by a newer claim.
+    private void RemoveIfHeld(RunningJob running)
+    {
+        if (_leased.TryGetValue(running.Job.Id, out var held) && ReferenceEquals(held, running)) _leased.Remove(running.Job.Id);
+    }
 }

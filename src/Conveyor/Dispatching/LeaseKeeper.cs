@@ -32,7 +32,7 @@ internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNod
     {
         var now = core.Time.UtcNow();
         var leaseUntil = now + core.Options.LeaseDuration;
-        var held = core.Leased.ToArray();
+        var held = core.Leased;
         try
         {
             if (held.Length > 0)

@@ -17,6 +17,10 @@ internal sealed class QueueDispatcher : IDisposable
     private readonly AsyncSignal _slotFreed = new();
     private readonly TaskCompletionSource _workersDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationToken _shutdown;
+    /// <summary>How long a busy dispatcher waits for more free slots before it claims for fewer than <see cref="_claimTarget"/>.</summary>
+    private const int ClaimCoalesceMilliseconds = 1;
+
+    private readonly int _claimTarget;
     private int _free;
     private int _liveWorkers;
     private readonly List<WorkerSlot> _workers = [];
@@ -27,6 +31,7 @@ internal sealed class QueueDispatcher : IDisposable
         Queue = queue;
         Concurrency = concurrency;
         _free = concurrency;
+        _claimTarget = Math.Max(1, Math.Min(concurrency, core.Options.MaxClaimBatch) / 2);
         _channel = Channel.CreateBounded<RunningJob>(new BoundedChannelOptions(concurrency) { SingleWriter = true });
     }
 
@@ -48,10 +53,21 @@ internal sealed class QueueDispatcher : IDisposable
         {
             while (!stopClaiming.IsCancellationRequested)
             {
-                if (Volatile.Read(ref _free) <= 0)
+                var free = Volatile.Read(ref _free);
+                if (free <= 0)
                 {
                     await _slotFreed.WaitAsync(Timeout.InfiniteTimeSpan, stopClaiming).ConfigureAwait(false);
                     continue;
+                }
+                // While work flows, let a few slots free up so one claim fills several: a store round trip per
+                // job would cap a busy node. An idle node claims at once, so latency is not affected.
+                if (moreLikely && free < _claimTarget)
+                {
+                    var until = Environment.TickCount64 + ClaimCoalesceMilliseconds;
+                    while (Volatile.Read(ref _free) < _claimTarget && Environment.TickCount64 < until
+                        && await _slotFreed.WaitAsync(TimeSpan.FromMilliseconds(ClaimCoalesceMilliseconds), stopClaiming).ConfigureAwait(false))
+                    {
+                    }
                 }
                 if (!moreLikely) await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
 
@@ -76,10 +92,10 @@ internal sealed class QueueDispatcher : IDisposable
                     continue;
                 }
                 moreLikely = jobs.Count == want;
-                foreach (var job in jobs)
+                if (jobs.Count == 0) continue;
+                Interlocked.Add(ref _free, -jobs.Count);
+                foreach (var running in _core.Track(jobs, leaseUntil, this))
                 {
-                    Interlocked.Decrement(ref _free);
-                    var running = _core.Track(job, leaseUntil, this);
                     if (!_channel.Writer.TryWrite(running))
                         throw new InvalidOperationException("a claimed job found no free worker; slot accounting is broken");
                 }
