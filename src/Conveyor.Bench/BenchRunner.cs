@@ -1,0 +1,261 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Conveyor.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conveyor.Bench;
+
+/// <summary>
+/// Takes the measures of <c>conveyor bench</c> against one kind of store. Every measure gets a fresh store
+/// from <c>freshStore</c>; the node under test runs in this process, with the default worker options
+/// except its slot count (<see cref="BenchOptions.Concurrency"/>).
+/// </summary>
+public sealed class BenchRunner(Func<CancellationToken, Task<BenchStore>> freshStore, BenchOptions options, IProgress<BenchProgress>? progress = null)
+{
+    /// <summary>The kind the process and latency measures run: a handler that does nothing.</summary>
+    public const string NoopKind = "conveyor.noop";
+
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(10);
+
+    /// <summary>Takes every chosen measure in turn, each after an unreported warm-up round.</summary>
+    public async IAsyncEnumerable<BenchResult> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        foreach (var measure in options.Measures)
+        {
+            await WarmUpAsync(measure, cancellationToken).ConfigureAwait(false);
+            yield return await MeasureAsync(measure, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The same measure on a small scale, not reported: the first run of a code path pays for its JIT
+    /// compilation and the store's connection pool, which a long-running node pays once.
+    /// </summary>
+    public async Task WarmUpAsync(BenchMeasure measure, CancellationToken cancellationToken = default)
+    {
+        var small = new BenchOptions
+        {
+            Jobs = Math.Clamp(options.Jobs / 10, 1, 2_000),
+            Concurrency = options.Concurrency,
+            BulkSize = options.BulkSize,
+            LatencyJobs = Math.Min(options.LatencyJobs, 20),
+            LatencySpacing = options.LatencySpacing,
+        };
+        await new BenchRunner(freshStore, small).MeasureAsync(measure, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes one measure on a fresh store.</summary>
+    public Task<BenchResult> MeasureAsync(BenchMeasure measure, CancellationToken cancellationToken = default) => measure switch
+    {
+        BenchMeasure.EnqueueSingle => EnqueueSingleAsync(cancellationToken),
+        BenchMeasure.EnqueueBulk => EnqueueBulkAsync(cancellationToken),
+        BenchMeasure.Process => ProcessAsync(cancellationToken),
+        BenchMeasure.Latency => LatencyAsync(cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(measure)),
+    };
+
+    private async Task<BenchResult> EnqueueSingleAsync(CancellationToken cancellationToken)
+    {
+        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
+        await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: false);
+        var client = node.Client;
+        var n = options.Jobs;
+        var durations = new double[n];
+        var next = -1;
+        var step = Math.Max(1, n / 200);
+        Report(BenchMeasure.EnqueueSingle, "enqueueing", 0, n);
+        var watch = Stopwatch.StartNew();
+        var callers = new Task[Math.Min(options.Concurrency, n)];
+        for (var c = 0; c < callers.Length; c++)
+        {
+            callers[c] = Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < n)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await client.EnqueueAsync(new JobRequest(NoopKind), cancellationToken).ConfigureAwait(false);
+                    durations[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if (i % step == 0) Report(BenchMeasure.EnqueueSingle, "enqueueing", i, n);
+                }
+            }, cancellationToken);
+        }
+        await Task.WhenAll(callers).ConfigureAwait(false);
+        var elapsed = watch.Elapsed;
+        Report(BenchMeasure.EnqueueSingle, "enqueueing", n, n);
+        Array.Sort(durations);
+        return Result(BenchMeasure.EnqueueSingle, bench, n, elapsed, n / elapsed.TotalSeconds,
+            Percentiles.Of(durations, 0.50), Percentiles.Of(durations, 0.99));
+    }
+
+    private async Task<BenchResult> EnqueueBulkAsync(CancellationToken cancellationToken)
+    {
+        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
+        await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: false);
+        var watch = Stopwatch.StartNew();
+        await QueueNoopsAsync(node.Client, BenchMeasure.EnqueueBulk, options.Jobs, cancellationToken).ConfigureAwait(false);
+        var elapsed = watch.Elapsed;
+        return Result(BenchMeasure.EnqueueBulk, bench, options.Jobs, elapsed, options.Jobs / elapsed.TotalSeconds);
+    }
+
+    private async Task<BenchResult> ProcessAsync(CancellationToken cancellationToken)
+    {
+        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
+        await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: true);
+        var n = options.Jobs;
+        await QueueNoopsAsync(node.Client, BenchMeasure.Process, n, cancellationToken).ConfigureAwait(false);
+
+        Report(BenchMeasure.Process, "processing", 0, n);
+        var watch = Stopwatch.StartNew();
+        await node.Server.StartAsync(cancellationToken).ConfigureAwait(false);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(WaitLimit);
+        // The handler count tells how far we are without loading the store; the store says when all are stored.
+        while (node.Handled < n)
+        {
+            await Task.Delay(2, limit.Token).ConfigureAwait(false);
+            Report(BenchMeasure.Process, "processing", node.Handled, n);
+        }
+        while (await SucceededAsync(node, cancellationToken).ConfigureAwait(false) < n) await Task.Delay(1, limit.Token).ConfigureAwait(false);
+        var elapsed = watch.Elapsed;
+        Report(BenchMeasure.Process, "processing", n, n);
+        await node.Server.StopAsync(cancellationToken).ConfigureAwait(false);
+        return Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds);
+    }
+
+    private async Task<BenchResult> LatencyAsync(CancellationToken cancellationToken)
+    {
+        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
+        await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: true);
+        await node.Server.StartAsync(cancellationToken).ConfigureAwait(false);
+        var warmUp = Math.Min(10, options.LatencyJobs);
+        var total = warmUp + options.LatencyJobs;
+        Report(BenchMeasure.Latency, "measuring", 0, options.LatencyJobs);
+        var watch = Stopwatch.StartNew();
+        var spacingTicks = (long)(options.LatencySpacing.TotalSeconds * Stopwatch.Frequency);
+        var next = Stopwatch.GetTimestamp();
+        for (var i = 0; i < total; i++)
+        {
+            var enqueuedAt = Stopwatch.GetTimestamp();
+            await node.Client.EnqueueAsync(new JobRequest(NoopKind, $$"""{"t":{{enqueuedAt}},"i":{{i}}}"""), cancellationToken).ConfigureAwait(false);
+            if (i >= warmUp) Report(BenchMeasure.Latency, "measuring", i - warmUp + 1, options.LatencyJobs);
+            next += spacingTicks;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+        }
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(60));
+        while (node.Handled < total) await Task.Delay(5, limit.Token).ConfigureAwait(false);
+        var elapsed = watch.Elapsed;
+        await node.Server.StopAsync(cancellationToken).ConfigureAwait(false);
+        var latencies = node.Latencies(skipFirst: warmUp);
+        Array.Sort(latencies);
+        return Result(BenchMeasure.Latency, bench, options.LatencyJobs, elapsed, jobsPerSecond: null,
+            Percentiles.Of(latencies, 0.50), Percentiles.Of(latencies, 0.99));
+    }
+
+    private async Task QueueNoopsAsync(JobClient client, BenchMeasure measure, int n, CancellationToken cancellationToken)
+    {
+        var stage = measure == BenchMeasure.EnqueueBulk ? "enqueueing" : "queueing the backlog";
+        var request = new JobRequest(NoopKind);
+        Report(measure, stage, 0, n);
+        for (var done = 0; done < n;)
+        {
+            var size = Math.Min(options.BulkSize, n - done);
+            var batch = new JobRequest[size];
+            Array.Fill(batch, request);
+            await client.EnqueueManyAsync(batch, cancellationToken).ConfigureAwait(false);
+            done += size;
+            Report(measure, stage, done, n);
+        }
+    }
+
+    private static async Task<long> SucceededAsync(BenchNode node, CancellationToken cancellationToken)
+    {
+        var queues = await node.Monitor.ListQueuesAsync(cancellationToken).ConfigureAwait(false);
+        return queues.Sum(q => q.Counts.GetValueOrDefault(JobState.Succeeded));
+    }
+
+    private BenchResult Result(BenchMeasure measure, BenchStore bench, int jobs, TimeSpan elapsed, double? jobsPerSecond,
+        double? p50 = null, double? p99 = null)
+    {
+        using var self = Process.GetCurrentProcess();
+        return new BenchResult
+        {
+            Measure = measure.Name(),
+            Store = bench.Store.Name,
+            Jobs = jobs,
+            Concurrency = options.Concurrency,
+            JobsPerSecond = jobsPerSecond is { } rate ? Math.Round(rate, 1) : null,
+            P50Milliseconds = p50 is { } a ? Math.Round(a, 3) : null,
+            P99Milliseconds = p99 is { } b ? Math.Round(b, 3) : null,
+            Seconds = Math.Round(elapsed.TotalSeconds, 3),
+            PeakMegabytes = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1),
+        };
+    }
+
+    private void Report(BenchMeasure measure, string stage, long done, long total) => progress?.Report(new BenchProgress(measure, stage, done, total));
+
+    /// <summary>A node (or just a client) on the bench's store, with the no-op handler that counts and times its runs.</summary>
+    private sealed class BenchNode : IAsyncDisposable
+    {
+        private readonly ServiceProvider _services;
+        private readonly long[] _startedAt = new long[4096];
+        private readonly long[] _enqueuedAt = new long[4096];
+        private long _handled;
+
+        private BenchNode(IJobStore store, int concurrency, bool worker)
+        {
+            var services = new ServiceCollection();
+            var builder = services.AddConveyor(o => o.UseStore(store))
+                .AddJob(NoopKind, (JobContext context) => Handle(context));
+            if (worker) builder.AddWorker(w => w.Queue("default", concurrency));
+            _services = services.BuildServiceProvider();
+            Client = _services.GetRequiredService<JobClient>();
+            Monitor = _services.GetRequiredService<JobMonitor>();
+        }
+
+        public JobClient Client { get; }
+        public JobMonitor Monitor { get; }
+        public JobServer Server => _services.GetRequiredService<JobServer>();
+        public long Handled => Interlocked.Read(ref _handled);
+
+        public static BenchNode Create(IJobStore store, int concurrency, bool worker) => new(store, concurrency, worker);
+
+        /// <summary>Enqueue-to-start of the latency jobs after the first <paramref name="skipFirst"/>, in milliseconds.</summary>
+        public double[] Latencies(int skipFirst)
+        {
+            var count = (int)Math.Min(Handled, _startedAt.Length);
+            var latencies = new List<double>(count);
+            for (var i = skipFirst; i < count; i++)
+            {
+                if (_enqueuedAt[i] == 0) continue;
+                latencies.Add((_startedAt[i] - _enqueuedAt[i]) * 1000.0 / Stopwatch.Frequency);
+            }
+            return [.. latencies];
+        }
+
+        private void Handle(JobContext context)
+        {
+            var started = Stopwatch.GetTimestamp();
+            // Latency jobs carry their enqueue time and index; no-op backlog jobs carry nothing.
+            if (context.ArgsJson.Length > 2)
+            {
+                using var args = JsonDocument.Parse(context.ArgsJson);
+                if (args.RootElement.TryGetProperty("i", out var index) && index.GetInt32() is var i && i < _startedAt.Length)
+                {
+                    _enqueuedAt[i] = args.RootElement.GetProperty("t").GetInt64();
+                    Volatile.Write(ref _startedAt[i], started);
+                }
+            }
+            Interlocked.Increment(ref _handled);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _services.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

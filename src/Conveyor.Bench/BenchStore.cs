@@ -1,0 +1,20 @@
+using Conveyor.Storage;
+
+namespace Conveyor.Bench;
+
+/// <summary>
+/// A fresh, empty store for one measure (a new file, a new schema), and how to remove it afterwards.
+/// Each measure runs on its own so no measure pays for what an earlier one left behind.
+/// </summary>
+public sealed class BenchStore(IJobStore store, Func<ValueTask>? cleanup = null) : IAsyncDisposable
+{
+    /// <summary>The store, migrated and empty.</summary>
+    public IJobStore Store { get; } = store;
+
+    /// <summary>Disposes the store, then removes what it created.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Store.DisposeAsync().ConfigureAwait(false);
+        if (cleanup is not null) await cleanup().ConfigureAwait(false);
+    }
+}
