@@ -20,7 +20,9 @@ internal sealed class CliApplication(CliConsole console, bool debug)
         {
             // System.CommandLine would print every error and the help; a script wants the first error, once.
             var command = string.Join(' ', parse.CommandResult.Command == root ? ["conveyor"] : CommandPath(parse.CommandResult.Command));
-            errors.Line($"{parse.Errors[0].Message} (see '{command} --help')");
+            // "Required command was not provided" is the least telling error when a word was not understood.
+            var first = parse.Errors.OrderBy(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal)) ? 0 : 1).First();
+            errors.Line($"{first.Message} (see '{command} --help')");
             return ExitCodes.Usage;
         }
 
