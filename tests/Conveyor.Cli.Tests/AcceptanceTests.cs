@@ -33,9 +33,9 @@ public sealed class AcceptanceTests(ITestOutputHelper output) : IAsyncLifetime
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(long.Parse).ToHashSet();
         var noops = new List<long>();
         for (var i = 0; i < 5; i++) noops.Add(await _workspace.EnqueueAsync("conveyor.noop"));
-        var throwing = await _workspace.EnqueueAsync("conveyor.fail", "--args", """{"message":"handler threw"}""", "--max-attempts", "5");
+        var throwing = await _workspace.EnqueueAsync("conveyor.fail", "--args", """{"message":"handler threw"}""", "--max-attempts", "20");
         var permanent = await _workspace.EnqueueAsync("conveyor.fail", "--args", """{"message":"bad input","permanent":true}""");
-        var hanging = await _workspace.EnqueueAsync("conveyor.hang", "--args", """{"ms":120000}""", "--timeout", "1s", "--max-attempts", "5");
+        var hanging = await _workspace.EnqueueAsync("conveyor.hang", "--args", """{"ms":120000}""", "--timeout", "1s", "--max-attempts", "20");
 
         // 100 sleeps running, the hanging handler timed out and abandoned (its attempt recorded), the rest done.
         await Workspace.UntilAsync(async () =>

@@ -95,6 +95,21 @@ internal sealed class DemoCommand(CliContext context)
             show(await SnapshotAsync(stopping: true));
         }
 
+        // Stops enqueuing, waits for the producer and drains the node; safe to call twice.
+        async Task FinishAsync()
+        {
+            await producing.CancelAsync();
+            try
+            {
+                await producer;
+            }
+            catch (OperationCanceledException)
+            {
+                // The duration ran out or Ctrl+C: either way the producer is done.
+            }
+            await server.StopAsync(CancellationToken.None);
+        }
+
         try
         {
             if (console.IsInteractive)
@@ -106,8 +121,8 @@ internal sealed class DemoCommand(CliContext context)
                         live.UpdateTarget(view.Render(s));
                         live.Refresh();
                     });
-                    await StopAsync(producer, server);
-                    live.UpdateTarget(view.Render(await SnapshotAsync(stopping: false) with { Stopping = false }));
+                    await FinishAsync();
+                    live.UpdateTarget(view.Render(await SnapshotAsync(stopping: false)));
                 });
             }
             else
@@ -116,31 +131,17 @@ internal sealed class DemoCommand(CliContext context)
                 {
                     foreach (var line in view.Lines(s)) console.Out.WriteLine(line);
                 });
-                await StopAsync(producer, server);
             }
         }
         finally
         {
-            // Whatever happened above, the node must not outlive the command.
-            await server.StopAsync(CancellationToken.None);
+            // Whatever happened above, neither the producer nor the node may outlive the command.
+            await FinishAsync();
         }
 
         var final = await SnapshotAsync(stopping: false);
         Summary(final, clock.Elapsed, events, store, chosen is null);
         return ExitCodes.Ok;
-    }
-
-    private static async Task StopAsync(Task producer, JobServer server)
-    {
-        try
-        {
-            await producer;
-        }
-        catch (OperationCanceledException)
-        {
-            // The duration ran out or Ctrl+C: either way the producer is done.
-        }
-        await server.StopAsync(CancellationToken.None);
     }
 
     /// <summary>Removes the previous demo's database so that the counts are this run's.</summary>
