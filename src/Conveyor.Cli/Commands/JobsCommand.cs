@@ -30,7 +30,7 @@ internal sealed class JobsCommand(CliContext context)
         var state = new Option<string?>("--state") { Description = $"Only jobs in this state ({string.Join(", ", JobStates.All.Select(s => s.ToWireName()))})", HelpName = "S" };
         var queue = new Option<string?>("--queue") { Description = "Only jobs of this queue", HelpName = "Q" };
         var kind = new Option<string?>("--kind") { Description = "Only jobs of this kind", HelpName = "K" };
-        var limit = new Option<int>("--limit") { Description = $"At most N jobs (1–{JobQuery.MaxLimit}, default {JobQuery.DefaultLimit})", HelpName = "N", DefaultValueFactory = _ => JobQuery.DefaultLimit };
+        var limit = new Option<int>("--limit") { Description = $"At most N jobs (1–{JobQuery.MaxLimit})", HelpName = "N", DefaultValueFactory = _ => JobQuery.DefaultLimit };
         var cursor = new Option<string?>("--cursor") { Description = "Continue after the previous page (its 'next')", HelpName = "C" };
         var json = CliOptions.Json();
         var command = new Command("list", "List jobs, newest first") { state, queue, kind, limit, cursor, json };

@@ -23,7 +23,7 @@ internal sealed class WorkerCommand(CliContext context)
 
     private readonly Option<int> _concurrency = new("--concurrency")
     {
-        Description = $"Worker slots of each queue that does not name its own (default {WorkerOptions.DefaultConcurrency})",
+        Description = "Worker slots of each queue that does not name its own",
         HelpName = "N",
         DefaultValueFactory = _ => WorkerOptions.DefaultConcurrency,
     };

@@ -19,7 +19,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
         if (parse.Errors.Count > 0)
         {
             // System.CommandLine would print every error and the help; a script wants the first error, once.
-            var command = string.Join(' ', parse.CommandResult.Command == root ? ["conveyor"] : CommandPath(parse.CommandResult.Command));
+            var command = string.Join(' ', CommandPath(parse.CommandResult.Command));
             // "Required command was not provided" is the least telling error when a word was not understood.
             var first = parse.Errors.OrderBy(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal)) ? 0 : 1).First();
             errors.Line($"{first.Message} (see '{command} --help')");
@@ -45,7 +45,11 @@ internal sealed class CliApplication(CliConsole console, bool debug)
         }
     }
 
-    private RootCommand BuildRoot()
+    /// <summary>
+    /// A plain command named <c>conveyor</c> rather than <see cref="RootCommand"/>, which takes its name from the
+    /// program file (<c>Conveyor.Cli</c>) and would show that in the help.
+    /// </summary>
+    private Command BuildRoot()
     {
         var store = new Option<string?>("--store")
         {
@@ -54,8 +58,10 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             Recursive = true,
         };
         var context = new CliContext(store, console);
-        return new RootCommand("Conveyor: a distributed background-job queue and dispatcher")
+        return new Command("conveyor", "Conveyor: a distributed background-job queue and dispatcher")
         {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
             store,
             new WorkerCommand(context).Build(),
             new EnqueueCommand(context).Build(),
@@ -71,7 +77,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
     {
         var names = new Stack<string>();
         for (Symbol? symbol = command; symbol is not null; symbol = symbol.Parents.FirstOrDefault())
-            names.Push(symbol is RootCommand ? "conveyor" : symbol.Name);
+            names.Push(symbol.Name);
         return names;
     }
 }
