@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Conveyor.Cli.Output;
+using Conveyor.Cli.Parsing;
+using Conveyor.Cli.Running;
+using Conveyor.Serialization;
+using Conveyor.Validation;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary><c>conveyor queues</c> (counts per state, pause state), <c>queues pause Q</c>, <c>queues resume Q</c>.</summary>
+internal sealed class QueuesCommand(CliContext context)
+{
+    public Command Build()
+    {
+        var json = CliOptions.Json();
+        var queues = new Command("queues", "List queues with their job counts per state and pause state") { json };
+        queues.SetAction(async (parse, ct) =>
+        {
+            await using var session = context.Open(parse);
+            var list = await session.Monitor.ListQueuesAsync(ct);
+            if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteQueues(w, list));
+            else HumanOutput.Queues(context.Console, list);
+            return ExitCodes.Ok;
+        });
+        queues.Add(Pause("pause", "Stop every node from claiming jobs of a queue (running jobs go on)", paused: true));
+        queues.Add(Pause("resume", "Let nodes claim jobs of a paused queue again", paused: false));
+        return queues;
+    }
+
+    private Command Pause(string verb, string description, bool paused)
+    {
+        var queue = new Argument<string>("Q") { Description = "The queue" };
+        var command = new Command(verb, description) { queue };
+        command.SetAction(async (parse, ct) =>
+        {
+            var name = parse.GetRequiredValue(queue);
+            Names.EnsureQueue(name);
+            await using var session = context.Open(parse);
+            if (paused) await session.Monitor.PauseQueueAsync(name, ct);
+            else await session.Monitor.ResumeQueueAsync(name, ct);
+            context.Console.Out.WriteLine($"queue {name} {(paused ? "paused" : "resumed")}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,130 @@
+using System.CommandLine;
+using Conveyor.Cli.Config;
+using Conveyor.Cli.Kinds;
+using Conveyor.Cli.Parsing;
+using Conveyor.Cli.Running;
+using Conveyor.Cli.Stores;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Conveyor.Cli.Commands;
+
+/// <summary>
+/// <c>conveyor worker</c>: a node without the web part, run by the .NET Generic Host, so SIGINT and SIGTERM
+/// stop it gracefully (stop claiming, drain for the shutdown timeout, put unfinished jobs back).
+/// It runs the built-in <c>conveyor.*</c> kinds.
+/// </summary>
+internal sealed class WorkerCommand(CliContext context)
+{
+    /// <summary>Added to the node's own shutdown time before the host gives up on it (flushing completions, leaving the registry).</summary>
+    private static readonly TimeSpan HostShutdownMargin = TimeSpan.FromSeconds(30);
+
+    private readonly Option<int> _concurrency = new("--concurrency")
+    {
+        Description = "Worker slots of each queue that does not name its own",
+        HelpName = "N",
+        DefaultValueFactory = _ => WorkerOptions.DefaultConcurrency,
+    };
+    private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, with optional slots: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
+    private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with a queues section; --queues overrides it", HelpName = "FILE" };
+    private readonly Option<string?> _name = new("--name") { Description = "The node's name (default host:pid:xxxx)", HelpName = "NAME" };
+    private readonly Option<TimeSpan?> _leaseDuration = CliOptions.Duration("--lease-duration", "Lease of a claimed job without heartbeat (default 30s)", hidden: true);
+    private readonly Option<TimeSpan?> _heartbeatInterval = CliOptions.Duration("--heartbeat-interval", "How often leases are extended (default 5s)", hidden: true);
+    private readonly Option<TimeSpan?> _pollInterval = CliOptions.Duration("--poll-interval", "Longest wait of a free slot before asking the store again (default 1s)", hidden: true);
+    private readonly Option<TimeSpan?> _shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "On stop, how long running jobs may finish (default 30s)", hidden: true);
+    private readonly Option<TimeSpan?> _maintenanceInterval = CliOptions.Duration("--maintenance-interval", "How often the leader runs its chores (default 1s)", hidden: true);
+    private readonly Option<TimeSpan?> _cancelGrace = CliOptions.Duration("--cancel-grace", "How long a cancelled handler gets before it is abandoned (default 5s)", hidden: true);
+
+    public Command Build()
+    {
+        var command = new Command("worker", "Run a node that executes jobs (no web part); SIGINT/SIGTERM drain it")
+        {
+            _concurrency, _queues, _config, _name,
+            _leaseDuration, _heartbeatInterval, _pollInterval, _shutdownTimeout, _maintenanceInterval, _cancelGrace,
+        };
+        command.SetAction(RunAsync);
+        return command;
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var store = context.Store(parse);
+        var worker = Options(parse);
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "conveyor" });
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+            o.ColorBehavior = context.Console.IsInteractive ? LoggerColorBehavior.Default : LoggerColorBehavior.Disabled;
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // The host logs a failed start with its stack trace; the CLI reports it in one line instead.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownTimeout + worker.CancelGrace + HostShutdownMargin);
+        var conveyor = builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds();
+        try
+        {
+            conveyor.AddWorker(w => Copy(worker, w));
+        }
+        catch (InvalidOperationException e)
+        {
+            // AddWorker validates the timings together (heartbeat shorter than the lease, …).
+            throw new UsageException($"bad worker settings: {e.Message}");
+        }
+
+        using var host = builder.Build();
+        await host.RunAsync(cancellationToken);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The node's options from the command line and config file, checked (a bad combination is a usage error).</summary>
+    private WorkerOptions Options(ParseResult parse)
+    {
+        var concurrency = parse.GetValue(_concurrency);
+        if (concurrency < 1) throw new UsageException($"--concurrency must be 1 or more (got {concurrency})");
+        var options = new WorkerOptions { Name = parse.GetValue(_name) };
+        var config = parse.GetValue(_config) is { } path ? WorkerConfig.Load(path) : null;
+        if (parse.GetValue(_queues) is { } spec)
+        {
+            foreach (var (queue, slots) in QueueSpec.Parse(spec)) options.Queue(queue, slots ?? concurrency);
+        }
+        else if (config is { Queues.Count: > 0 })
+        {
+            foreach (var (queue, slots) in config.Queues) options.Queue(queue, slots);
+        }
+        else
+        {
+            options.Queue(Validation.Names.DefaultQueue, concurrency);
+        }
+        options.LeaseDuration = parse.GetValue(_leaseDuration) ?? options.LeaseDuration;
+        options.HeartbeatInterval = parse.GetValue(_heartbeatInterval) ?? options.HeartbeatInterval;
+        options.PollInterval = parse.GetValue(_pollInterval) ?? options.PollInterval;
+        options.ShutdownTimeout = parse.GetValue(_shutdownTimeout) ?? options.ShutdownTimeout;
+        options.MaintenanceInterval = parse.GetValue(_maintenanceInterval) ?? options.MaintenanceInterval;
+        options.CancelGrace = parse.GetValue(_cancelGrace) ?? options.CancelGrace;
+        // The leader's lease must outlast several chores ticks: a long --maintenance-interval stretches it.
+        if (options.MaintenanceInterval * 3 > options.LeaderLeaseDuration)
+            options.LeaderLeaseDuration = options.MaintenanceInterval * 5;
+        return options;
+    }
+
+    /// <summary>Copies the settings the CLI controls (AddWorker builds its own options object).</summary>
+    private static WorkerOptions Copy(WorkerOptions from, WorkerOptions to)
+    {
+        to.Name = from.Name;
+        foreach (var (queue, slots) in from.Queues) to.Queue(queue, slots);
+        to.LeaseDuration = from.LeaseDuration;
+        to.HeartbeatInterval = from.HeartbeatInterval;
+        to.PollInterval = from.PollInterval;
+        to.ShutdownTimeout = from.ShutdownTimeout;
+        to.MaintenanceInterval = from.MaintenanceInterval;
+        to.LeaderLeaseDuration = from.LeaderLeaseDuration;
+        to.CancelGrace = from.CancelGrace;
+        return to;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Conveyor.Cli.Running;
+using Conveyor.Validation;
+
+namespace Conveyor.Cli.Config;
+
+/// <summary>
+/// The worker's config file (<c>--config conveyor.json</c>). Read here: <c>queues</c>, each either a number of
+/// worker slots or <c>{"concurrency": N}</c>. Cluster-wide limits (<c>globalLimit</c>, <c>rateLimit</c>) and exec
+/// handlers (<c>exec</c>) are refused with a clear message rather than ignored: a node that silently skipped a
+/// rate limit could flood the service the limit protects.
+/// </summary>
+internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Queues)
+{
+    /// <summary>Reads and checks the file at <paramref name="path"/>; any problem is a <see cref="UsageException"/>.</summary>
+    public static WorkerConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read config file '{path}': {e.Message}");
+        }
+        return Parse(text, path);
+    }
+
+    /// <summary>Parses the config text; <paramref name="source"/> names it in messages.</summary>
+    public static WorkerConfig Parse(string text, string source)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"config file '{source}' is not valid JSON: {e.Message}");
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new UsageException($"config file '{source}' must hold a JSON object");
+            var queues = new List<KeyValuePair<string, int>>();
+            foreach (var setting in root.EnumerateObject())
+            {
+                switch (setting.Name)
+                {
+                    case "queues":
+                        ReadQueues(setting.Value, source, queues);
+                        break;
+                    case "exec":
+                        throw new UsageException($"config file '{source}': exec handlers are not supported by this version of conveyor yet");
+                    default:
+                        throw new UsageException($"config file '{source}': unknown setting '{setting.Name}' (known: queues)");
+                }
+            }
+            return new WorkerConfig(queues);
+        }
+    }
+
+    private static void ReadQueues(JsonElement queues, string source, List<KeyValuePair<string, int>> into)
+    {
+        if (queues.ValueKind != JsonValueKind.Object)
+            throw new UsageException($"config file '{source}': queues must be an object of queue name → slots");
+        foreach (var queue in queues.EnumerateObject())
+        {
+            if (Names.Check(queue.Name, Names.MaxQueueLength, "queue") is { } error) throw new UsageException($"config file '{source}': {error}");
+            int concurrency;
+            if (queue.Value.ValueKind == JsonValueKind.Number) concurrency = Slots(queue.Value, $"queues.{queue.Name}", source);
+            else if (queue.Value.ValueKind == JsonValueKind.Object)
+            {
+                concurrency = 0;
+                foreach (var field in queue.Value.EnumerateObject())
+                {
+                    var where = $"queues.{queue.Name}.{field.Name}";
+                    concurrency = field.Name switch
+                    {
+                        "concurrency" => Slots(field.Value, where, source),
+                        "globalLimit" or "rateLimit" => throw new UsageException(
+                            $"config file '{source}': {where} is not supported by this version of conveyor yet (refusing to run without the limit)"),
+                        _ => throw new UsageException($"config file '{source}': unknown setting {where} (known: concurrency)"),
+                    };
+                }
+                if (concurrency == 0) throw new UsageException($"config file '{source}': queues.{queue.Name} needs a concurrency");
+            }
+            else throw new UsageException($"config file '{source}': queues.{queue.Name} must be a number of slots or {{\"concurrency\": N}}");
+            into.Add(new(queue.Name, concurrency));
+        }
+    }
+
+    private static int Slots(JsonElement value, string where, string source) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var slots) && slots >= 1
+            ? slots
+            : throw new UsageException($"config file '{source}': {where} must be a whole number of worker slots, 1 or more");
+}

@@ -1,0 +1,40 @@
+using System.Data.Common;
+using Conveyor.Storage;
+using Conveyor.Validation;
+
+namespace Conveyor.Cli.Running;
+
+/// <summary>
+/// Turns what went wrong into an exit code and ONE line on stderr: people get the reason, not a stack
+/// trace. Set <c>CONVEYOR_DEBUG=1</c> to get the whole exception as well.
+/// </summary>
+internal sealed class ErrorReporter(TextWriter error, bool debug)
+{
+    /// <summary>The environment variable that adds the full exception to the one-line message.</summary>
+    public const string DebugVariable = "CONVEYOR_DEBUG";
+
+    /// <summary>Prints <paramref name="message"/> as the one error line.</summary>
+    public void Line(string message) => error.WriteLine($"conveyor: {OneLine(message)}");
+
+    /// <summary>Reports <paramref name="exception"/> and returns the exit code it stands for.</summary>
+    public int Report(Exception exception, bool interrupted)
+    {
+        var (code, message) = exception switch
+        {
+            UsageException e => (ExitCodes.Usage, e.Message),
+            JobValidationException e => (ExitCodes.Usage, e.Reason),
+            OperationFailedException e => (ExitCodes.Failed, e.Message),
+            JobNotFoundException e => (ExitCodes.Failed, $"job {e.JobId} not found"),
+            OperationCanceledException when interrupted => (ExitCodes.Interrupted, "interrupted"),
+            DbException e => (ExitCodes.Failed, $"store error: {e.Message}"),
+            IOException e => (ExitCodes.Failed, e.Message),
+            UnauthorizedAccessException e => (ExitCodes.Failed, e.Message),
+            _ => (ExitCodes.Failed, $"{exception.Message} ({exception.GetType().Name})"),
+        };
+        Line(message);
+        if (debug) error.WriteLine(exception.ToString());
+        return code;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}

@@ -1,0 +1,122 @@
+using Conveyor.Cli.Config;
+using Conveyor.Cli.Parsing;
+using Conveyor.Cli.Running;
+using Conveyor.Cli.Stores;
+
+namespace Conveyor.Cli.Tests;
+
+/// <summary>The CLI's parsers, in process: store URLs, durations, --queues and the config file.</summary>
+public sealed class ParsingTests
+{
+    [Theory]
+    [InlineData("sqlite:conveyor.db", "Sqlite", "conveyor.db")]
+    [InlineData("sqlite:///var/lib/conveyor/jobs.db", "Sqlite", "/var/lib/conveyor/jobs.db")]
+    [InlineData("memory:", "Memory", "")]
+    [InlineData("postgres://app:secret@db:5432/jobs", "Postgres", "postgres://app:secret@db:5432/jobs")]
+    [InlineData("postgresql://db/jobs?schema=work", "Postgres", "postgresql://db/jobs?schema=work")]
+    [InlineData("Host=db;Username=app;Password=secret", "Postgres", "Host=db;Username=app;Password=secret")]
+    public void StoreUrl_ParsesEveryForm(string text, string kind, string target)
+    {
+        StoreUrl.Parse(text).ShouldBe(new StoreUrl(Enum.Parse<StoreKind>(kind), target));
+    }
+
+    [Theory]
+    [InlineData("mysql://db")]
+    [InlineData("sqlite:")]
+    [InlineData("conveyor.db")]
+    [InlineData("")]
+    public void StoreUrl_RejectsOtherForms(string text)
+    {
+        Should.Throw<UsageException>(() => StoreUrl.Parse(text)).Message.ShouldContain("bad store");
+    }
+
+    [Theory]
+    [InlineData("postgres://app:secret@db:5432/jobs", "postgres://app:***@db:5432/jobs")]
+    [InlineData("Host=db;Password=secret;Username=app", "Host=db;Password=***;Username=app")]
+    public void StoreUrl_HidesPasswordsWhenShown(string text, string shown)
+    {
+        StoreUrl.Parse(text).ToString().ShouldBe(shown);
+    }
+
+    [Fact]
+    public void StoreSelector_PrefersTheOption_ThenTheEnvironment_ThenTheDefault()
+    {
+        StoreSelector.Resolve("memory:", "sqlite:env.db").Kind.ShouldBe(StoreKind.Memory);
+        StoreSelector.Resolve(null, "sqlite:env.db").Target.ShouldBe("env.db");
+        StoreSelector.Resolve(null, null).ShouldBe(StoreUrl.Parse(StoreUrl.Default));
+    }
+
+    [Fact]
+    public void StoreSelector_ReportsPostgresAsUnavailable()
+    {
+        Should.Throw<OperationFailedException>(() => StoreSelector.Apply(StoreUrl.Parse("postgres://db/jobs"), new ConveyorOptions()))
+            .Message.ShouldBe("postgres store not available in this build");
+    }
+
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("10s", 10_000)]
+    [InlineData("1.5s", 1_500)]
+    [InlineData("5m", 300_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("2d", 172_800_000)]
+    [InlineData("00:01:30", 90_000)]
+    [InlineData("1:00:00", 3_600_000)]
+    [InlineData("0s", 0)]
+    public void Durations_AcceptUnitsAndClockSpans(string text, long milliseconds)
+    {
+        Durations.TryParse(text, out var value).ShouldBeTrue();
+        value.ShouldBe(TimeSpan.FromMilliseconds(milliseconds));
+    }
+
+    [Theory]
+    [InlineData("10")]
+    [InlineData("-5s")]
+    [InlineData("5x")]
+    [InlineData("s")]
+    [InlineData("-00:01:00")]
+    [InlineData("")]
+    public void Durations_RejectEverythingElse(string text)
+    {
+        Durations.TryParse(text, out _).ShouldBeFalse();
+        Should.Throw<UsageException>(() => Durations.Parse(text, "--delay")).Message.ShouldContain("500ms, 10s, 5m, 1h, 2d or hh:mm:ss");
+    }
+
+    [Fact]
+    public void QueueSpec_ReadsNamesWithOptionalSlots()
+    {
+        QueueSpec.Parse("default, smtp=2,reports=1").ShouldBe([new("default", null), new("smtp", 2), new("reports", 1)]);
+    }
+
+    [Theory]
+    [InlineData("a,,b", "empty queue name")]
+    [InlineData("a=0", "not a number of worker slots")]
+    [InlineData("a=x", "not a number of worker slots")]
+    [InlineData("a,a", "named twice")]
+    [InlineData("a b", "has the character ' '")]
+    public void QueueSpec_RejectsBadSpecs(string text, string message)
+    {
+        Should.Throw<UsageException>(() => QueueSpec.Parse(text)).Message.ShouldContain(message);
+    }
+
+    [Fact]
+    public void WorkerConfig_ReadsQueuesInBothForms()
+    {
+        var config = WorkerConfig.Parse("""{ "queues": { "default": 8, "smtp": { "concurrency": 2 } } } // comment""", "conveyor.json");
+
+        config.Queues.ShouldBe([new("default", 8), new("smtp", 2)]);
+    }
+
+    [Theory]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "globalLimit": 4 } } }""", "queues.smtp.globalLimit is not supported")]
+    [InlineData("""{ "exec": {} }""", "exec handlers are not supported")]
+    [InlineData("""{ "queue": {} }""", "unknown setting 'queue'")]
+    [InlineData("""{ "queues": { "a": 0 } }""", "whole number of worker slots")]
+    [InlineData("""{ "queues": { "a": {} } }""", "needs a concurrency")]
+    [InlineData("""{ "queues": """, "not valid JSON")]
+    [InlineData("""[1]""", "must hold a JSON object")]
+    public void WorkerConfig_RefusesWhatItCannotHonour(string text, string message)
+    {
+        Should.Throw<UsageException>(() => WorkerConfig.Parse(text, "conveyor.json")).Message.ShouldContain(message);
+    }
+}

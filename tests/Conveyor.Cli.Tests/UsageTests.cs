@@ -1,0 +1,83 @@
+using Conveyor.Cli.Tests.Support;
+
+namespace Conveyor.Cli.Tests;
+
+/// <summary>Bad usage exits 2 with one line on stderr and nothing on stdout; nothing is stored.</summary>
+public sealed class UsageTests : IAsyncLifetime
+{
+    private readonly Workspace _workspace = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _workspace.DisposeAsync();
+
+    [Theory]
+    [InlineData("unknown option", "'--bogus'", "enqueue", "conveyor.noop", "--bogus")]
+    [InlineData("unknown command", "'frobnicate'", "frobnicate")]
+    [InlineData("no command", "Required command", "")]
+    [InlineData("bad duration", "bad duration '5x' for --delay", "enqueue", "conveyor.noop", "--delay", "5x")]
+    [InlineData("bad time", "bad time 'soon' for --at", "enqueue", "conveyor.noop", "--at", "soon")]
+    [InlineData("bad JSON", "args are not valid JSON", "enqueue", "conveyor.noop", "--args", "{x")]
+    [InlineData("args not an object", "args must be a JSON object or array", "enqueue", "conveyor.noop", "--args", "42")]
+    [InlineData("bad kind", "kind 'bad kind' has the character ' '", "enqueue", "bad kind")]
+    [InlineData("bad queue", "queue 'a/b' has the character '/'", "enqueue", "conveyor.noop", "--queue", "a/b")]
+    [InlineData("bad priority", "priority must be between", "enqueue", "conveyor.noop", "--priority", "5000")]
+    [InlineData("not a number", "'many'", "enqueue", "conveyor.noop", "--priority", "many")]
+    [InlineData("delay and at", "give --delay or --at, not both", "enqueue", "conveyor.noop", "--delay", "1s", "--at", "2030-01-01T00:00:00Z")]
+    [InlineData("args and from", "give --args or --from, not both", "enqueue", "conveyor.noop", "--args", "{}", "--from", "x.jsonl")]
+    [InlineData("bad state", "unknown state 'nope'", "jobs", "list", "--state", "nope")]
+    [InlineData("bad limit", "limit must be between 1 and 1000", "jobs", "list", "--limit", "0")]
+    [InlineData("bad id", "'abc'", "jobs", "show", "abc")]
+    [InlineData("bad queue to pause", "queue 'a b' has the character ' '", "queues", "pause", "a b")]
+    [InlineData("bad store", "bad store 'nosuch'", "--store", "nosuch", "jobs", "list")]
+    [InlineData("bad worker queues", "bad --queues", "worker", "--queues", "default=0")]
+    [InlineData("bad worker timings", "bad worker settings", "worker", "--heartbeat-interval", "1m", "--lease-duration", "10s")]
+    [InlineData("missing config", "cannot read config file", "worker", "--config", "missing.json")]
+    public async Task BadUsage_ExitsTwoWithOneLine(string what, string message, params string[] args)
+    {
+        var result = await _workspace.RunAsync(args.Where(a => a.Length > 0).ToArray());
+
+        result.ExitCode.ShouldBe(2, $"{what}: {result}");
+        result.ErrorLines.Count.ShouldBe(1, $"{what}: {result}");
+        result.ErrorLines[0].ShouldStartWith("conveyor: ");
+        result.ErrorLines[0].ShouldContain(message, Case.Sensitive, $"{what}: {result}");
+        result.Stdout.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task BadUsage_StoresNothing()
+    {
+        (await _workspace.RunAsync("enqueue", "conveyor.noop", "--args", "{x")).ExitCode.ShouldBe(2);
+
+        (await _workspace.CountsAsync()).Values.Sum().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task PostgresStore_IsReportedAsUnavailable_WithExitOne()
+    {
+        var result = await _workspace.RunAsync("--store", "postgres://app:secret@localhost:5432/jobs", "jobs", "list");
+
+        result.ExitCode.ShouldBe(1, result.ToString());
+        result.ErrorLines.ShouldBe(["conveyor: postgres store not available in this build"]);
+    }
+
+    [Fact]
+    public async Task UnreachableStore_ExitsOneWithOneLine()
+    {
+        var result = await _workspace.RunAsync("--store", "sqlite:/proc/no-such-place/conveyor.db", "jobs", "list");
+
+        result.ExitCode.ShouldBe(1, result.ToString());
+        result.ErrorLines.Count.ShouldBe(1, result.ToString());
+        result.Stderr.ShouldNotContain("   at ");
+    }
+
+    [Fact]
+    public async Task Help_ExitsZeroAndListsTheCommands()
+    {
+        var result = await _workspace.RunAsync("--help");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        foreach (var command in new[] { "worker", "enqueue", "jobs", "queues", "nodes", "migrate", "demo" })
+            result.Stdout.ShouldContain(command);
+    }
+}
