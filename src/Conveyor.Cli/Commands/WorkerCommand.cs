@@ -35,6 +35,8 @@ internal sealed class WorkerCommand(CliContext context)
     private readonly Option<TimeSpan?> _pollInterval = CliOptions.Duration("--poll-interval", "Longest wait of a free slot before asking the store again (default 1s)", hidden: true);
     private readonly Option<TimeSpan?> _shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "On stop, how long running jobs may finish (default 30s)", hidden: true);
     private readonly Option<TimeSpan?> _maintenanceInterval = CliOptions.Duration("--maintenance-interval", "How often the leader runs its chores (default 1s)", hidden: true);
+    private readonly Option<TimeSpan?> _leaderLeaseDuration = CliOptions.Duration("--leader-lease-duration", "Lease of the leadership; a new leader takes over within about this long (default 10s)", hidden: true);
+    private readonly Option<TimeSpan?> _nodeGrace = CliOptions.Duration("--node-grace", "How long a silent node stays in the registry (default 1m)", hidden: true);
     private readonly Option<TimeSpan?> _cancelGrace = CliOptions.Duration("--cancel-grace", "How long a cancelled handler gets before it is abandoned (default 5s)", hidden: true);
 
     public Command Build()
@@ -43,6 +45,7 @@ internal sealed class WorkerCommand(CliContext context)
         {
             _concurrency, _queues, _config, _name,
             _leaseDuration, _heartbeatInterval, _pollInterval, _shutdownTimeout, _maintenanceInterval, _cancelGrace,
+            _leaderLeaseDuration, _nodeGrace,
         };
         command.SetAction(RunAsync);
         return command;
@@ -107,8 +110,10 @@ internal sealed class WorkerCommand(CliContext context)
         options.ShutdownTimeout = parse.GetValue(_shutdownTimeout) ?? options.ShutdownTimeout;
         options.MaintenanceInterval = parse.GetValue(_maintenanceInterval) ?? options.MaintenanceInterval;
         options.CancelGrace = parse.GetValue(_cancelGrace) ?? options.CancelGrace;
+        options.NodeGracePeriod = parse.GetValue(_nodeGrace) ?? options.NodeGracePeriod;
+        if (parse.GetValue(_leaderLeaseDuration) is { } leaderLease) options.LeaderLeaseDuration = leaderLease;
         // The leader's lease must outlast several chores ticks: a long --maintenance-interval stretches it.
-        if (options.MaintenanceInterval * 3 > options.LeaderLeaseDuration)
+        else if (options.MaintenanceInterval * 3 > options.LeaderLeaseDuration)
             options.LeaderLeaseDuration = options.MaintenanceInterval * 5;
         return options;
     }
@@ -125,6 +130,7 @@ internal sealed class WorkerCommand(CliContext context)
         to.MaintenanceInterval = from.MaintenanceInterval;
         to.LeaderLeaseDuration = from.LeaderLeaseDuration;
         to.CancelGrace = from.CancelGrace;
+        to.NodeGracePeriod = from.NodeGracePeriod;
         return to;
     }
 }

@@ -70,6 +70,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new NodesCommand(context).Build(),
             new MigrateCommand(context).Build(),
             new DemoCommand(context).Build(),
+            new BenchCommand(context).Build(),
         };
     }
 

@@ -7,6 +7,7 @@ internal static class Signals
 {
     public const int SIGTERM = 15;
     public const int SIGINT = 2;
+    public const int SIGKILL = 9;
 
     public static void Send(int pid, int signal)
     {

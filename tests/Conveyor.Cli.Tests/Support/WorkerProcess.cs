@@ -53,6 +53,9 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGKILL (<c>kill -9</c>): the process dies at once, holding whatever it held.</summary>
+    public void Kill() => Signals.Send(_process.Id, Signals.SIGKILL);
+
     /// <summary>Sends SIGTERM, as a service manager would.</summary>
     public void Terminate() => Signals.Send(_process.Id, Signals.SIGTERM);
 

@@ -1,0 +1,41 @@
+using Conveyor.Bench;
+using Conveyor.Sqlite;
+using Conveyor.Storage.Memory;
+
+namespace Conveyor.Cli.Stores;
+
+/// <summary>
+/// Fresh stores for <c>conveyor bench</c>, of the kind the user named: a new SQLite file beside the named one
+/// (same disk), a new PostgreSQL schema in the named database, or a new memory store. Each is removed after
+/// its measure, so a bench never touches the user's jobs.
+/// </summary>
+internal sealed class BenchStores(StoreUrl store)
+{
+    public async Task<BenchStore> CreateAsync(CancellationToken cancellationToken)
+    {
+        switch (store.Kind)
+        {
+            case StoreKind.Memory:
+                return new BenchStore(new MemoryJobStore());
+            case StoreKind.Sqlite:
+            {
+                var folder = Path.GetDirectoryName(Path.GetFullPath(store.Target))!;
+                var path = Path.Combine(folder, $".conveyor-bench-{Guid.NewGuid():N}.db");
+                var sqlite = new SqliteJobStore(path);
+                await sqlite.MigrateAsync(cancellationToken);
+                return new BenchStore(sqlite, () =>
+                {
+                    foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+                    {
+                        if (File.Exists(path + suffix)) File.Delete(path + suffix);
+                    }
+                    return ValueTask.CompletedTask;
+                });
+            }
+            case StoreKind.Postgres:
+                throw new Running.OperationFailedException("postgres store not available in this build");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(store), store.Kind, "unknown store kind");
+        }
+    }
+}
