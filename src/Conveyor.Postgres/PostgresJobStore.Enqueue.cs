@@ -28,13 +28,13 @@ public sealed partial class PostgresJobStore
     private const string InsertSql = """
         INSERT INTO {s}.jobs (kind, queue, state, args, priority, max_attempts, run_at, created_at, timeout, ordering_key,
                               unique_key, unique_for, affinity_key, after_job_id, batch_id, finished_at, errors)
-        SELECT r.kind, r.queue, r.state, r.args::jsonb, r.priority, r.max_attempts, r.run_at, $1, r.timeout, r.ordering_key,
+        SELECT r.kind, r.queue, r.state, r.args::jsonb, r.priority, r.max_attempts, r.run_at, r.created_at, r.timeout, r.ordering_key,
                r.unique_key, r.unique_for, r.affinity_key, r.after_job_id, r.batch_id, r.finished_at,
                COALESCE(r.errors::jsonb, '[]'::jsonb)
-        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::integer[], $8::timestamptz[],
+        FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::integer[], $8::timestamptz[],
                     $9::interval[], $10::text[], $11::text[], $12::interval[], $13::text[], $14::bigint[], $15::bigint[],
                     $16::timestamptz[], $17::text[])
-             WITH ORDINALITY AS r(kind, queue, state, args, priority, max_attempts, run_at, timeout, ordering_key, unique_key,
+             WITH ORDINALITY AS r(created_at, kind, queue, state, args, priority, max_attempts, run_at, timeout, ordering_key, unique_key,
                                   unique_for, affinity_key, after_job_id, batch_id, finished_at, errors, ord)
         ORDER BY r.ord
         RETURNING id
@@ -64,24 +64,36 @@ public sealed partial class PostgresJobStore
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
 
         var plan = InsertPlan.For(parameters.Jobs, Options.Schema);
-        InsertOutcome outcome;
         if (!plan.NeedsLookup)
         {
-            // One round trip: [lock ordering keys,] insert — one implicit transaction.
-            var rows = InsertRows.Plain(parameters.Jobs);
-            await using var batch = _dataSource.CreateBatch();
-            if (plan.LockKeys.Length > 0)
-                batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
-            batch.BatchCommands.Add(InsertCommand(rows, parameters.Now));
-            outcome = await ReadInsertedAsync(batch, batch.BatchCommands.Count - 1, rows, cancellationToken).ConfigureAwait(false);
+            return parameters.Jobs.Count < InsertCombiner.SoloThreshold
+                ? await _combiner.InsertAsync(parameters, cancellationToken).ConfigureAwait(false)
+                : await InsertPlainAsync(parameters.Jobs, Enumerable.Repeat(parameters.Now, parameters.Jobs.Count).ToArray(), cancellationToken).ConfigureAwait(false);
         }
-        else
+        InsertOutcome outcome;
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             outcome = await InsertWithLookupAsync(connection, transaction, parameters, plan, notifyInside: false, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
+        Publish(outcome.AvailableQueues);
+        return outcome.Results;
+    }
+
+    /// <summary>
+    /// Jobs without unique keys or <c>after</c> in one round trip: [lock their ordering keys,] insert — one
+    /// implicit transaction. Also the write of the <see cref="InsertCombiner"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<InsertedJob>> InsertPlainAsync(IReadOnlyList<NewJob> jobs, IReadOnlyList<DateTimeOffset> createdAt, CancellationToken cancellationToken)
+    {
+        var plan = InsertPlan.For(jobs, Options.Schema);
+        var rows = InsertRows.Plain(jobs, createdAt);
+        await using var batch = _dataSource.CreateBatch();
+        if (plan.LockKeys.Length > 0)
+            batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
+        batch.BatchCommands.Add(InsertCommand(rows));
+        var outcome = await ReadInsertedAsync(batch, batch.BatchCommands.Count - 1, rows, cancellationToken).ConfigureAwait(false);
         Publish(outcome.AvailableQueues);
         return outcome.Results;
     }
@@ -111,11 +123,11 @@ public sealed partial class PostgresJobStore
         {
             if (!plan.NeedsLookup)
             {
-                var rows = InsertRows.Plain(parameters.Jobs);
+                var rows = InsertRows.Plain(parameters.Jobs, Enumerable.Repeat(parameters.Now, parameters.Jobs.Count).ToArray());
                 await using var batch = new NpgsqlBatch(connection, transaction);
                 if (plan.LockKeys.Length > 0)
                     batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
-                batch.BatchCommands.Add(InsertCommand(rows, parameters.Now));
+                batch.BatchCommands.Add(InsertCommand(rows));
                 var insertIndex = batch.BatchCommands.Count - 1;
                 AddNotifyInTransaction(batch, rows.AvailableQueues());
                 outcome = await ReadInsertedAsync(batch, insertIndex, rows, cancellationToken).ConfigureAwait(false);
@@ -190,7 +202,7 @@ public sealed partial class PostgresJobStore
 
         // Round trip 2: the rows.
         await using var insert = new NpgsqlBatch(connection, transaction);
-        insert.BatchCommands.Add(InsertCommand(rows, parameters.Now));
+        insert.BatchCommands.Add(InsertCommand(rows));
         if (notifyInside)
             AddNotifyInTransaction(insert, rows.AvailableQueues());
         return await ReadInsertedAsync(insert, 0, rows, cancellationToken).ConfigureAwait(false);
@@ -228,10 +240,10 @@ public sealed partial class PostgresJobStore
         return command;
     }
 
-    private NpgsqlBatchCommand InsertCommand(InsertRows rows, DateTimeOffset now)
+    private NpgsqlBatchCommand InsertCommand(InsertRows rows)
     {
         var command = new NpgsqlBatchCommand(Sql(InsertSql));
-        command.Parameters.Time(now)
+        command.Parameters.Times(rows.CreatedAts)
             .Texts(rows.Kinds).Texts(rows.Queues).Texts(rows.States).Texts(rows.Args)
             .Ints(rows.Priorities).Ints(rows.MaxAttempts).Times(rows.RunAts).Intervals(rows.Timeouts)
             .Texts(rows.OrderingKeys).Texts(rows.UniqueKeys).Intervals(rows.UniqueFors).Texts(rows.AffinityKeys)

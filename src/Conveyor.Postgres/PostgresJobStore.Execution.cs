@@ -45,7 +45,8 @@ public sealed partial class PostgresJobStore
                   j.affinity_key, j.batch_id, j.created_at, j.run_at
         """;
 
-    // Outcomes: 0 succeeded, 1 retry, 2 dead, 3 released. Fenced by (running, node, attempt).
+    // Outcomes: 0 succeeded, 1 retry, 2 dead, 3 released. Fenced by (running, node, attempt). "id = ANY ($3)" gives
+    // the planner a primary-key condition, so it probes the ids instead of reading every running job.
     private const string CompleteSql = """
         UPDATE {s}.jobs AS j
         SET state = CASE r.outcome WHEN 0 THEN 'succeeded' WHEN 1 THEN 'retrying' WHEN 2 THEN 'dead' ELSE 'available' END,
@@ -59,7 +60,7 @@ public sealed partial class PostgresJobStore
             lease_expires_at = CASE WHEN r.outcome = 3 THEN NULL ELSE j.lease_expires_at END
         FROM unnest($3::bigint[], $4::integer[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[])
              AS r(id, attempt, outcome, result, error, retry_at)
-        WHERE j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
+        WHERE j.id = ANY ($3) AND j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
         RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
         """;
 

@@ -1,3 +1,4 @@
+using Conveyor.Postgres.Jobs;
 using Conveyor.Postgres.Notifications;
 using Conveyor.Postgres.Schema;
 using Conveyor.Storage;
@@ -22,6 +23,7 @@ public sealed partial class PostgresJobStore : IJobStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresJobNotifier _notifier;
+    private readonly InsertCombiner _combiner;
     private readonly Lock _readyGate = new();
     private readonly string _s;
     private Task? _ready;
@@ -45,6 +47,7 @@ public sealed partial class PostgresJobStore : IJobStore
         _dataSource = builder.Build();
         _notifier = new PostgresJobNotifier(_dataSource, options);
         LeaderElector = new PostgresLeaderElector(this);
+        _combiner = new InsertCombiner(InsertPlainAsync);
     }
 
     /// <summary>Creates a store from a <c>postgres://</c> URL or an Npgsql connection string, with default settings.</summary>
@@ -101,6 +104,7 @@ public sealed partial class PostgresJobStore : IJobStore
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        await _combiner.DisposeAsync().ConfigureAwait(false);
         await _notifier.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }

@@ -33,6 +33,7 @@ internal sealed class InsertRows
         BatchIds = new long?[rowCount];
         FinishedAts = new DateTime?[rowCount];
         Errors = new string?[rowCount];
+        CreatedAts = new DateTime?[rowCount];
     }
 
     public int Count { get; private set; }
@@ -52,13 +53,19 @@ internal sealed class InsertRows
     public long?[] BatchIds { get; }
     public DateTime?[] FinishedAts { get; }
     public string?[] Errors { get; }
+    public DateTime?[] CreatedAts { get; }
 
     /// <summary>Every job as given (no unique keys, no <c>after</c>: nothing to decide).</summary>
-    public static InsertRows Plain(IReadOnlyList<NewJob> jobs)
+    /// <param name="jobs">The jobs.</param>
+    /// <param name="createdAt">The enqueue time of each job (calls written together keep their own).</param>
+    public static InsertRows Plain(IReadOnlyList<NewJob> jobs, IReadOnlyList<DateTimeOffset> createdAt)
     {
         var rows = new InsertRows(new InsertedJob[jobs.Count], jobs.Count);
         for (var i = 0; i < jobs.Count; i++)
+        {
             rows.Add(i, jobs[i], jobs[i].State, null, null);
+            rows.CreatedAts[i] = createdAt[i].UtcDateTime;
+        }
         return rows;
     }
 
@@ -119,7 +126,10 @@ internal sealed class InsertRows
         var rows = new InsertRows(results, decided.Count);
         rows._sameCall.AddRange(sameCall);
         foreach (var (input, state, finishedAt, errors) in decided)
+        {
+            rows.CreatedAts[rows.Count] = now.UtcDateTime;
             rows.Add(input, jobs[input], state, finishedAt, errors);
+        }
         return rows;
     }
 
