@@ -123,8 +123,15 @@ public static class PostgresConnectionString
 
         var builder = new NpgsqlConnectionStringBuilder();
         var hosts = ParseHosts(rest, value);
-        if (hosts.Count > 0)
+        if (hosts.Count == 1 && SplitPort(hosts[0]) is ({ } name, { } port))
+        {
+            builder.Host = name.StartsWith('[') ? name[1..^1] : name;
+            builder.Port = port;
+        }
+        else if (hosts.Count > 0)
+        {
             builder.Host = string.Join(',', hosts);
+        }
         if (!string.IsNullOrEmpty(user))
             builder.Username = user;
         if (password is not null)
@@ -194,6 +201,15 @@ public static class PostgresConnectionString
             hosts.Add(port is null ? name : name + ":" + port);
         }
         return hosts;
+    }
+
+    /// <summary>A single <c>host:port</c> (or <c>[v6]:port</c>) as its parts; null when it has no port.</summary>
+    private static (string Name, int Port)? SplitPort(string host)
+    {
+        var colon = host.LastIndexOf(':');
+        if (colon < 0 || (host.StartsWith('[') && host.LastIndexOf(']') > colon))
+            return null;
+        return (host[..colon], int.Parse(host[(colon + 1)..], CultureInfo.InvariantCulture));
     }
 
     private static string Decode(string value) => Uri.UnescapeDataString(value);

@@ -66,7 +66,9 @@ public sealed partial class PostgresJobStore
         var plan = InsertPlan.For(parameters.Jobs, Options.Schema);
         if (!plan.NeedsLookup)
         {
-            return parameters.Jobs.Count < InsertCombiner.SoloThreshold
+            // Jobs with ordering keys are not combined: their write may wait for another transaction's key lock,
+            // and the calls queued behind it in the combiner would wait too.
+            return parameters.Jobs.Count < InsertCombiner.SoloThreshold && plan.LockKeys.Length == 0
                 ? await _combiner.InsertAsync(parameters, cancellationToken).ConfigureAwait(false)
                 : await InsertPlainAsync(parameters.Jobs, Enumerable.Repeat(parameters.Now, parameters.Jobs.Count).ToArray(), cancellationToken).ConfigureAwait(false);
         }

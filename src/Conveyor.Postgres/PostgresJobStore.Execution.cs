@@ -25,7 +25,7 @@ public sealed partial class PostgresJobStore
     /// key commit one after the other (which a key that orders its jobs implies anyway). A separate table of
     /// per-key heads was the alternative; it would add a write per claim and completion for every keyed job.
     /// </remarks>
-    private const string ClaimSql = $$"""
+    internal const string ClaimSql = $$"""
         WITH candidates AS (
             SELECT j.id FROM {s}.jobs AS j
             WHERE j.state = 'available' AND j.queue = $1 AND j.run_at <= $2 AND j.kind = ANY ($3)

@@ -156,14 +156,22 @@ internal sealed class PostgresJobNotifier : IJobNotifier, IAsyncDisposable
                     await listen.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
                 Volatile.Read(ref _listening).TrySetResult();
                 delay = FirstReconnectDelay;
-                while (true)
+                try
                 {
-                    if (!await connection.WaitAsync(IdleProbeInterval, stop).ConfigureAwait(false))
+                    while (true)
                     {
-                        // Quiet for a while: make sure the session is still there (a dead peer shows only when written to).
-                        await using var probe = new NpgsqlCommand("SELECT 1", connection);
-                        await probe.ExecuteScalarAsync(stop).ConfigureAwait(false);
+                        if (!await connection.WaitAsync(IdleProbeInterval, stop).ConfigureAwait(false))
+                        {
+                            // Quiet for a while: make sure the session is still there (a dead peer shows only when written to).
+                            await using var probe = new NpgsqlCommand("SELECT 1", connection);
+                            await probe.ExecuteScalarAsync(stop).ConfigureAwait(false);
+                        }
                     }
+                }
+                finally
+                {
+                    connection.Notification -= OnNotification;
+                    await UnlistenAsync(connection).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -189,6 +197,25 @@ internal sealed class PostgresJobNotifier : IJobNotifier, IAsyncDisposable
                 break;
             }
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ListenReconnectMaxDelay.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// The connection goes back to the pool: it must not keep listening, or the server would go on sending it
+    /// notifications that nobody reads. A connection that cannot run UNLISTEN is broken and leaves the pool anyway.
+    /// </summary>
+    private static async Task UnlistenAsync(NpgsqlConnection connection)
+    {
+        if (connection.FullState != System.Data.ConnectionState.Open)
+            return;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+            await unlisten.ExecuteNonQueryAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException or TimeoutException)
+        {
         }
     }
 
