@@ -1,0 +1,57 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Conveyor.Serialization;
+
+namespace Conveyor.Postgres.Jobs;
+
+/// <summary>
+/// The <c>errors</c> column: a jsonb array of <c>{"attempt", "at", "type", "message", "stack"}</c> objects,
+/// times as ISO-8601 UTC text, so the column reads well in psql and SQL can append to it.
+/// </summary>
+internal static class JobErrorsJson
+{
+    /// <summary>One error object as JSON text.</summary>
+    public static string ToJson(JobError error)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("attempt", error.Attempt);
+            writer.WriteString("at", ConveyorJson.FormatTime(error.At));
+            writer.WriteString("type", error.Type);
+            writer.WriteString("message", error.Message);
+            if (error.Stack is null)
+                writer.WriteNull("stack");
+            else
+                writer.WriteString("stack", error.Stack);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>A one-element array, for a job that starts with an error.</summary>
+    public static string ToJsonArray(JobError error) => "[" + ToJson(error) + "]";
+
+    /// <summary>Reads the column back.</summary>
+    public static IReadOnlyList<JobError> Parse(string json)
+    {
+        if (json.Length <= 2)
+            return [];
+        using var document = JsonDocument.Parse(json);
+        var errors = new List<JobError>(document.RootElement.GetArrayLength());
+        foreach (var element in document.RootElement.EnumerateArray())
+        {
+            var stack = element.TryGetProperty("stack", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            errors.Add(new JobError(
+                element.GetProperty("attempt").GetInt32(),
+                DateTimeOffset.Parse(element.GetProperty("at").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
+                element.GetProperty("type").GetString() ?? "",
+                element.GetProperty("message").GetString() ?? "",
+                stack));
+        }
+        return errors;
+    }
+}

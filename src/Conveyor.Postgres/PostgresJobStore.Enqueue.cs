@@ -1,0 +1,266 @@
+using System.Data.Common;
+using System.Globalization;
+using Conveyor.Postgres.Jobs;
+using Conveyor.Postgres.Schema;
+using Conveyor.Storage;
+using Npgsql;
+
+namespace Conveyor.Postgres;
+
+public sealed partial class PostgresJobStore
+{
+    // Locks are taken one by one in array order (the array is sorted), before any id is drawn.
+    private const string LockKeysSql = "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k";
+
+    private const string UniqueLookupSql = $$"""
+        SELECT DISTINCT ON (unique_key) unique_key, id FROM {s}.jobs
+        WHERE unique_key = ANY ($1)
+          AND (state IN {{PostgresMigrations.NonFinalStates}}
+               OR (state = 'succeeded' AND unique_for IS NOT NULL AND finished_at + unique_for > $2))
+        ORDER BY unique_key, id
+        """;
+
+    // FOR SHARE: a parent that is being completed or cancelled right now is read once that commits; one that is
+    // not yet cannot change until this insert commits, and the completion's follow-up statement then sees the child.
+    private const string ParentLookupSql = "SELECT id, state FROM {s}.jobs WHERE id = ANY ($1) FOR SHARE";
+
+    // Ids are drawn in input order (ORDER BY ord) and RETURNING yields the rows in that order.
+    private const string InsertSql = """
+        INSERT INTO {s}.jobs (kind, queue, state, args, priority, max_attempts, run_at, created_at, timeout, ordering_key,
+                              unique_key, unique_for, affinity_key, after_job_id, batch_id, finished_at, errors)
+        SELECT r.kind, r.queue, r.state, r.args::jsonb, r.priority, r.max_attempts, r.run_at, r.created_at, r.timeout, r.ordering_key,
+               r.unique_key, r.unique_for, r.affinity_key, r.after_job_id, r.batch_id, r.finished_at,
+               COALESCE(r.errors::jsonb, '[]'::jsonb)
+        FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::integer[], $8::timestamptz[],
+                    $9::interval[], $10::text[], $11::text[], $12::interval[], $13::text[], $14::bigint[], $15::bigint[],
+                    $16::timestamptz[], $17::text[])
+             WITH ORDINALITY AS r(created_at, kind, queue, state, args, priority, max_attempts, run_at, timeout, ordering_key, unique_key,
+                                  unique_for, affinity_key, after_job_id, batch_id, finished_at, errors, ord)
+        ORDER BY r.ord
+        RETURNING id
+        """;
+
+    // Inside the caller's transaction the wake-up is a NOTIFY of that transaction: delivered only if it commits.
+    private const string NotifyInTransactionSql = "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q";
+
+    /// <summary>
+    /// Inserts jobs atomically (see <see cref="IJobStore.InsertManyAsync"/>). Ids are assigned in input order.
+    /// Jobs without unique keys or <c>after</c> take one round trip however many there are.
+    /// With <see cref="InsertJobsParams.Transaction"/> the rows are written through the caller's
+    /// <see cref="NpgsqlTransaction"/> (on a connection to this store's database), inside a savepoint so that a
+    /// failed insert leaves the caller's transaction usable; the jobs exist only once the caller commits, and
+    /// nodes are woken by a NOTIFY that PostgreSQL delivers at that commit. Use READ COMMITTED (the default):
+    /// unique keys are checked after their lock is taken, which needs a fresh snapshot per statement.
+    /// </summary>
+    /// <exception cref="ArgumentException">The transaction is not an open <see cref="NpgsqlTransaction"/>.</exception>
+    /// <exception cref="JobNotFoundException">A job's <c>AfterJobId</c> does not exist; nothing was inserted.</exception>
+    public async Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Transaction is not null)
+            return await InsertInCallerTransactionAsync(parameters, CheckCallerTransaction(parameters.Transaction), cancellationToken).ConfigureAwait(false);
+        if (parameters.Jobs.Count == 0)
+            return [];
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+
+        var plan = InsertPlan.For(parameters.Jobs, Options.Schema);
+        if (!plan.NeedsLookup)
+        {
+            // Jobs with ordering keys are not combined: their write may wait for another transaction's key lock,
+            // and the calls queued behind it in the combiner would wait too.
+            return parameters.Jobs.Count < InsertCombiner.SoloThreshold && plan.LockKeys.Length == 0
+                ? await _combiner.InsertAsync(parameters, cancellationToken).ConfigureAwait(false)
+                : await InsertPlainAsync(parameters.Jobs, Enumerable.Repeat(parameters.Now, parameters.Jobs.Count).ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+        InsertOutcome outcome;
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            outcome = await InsertWithLookupAsync(connection, transaction, parameters, plan, notifyInside: false, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        Publish(outcome.AvailableQueues);
+        return outcome.Results;
+    }
+
+    /// <summary>
+    /// Jobs without unique keys or <c>after</c> in one round trip: [lock their ordering keys,] insert — one
+    /// implicit transaction. Also the write of the <see cref="InsertCombiner"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<InsertedJob>> InsertPlainAsync(IReadOnlyList<NewJob> jobs, IReadOnlyList<DateTimeOffset> createdAt, CancellationToken cancellationToken)
+    {
+        var plan = InsertPlan.For(jobs, Options.Schema);
+        var rows = InsertRows.Plain(jobs, createdAt);
+        await using var batch = _dataSource.CreateBatch();
+        if (plan.LockKeys.Length > 0)
+            batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
+        batch.BatchCommands.Add(InsertCommand(rows));
+        var outcome = await ReadInsertedAsync(batch, batch.BatchCommands.Count - 1, rows, cancellationToken).ConfigureAwait(false);
+        Publish(outcome.AvailableQueues);
+        return outcome.Results;
+    }
+
+    private static NpgsqlTransaction CheckCallerTransaction(DbTransaction candidate)
+    {
+        var transaction = candidate as NpgsqlTransaction
+            ?? throw new ArgumentException(
+                $"the PostgreSQL store joins only an Npgsql NpgsqlTransaction, not a {candidate.GetType().FullName}", "parameters");
+        if (transaction.Connection is null)
+            throw new ArgumentException("the NpgsqlTransaction was already committed or rolled back", "parameters");
+        return transaction;
+    }
+
+    private async Task<IReadOnlyList<InsertedJob>> InsertInCallerTransactionAsync(InsertJobsParams parameters, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (parameters.Jobs.Count == 0)
+            return [];
+        // Migrations run on the store's own connection: the caller's transaction has not touched the tables yet.
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var connection = transaction.Connection!;
+        var plan = InsertPlan.For(parameters.Jobs, Options.Schema);
+        const string savepoint = "conveyor_insert";
+        await transaction.SaveAsync(savepoint, cancellationToken).ConfigureAwait(false);
+        InsertOutcome outcome;
+        try
+        {
+            if (!plan.NeedsLookup)
+            {
+                var rows = InsertRows.Plain(parameters.Jobs, Enumerable.Repeat(parameters.Now, parameters.Jobs.Count).ToArray());
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                if (plan.LockKeys.Length > 0)
+                    batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
+                batch.BatchCommands.Add(InsertCommand(rows));
+                var insertIndex = batch.BatchCommands.Count - 1;
+                AddNotifyInTransaction(batch, rows.AvailableQueues());
+                outcome = await ReadInsertedAsync(batch, insertIndex, rows, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                outcome = await InsertWithLookupAsync(connection, transaction, parameters, plan, notifyInside: true, cancellationToken).ConfigureAwait(false);
+            }
+            await transaction.ReleaseAsync(savepoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (transaction.Connection is not null && connection.FullState == System.Data.ConnectionState.Open)
+                await transaction.RollbackAsync(savepoint, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        if (Options.NotificationMode == PostgresNotificationMode.PollOnly)
+        {
+            // No NOTIFY to carry the wake-up past the commit: wake this process's nodes now; should they claim
+            // before the caller commits, the poll finds the jobs.
+            foreach (var queue in outcome.AvailableQueues)
+                _notifier.Deliver(queue);
+        }
+        return outcome.Results;
+    }
+
+    private async Task<InsertOutcome> InsertWithLookupAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, InsertJobsParams parameters, InsertPlan plan, bool notifyInside, CancellationToken cancellationToken)
+    {
+        // Round trip 1: locks, then what the unique keys and parents are now (fresh snapshots after the locks).
+        var existing = new Dictionary<string, long>(StringComparer.Ordinal);
+        var parents = new Dictionary<long, JobState>();
+        await using (var lookup = new NpgsqlBatch(connection, transaction))
+        {
+            var lockResults = 0;
+            if (plan.LockKeys.Length > 0)
+            {
+                lookup.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
+                lockResults = 1;
+            }
+            if (plan.UniqueKeys.Length > 0)
+            {
+                var unique = new NpgsqlBatchCommand(Sql(UniqueLookupSql));
+                unique.Parameters.Texts(plan.UniqueKeys).Time(parameters.Now);
+                lookup.BatchCommands.Add(unique);
+            }
+            if (plan.ParentIds.Length > 0)
+            {
+                var parent = new NpgsqlBatchCommand(Sql(ParentLookupSql));
+                parent.Parameters.Longs(plan.ParentIds);
+                lookup.BatchCommands.Add(parent);
+            }
+            await using var reader = await lookup.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < lockResults; i++)
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            if (plan.UniqueKeys.Length > 0)
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    existing[reader.GetString(0)] = reader.GetInt64(1);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (plan.ParentIds.Length > 0)
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    parents[reader.GetInt64(0)] = JobRows.ParseState(reader.GetString(1));
+            }
+        }
+
+        var rows = InsertRows.Decide(parameters.Jobs, parameters.Now, existing, parents);
+        if (rows.Count == 0)
+            return new InsertOutcome(rows.Results(), []);
+
+        // Round trip 2: the rows.
+        await using var insert = new NpgsqlBatch(connection, transaction);
+        insert.BatchCommands.Add(InsertCommand(rows));
+        if (notifyInside)
+            AddNotifyInTransaction(insert, rows.AvailableQueues());
+        return await ReadInsertedAsync(insert, 0, rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="batch"/>, whose command at <paramref name="insertIndex"/> is the insert, and maps the ids.</summary>
+    private static async Task<InsertOutcome> ReadInsertedAsync(NpgsqlBatch batch, int insertIndex, InsertRows rows, CancellationToken cancellationToken)
+    {
+        var ids = new long[rows.Count];
+        var n = 0;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            for (var i = 0; i < insertIndex; i++)
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (n == ids.Length)
+                    throw new InvalidOperationException("the insert returned more ids than jobs");
+                ids[n++] = reader.GetInt64(0);
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+        if (n != rows.Count)
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"the insert returned {n} ids for {rows.Count} jobs"));
+        rows.AssignIds(ids);
+        return new InsertOutcome(rows.Results(), rows.AvailableQueues());
+    }
+
+    private NpgsqlBatchCommand LockKeysCommand(string[] keys)
+    {
+        var command = new NpgsqlBatchCommand(LockKeysSql);
+        command.Parameters.Texts(keys);
+        return command;
+    }
+
+    private NpgsqlBatchCommand InsertCommand(InsertRows rows)
+    {
+        var command = new NpgsqlBatchCommand(Sql(InsertSql));
+        command.Parameters.Times(rows.CreatedAts)
+            .Texts(rows.Kinds).Texts(rows.Queues).Texts(rows.States).Texts(rows.Args)
+            .Ints(rows.Priorities).Ints(rows.MaxAttempts).Times(rows.RunAts).Intervals(rows.Timeouts)
+            .Texts(rows.OrderingKeys).Texts(rows.UniqueKeys).Intervals(rows.UniqueFors).Texts(rows.AffinityKeys)
+            .NullableLongs(rows.AfterJobIds).NullableLongs(rows.BatchIds).Times(rows.FinishedAts).Texts(rows.Errors);
+        return command;
+    }
+
+    private void AddNotifyInTransaction(NpgsqlBatch batch, IReadOnlyList<string> queues)
+    {
+        if (queues.Count == 0 || Options.NotificationMode == PostgresNotificationMode.PollOnly)
+            return;
+        var command = new NpgsqlBatchCommand(NotifyInTransactionSql);
+        command.Parameters.Text(_notifier.Channel).Texts([.. queues]);
+        batch.BatchCommands.Add(command);
+    }
+
+    private sealed record InsertOutcome(IReadOnlyList<InsertedJob> Results, IReadOnlyList<string> AvailableQueues);
+}

@@ -1,0 +1,272 @@
+using Conveyor.Postgres.Jobs;
+using Conveyor.Postgres.Schema;
+using Conveyor.Serialization;
+using Conveyor.Storage;
+using Npgsql;
+
+namespace Conveyor.Postgres;
+
+public sealed partial class PostgresJobStore
+{
+    /// <summary>
+    /// One round trip leases the batch. The CTE walks <c>jobs_claim</c> (queue, priority DESC, run_at, id WHERE
+    /// available) in claim order and stops after LIMIT rows; <c>SKIP LOCKED</c> passes over rows another claim is
+    /// taking right now, so concurrent claims never wait for each other nor return a job twice.
+    /// </summary>
+    /// <remarks>
+    /// Ordering keys: a job with a key is claimable only while no job of the same key with a smaller id is
+    /// not final; the NOT EXISTS probes <c>jobs_ordering</c> in the statement's snapshot. That alone would be
+    /// racy in one way: ids come from a sequence, and a transaction that took a smaller id could commit after
+    /// one that took a larger id of the same key, letting the later job run first (or both at once). So every
+    /// insert of a job with an ordering key first takes a transaction-level advisory lock on the key
+    /// (<c>pg_advisory_xact_lock(hashtextextended(key))</c>) and only then draws ids: jobs of one key get their
+    /// ids in commit order, and any snapshot that sees a job of a key sees every earlier job of that key. The
+    /// claim itself takes no extra lock, so it stays one index walk; the price is that two enqueues of the same
+    /// key commit one after the other (which a key that orders its jobs implies anyway). A separate table of
+    /// per-key heads was the alternative; it would add a write per claim and completion for every keyed job.
+    /// </remarks>
+    internal const string ClaimSql = $$"""
+        WITH candidates AS (
+            SELECT j.id FROM {s}.jobs AS j
+            WHERE j.state = 'available' AND j.queue = $1 AND j.run_at <= $2 AND j.kind = ANY ($3)
+              AND (j.ordering_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM {s}.jobs AS o
+                    WHERE o.ordering_key = j.ordering_key AND o.id < j.id AND o.state IN {{PostgresMigrations.NonFinalStates}}))
+              AND NOT EXISTS (SELECT 1 FROM {s}.queues AS q WHERE q.name = $1 AND q.paused)
+            ORDER BY j.priority DESC, j.run_at, j.id
+            LIMIT $4
+            FOR UPDATE OF j SKIP LOCKED
+        )
+        UPDATE {s}.jobs AS j
+        SET state = 'running', attempt = j.attempt + 1, node = $5, started_at = $2, lease_expires_at = $6
+        FROM candidates AS c
+        WHERE j.id = c.id
+        RETURNING j.id, j.kind, j.queue, j.args, j.attempt, j.max_attempts, j.priority, j.timeout, j.ordering_key,
+                  j.affinity_key, j.batch_id, j.created_at, j.run_at
+        """;
+
+    // Outcomes: 0 succeeded, 1 retry, 2 dead, 3 released. Fenced by (running, node, attempt). "id = ANY ($3)" gives
+    // the planner a primary-key condition, so it probes the ids instead of reading every running job.
+    private const string CompleteSql = """
+        UPDATE {s}.jobs AS j
+        SET state = CASE r.outcome WHEN 0 THEN 'succeeded' WHEN 1 THEN 'retrying' WHEN 2 THEN 'dead' ELSE 'available' END,
+            finished_at = CASE WHEN r.outcome IN (0, 2) THEN $2 END,
+            result = CASE WHEN r.outcome = 0 THEN r.result::jsonb ELSE j.result END,
+            run_at = CASE WHEN r.outcome = 1 THEN COALESCE(r.retry_at, $2) ELSE j.run_at END,
+            errors = CASE WHEN r.error IS NULL THEN j.errors ELSE j.errors || jsonb_build_array(r.error::jsonb) END,
+            attempt = CASE WHEN r.outcome = 3 THEN j.attempt - 1 ELSE j.attempt END,
+            node = CASE WHEN r.outcome = 3 THEN NULL ELSE j.node END,
+            started_at = CASE WHEN r.outcome = 3 THEN NULL ELSE j.started_at END,
+            lease_expires_at = CASE WHEN r.outcome = 3 THEN NULL ELSE j.lease_expires_at END
+        FROM unnest($3::bigint[], $4::integer[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[])
+             AS r(id, attempt, outcome, result, error, retry_at)
+        WHERE j.id = ANY ($3) AND j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
+        RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
+        """;
+
+    // A statement of its own after the completions, so its snapshot sees a dependent enqueued while the
+    // parent's row was locked by the completion (the inserter locks parents FOR SHARE).
+    private const string ReleaseDependentsSql = """
+        UPDATE {s}.jobs AS w
+        SET state = CASE WHEN w.run_at > $2 THEN 'scheduled' ELSE 'available' END
+        WHERE w.state = 'waiting' AND w.after_job_id = ANY ($1)
+          AND EXISTS (SELECT 1 FROM {s}.jobs AS p WHERE p.id = w.after_job_id AND p.state = 'succeeded')
+        RETURNING w.queue, w.state
+        """;
+
+    private const string CancelDependentsSql = "SELECT {s}.cancel_dependents($1, $2, $3, $4)";
+
+    private const string ExtendSql = """
+        UPDATE {s}.jobs SET lease_expires_at = $3
+        WHERE id = ANY ($2) AND state = 'running' AND node = $1
+        RETURNING id
+        """;
+
+    private const string ProgressSql = """
+        UPDATE {s}.jobs SET progress_percent = $1, progress_message = $2
+        WHERE id = $3 AND state = 'running' AND node = $4 AND attempt = $5
+        """;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        if (parameters.Kinds.Count == 0)
+            return [];
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(Sql(ClaimSql));
+        command.Parameters
+            .Text(parameters.Queue)
+            .Time(parameters.Now)
+            .Texts([.. parameters.Kinds])
+            .Int(parameters.Limit)
+            .Text(parameters.NodeName)
+            .Time(parameters.LeaseExpiresAt);
+        var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 256));
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                claimed.Add(new ClaimedJob
+                {
+                    Id = reader.GetInt64(0),
+                    Kind = reader.GetString(1),
+                    Queue = reader.GetString(2),
+                    ArgsJson = reader.GetString(3),
+                    Attempt = reader.GetInt32(4),
+                    MaxAttempts = reader.GetInt32(5),
+                    Priority = reader.GetInt32(6),
+                    Timeout = reader.IsDBNull(7) ? null : reader.GetFieldValue<TimeSpan>(7),
+                    OrderingKey = JobRows.NullableString(reader, 8),
+                    AffinityKey = JobRows.NullableString(reader, 9),
+                    BatchId = reader.IsDBNull(10) ? null : reader.GetInt64(10),
+                    CreatedAt = JobRows.Time(reader, 11),
+                    RunAt = JobRows.Time(reader, 12),
+                });
+            }
+        }
+        // RETURNING yields rows in no promised order; callers get them in claim order.
+        claimed.Sort(static (a, b) =>
+        {
+            var byPriority = b.Priority.CompareTo(a.Priority);
+            if (byPriority != 0)
+                return byPriority;
+            var byRunAt = a.RunAt.CompareTo(b.RunAt);
+            return byRunAt != 0 ? byRunAt : a.Id.CompareTo(b.Id);
+        });
+        return claimed;
+    }
+
+    /// <inheritdoc />
+    public async Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var completions = parameters.Completions;
+        if (completions.Count == 0)
+            return;
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+
+        var ids = new long[completions.Count];
+        var attempts = new int[completions.Count];
+        var outcomes = new int[completions.Count];
+        var results = new string?[completions.Count];
+        var errors = new string?[completions.Count];
+        var retryAts = new DateTime?[completions.Count];
+        var succeeded = new List<long>();
+        var dead = new List<long>();
+        for (var i = 0; i < completions.Count; i++)
+        {
+            var completion = completions[i];
+            ids[i] = completion.Id;
+            attempts[i] = completion.Attempt;
+            switch (completion.Outcome)
+            {
+                case JobOutcome.Succeeded:
+                    outcomes[i] = 0;
+                    results[i] = completion.ResultJson;
+                    succeeded.Add(completion.Id);
+                    break;
+                case JobOutcome.Retry:
+                    outcomes[i] = 1;
+                    retryAts[i] = completion.RetryAt?.UtcDateTime;
+                    errors[i] = completion.Error is null ? null : JobErrorsJson.ToJson(completion.Error);
+                    break;
+                case JobOutcome.Dead:
+                    outcomes[i] = 2;
+                    errors[i] = completion.Error is null ? null : JobErrorsJson.ToJson(completion.Error);
+                    dead.Add(completion.Id);
+                    break;
+                case JobOutcome.Released:
+                    outcomes[i] = 3;
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(parameters), completion.Outcome, "unknown job outcome");
+            }
+        }
+
+        // One round trip: the completions, then (only when needed) the jobs waiting on them, in one implicit transaction.
+        await using var batch = _dataSource.CreateBatch();
+        var complete = new NpgsqlBatchCommand(Sql(CompleteSql));
+        complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Ints(outcomes)
+            .Texts(results).Texts(errors).Times(retryAts);
+        batch.BatchCommands.Add(complete);
+        if (succeeded.Count > 0)
+        {
+            var release = new NpgsqlBatchCommand(Sql(ReleaseDependentsSql));
+            release.Parameters.Longs([.. succeeded]).Time(parameters.Now);
+            batch.BatchCommands.Add(release);
+        }
+        if (dead.Count > 0)
+            batch.BatchCommands.Add(CancelDependentsCommand([.. dead], null, parameters.Now));
+
+        var available = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var state = reader.GetString(1);
+                // Released jobs are claimable again; a finished job with an ordering key lets the next one of its key run.
+                if (state == "available" || (reader.GetBoolean(2) && state is "succeeded" or "dead"))
+                    available.Add(reader.GetString(0));
+            }
+            if (succeeded.Count > 0 && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (reader.GetString(1) == "available")
+                        available.Add(reader.GetString(0));
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+        Publish(available);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<long>> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.JobIds.Count == 0)
+            return [];
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(Sql(ExtendSql));
+        command.Parameters.Text(parameters.NodeName).Longs([.. parameters.JobIds]).Time(parameters.LeaseExpiresAt);
+        var extended = new HashSet<long>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                extended.Add(reader.GetInt64(0));
+        }
+        var lost = new List<long>();
+        foreach (var id in parameters.JobIds)
+        {
+            if (extended.Add(id))
+                lost.Add(id);
+        }
+        return lost;
+    }
+
+    /// <inheritdoc />
+    public async Task ReportProgressAsync(ReportProgressParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(Sql(ProgressSql));
+        command.Parameters.Int(parameters.Percent).Text(parameters.Message).Long(parameters.Id).Text(parameters.NodeName).Int(parameters.Attempt);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>cancel_dependents</c> for <paramref name="parentIds"/>: with <paramref name="parentState"/> null only the
+    /// parents that are dead or cancelled now count; otherwise all, recorded as that state.
+    /// </summary>
+    private NpgsqlBatchCommand CancelDependentsCommand(long[] parentIds, JobState? parentState, DateTimeOffset now)
+    {
+        var command = new NpgsqlBatchCommand(Sql(CancelDependentsSql));
+        command.Parameters.Longs(parentIds).Text(parentState?.ToWireName()).Time(now).Text(ConveyorJson.FormatTime(now));
+        return command;
+    }
+}

@@ -1,0 +1,128 @@
+using Conveyor.Postgres.Jobs;
+using Conveyor.Serialization;
+using Conveyor.Storage;
+
+namespace Conveyor.Postgres;
+
+public sealed partial class PostgresJobStore
+{
+    private const string PromoteSql = """
+        WITH due AS (
+            SELECT id FROM {s}.jobs
+            WHERE state IN ('scheduled', 'retrying') AND run_at <= $1
+            ORDER BY run_at, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE {s}.jobs AS j SET state = 'available'
+        FROM due
+        WHERE j.id = due.id
+        RETURNING j.queue
+        """;
+
+    // Lost is lost: the attempt stays charged. The old node comes from the CTE (SET clears it for available jobs).
+    private const string RescueSql = """
+        WITH expired AS (
+            SELECT id, node FROM {s}.jobs
+            WHERE state = 'running' AND lease_expires_at < $1
+            ORDER BY lease_expires_at, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE {s}.jobs AS j
+        SET state = CASE WHEN j.attempt < j.max_attempts THEN 'available' ELSE 'dead' END,
+            finished_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE $1 END,
+            node = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.node END,
+            started_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.started_at END,
+            lease_expires_at = NULL,
+            errors = j.errors || jsonb_build_array(jsonb_build_object(
+                'attempt', j.attempt, 'at', $3::text, 'type', 'Conveyor.LeaseExpired',
+                'message', 'lease expired (node ' || COALESCE(e.node, 'unknown') || ' lost)', 'stack', NULL))
+        FROM expired AS e
+        WHERE j.id = e.id
+        RETURNING j.id, e.node, j.state, j.queue, j.ordering_key IS NOT NULL
+        """;
+
+    // Each state's oldest candidates come from jobs_finished in index order; the oldest of the three lists are deleted.
+    private const string PruneSql = """
+        WITH candidates AS (
+            (SELECT id, finished_at FROM {s}.jobs WHERE state = 'succeeded' AND finished_at < $1 ORDER BY finished_at LIMIT $4)
+            UNION ALL
+            (SELECT id, finished_at FROM {s}.jobs WHERE state = 'dead' AND finished_at < $2 ORDER BY finished_at LIMIT $4)
+            UNION ALL
+            (SELECT id, finished_at FROM {s}.jobs WHERE state = 'cancelled' AND finished_at < $3 ORDER BY finished_at LIMIT $4)
+        ), oldest AS (
+            SELECT id FROM candidates ORDER BY finished_at, id LIMIT $4
+        )
+        DELETE FROM {s}.jobs AS j USING oldest WHERE j.id = oldest.id
+        """;
+
+    /// <inheritdoc />
+    public async Task<int> PromoteDueJobsAsync(PromoteDueJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(Sql(PromoteSql));
+        command.Parameters.Time(parameters.Now).Int(parameters.Limit);
+        var promoted = 0;
+        var queues = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                promoted++;
+                queues.Add(reader.GetString(0));
+            }
+        }
+        Publish(queues);
+        return promoted;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(RescueExpiredLeasesParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var rescued = new List<RescuedJob>();
+        var queues = new HashSet<string>(StringComparer.Ordinal);
+        await using (var command = new Npgsql.NpgsqlCommand(Sql(RescueSql), connection, transaction))
+        {
+            command.Parameters.Time(parameters.Now).Int(parameters.Limit).Text(ConveyorJson.FormatTime(parameters.Now));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var state = JobRows.ParseState(reader.GetString(2));
+                rescued.Add(new RescuedJob(reader.GetInt64(0), JobRows.NullableString(reader, 1), state));
+                if (state == JobState.Available || reader.GetBoolean(4))
+                    queues.Add(reader.GetString(3));
+            }
+        }
+        long[] dead = [.. rescued.Where(static job => job.State == JobState.Dead).Select(static job => job.Id)];
+        if (dead.Length > 0)
+        {
+            // A statement of its own: its snapshot sees dependents enqueued while the rescue held the parents' rows.
+            await using var cascade = new Npgsql.NpgsqlBatch(connection, transaction);
+            cascade.BatchCommands.Add(CancelDependentsCommand(dead, null, parameters.Now));
+            await cascade.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Publish(queues);
+        rescued.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return rescued;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> PruneJobsAsync(PruneJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(Sql(PruneSql));
+        command.Parameters.Time(parameters.SucceededBefore).Time(parameters.DeadBefore).Time(parameters.CancelledBefore).Int(parameters.Limit);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,93 @@
+using Conveyor.Storage;
+using Npgsql;
+
+namespace Conveyor.Postgres.Tests;
+
+public sealed class ClaimTests
+{
+    [Fact]
+    public async Task Claim_IsAnIndexWalk_NotAScan_WithAMillionQueuedJobs()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        await schema.ScalarAsync<object>("""
+            INSERT INTO {s}.jobs (kind, queue, state, args, priority, max_attempts, run_at, created_at)
+            SELECT CASE WHEN n % 10 = 0 THEN 'other.job' ELSE 'test.job' END, CASE WHEN n % 4 = 0 THEN 'bulk' ELSE 'default' END,
+                   CASE WHEN n % 20 = 0 THEN 'succeeded' ELSE 'available' END, '{}', n % 3, 10,
+                   '2030-01-01T00:00:00Z'::timestamptz - n * interval '1 ms', '2029-12-31T00:00:00Z'
+            FROM generate_series(1, 1000000) AS n
+            """);
+        await schema.ScalarAsync<object>("ANALYZE {s}.jobs");
+
+        await using var connection = await schema.OpenConnectionAsync();
+        var sql = store.Sql(PostgresJobStore.ClaimSql);
+        foreach (var mode in new[] { "force_custom_plan", "force_generic_plan" })
+        {
+            await using (var set = new NpgsqlCommand($"SET plan_cache_mode = {mode}", connection))
+                await set.ExecuteNonQueryAsync();
+            await using var explain = new NpgsqlCommand("EXPLAIN " + sql, connection);
+            explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "default" });
+            explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = new DateTime(2030, 1, 1, 0, 0, 1, DateTimeKind.Utc) });
+            explain.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ["test.job", "other.job"] });
+            explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 50 });
+            explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "node-1" });
+            explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = new DateTime(2030, 1, 1, 0, 0, 31, DateTimeKind.Utc) });
+            var plan = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                    plan.Add(reader.GetString(0));
+            }
+            var text = string.Join('\n', plan);
+            text.ShouldContain("jobs_claim", customMessage: $"{mode}:\n{text}");
+            text.ShouldNotContain("Seq Scan on jobs", customMessage: $"{mode}:\n{text}");
+        }
+
+        var claimed = await store.ClaimAsync(new ClaimJobsParams("node-1", "default", ["test.job", "other.job"], 50, Jobs.T0.AddSeconds(1), Jobs.T0.AddSeconds(31)));
+        claimed.Count.ShouldBe(50);
+        claimed.ShouldAllBe(c => c.Priority == 2);
+    }
+
+    [Fact]
+    public async Task OrderingKey_AnInsertWaitsForAnUncommittedInsertOfTheSameKey_SoIdsFollowCommitOrder()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        var connection = await schema.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var first = await store.InsertManyAsync(new InsertJobsParams([Jobs.New(orderingKey: "k")], Jobs.T0, transaction));
+
+        var second = store.InsertAsync(Jobs.New(orderingKey: "k"));
+        var other = await store.InsertAsync(Jobs.New(orderingKey: "another-key")).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(300);
+        second.IsCompleted.ShouldBeFalse("the second job of the key must wait for the first one's transaction");
+        await transaction.CommitAsync();
+
+        var secondId = (await second.WaitAsync(TimeSpan.FromSeconds(30)))[0].Id;
+        secondId.ShouldBeGreaterThan(first[0].Id);
+        other[0].Existing.ShouldBeFalse();
+        (await store.ClaimAsync(limit: 10)).Select(c => c.Id).ShouldBe([first[0].Id, other[0].Id], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task ConcurrentSingleEnqueues_AreWrittenTogether_AndEachGetsItsOwnIds()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            store.InsertManyAsync(new InsertJobsParams([Jobs.New(args: $$"""{"i":{{i}}}"""), Jobs.New(args: $$"""{"i":{{i}},"second":true}""")], Jobs.T0.AddSeconds(i)))));
+
+        results.SelectMany(r => r.Select(x => x.Id)).Distinct().Count().ShouldBe(400);
+        for (var i = 0; i < results.Length; i += 37)
+        {
+            var job = (await store.GetJobAsync(new GetJobParams(results[i][1].Id))).ShouldNotBeNull();
+            job.ArgsJson.ShouldContain($"\"i\": {i}");
+            job.CreatedAt.ShouldBe(Jobs.T0.AddSeconds(i));
+            results[i][1].Id.ShouldBeGreaterThan(results[i][0].Id);
+        }
+    }
+}
