@@ -47,10 +47,20 @@ public sealed class ParsingTests
     }
 
     [Fact]
-    public void StoreSelector_ReportsPostgresAsUnavailable()
+    public void StoreSelector_ReadsPostgresUrls_WithTheirSchema()
     {
-        Should.Throw<OperationFailedException>(() => StoreSelector.Apply(StoreUrl.Parse("postgres://db/jobs"), new ConveyorOptions()))
-            .Message.ShouldBe("postgres store not available in this build");
+        var settings = StoreSelector.Postgres(StoreUrl.Parse("postgres://app:secret@db:5433/jobs?schema=work"));
+        settings.Schema.ShouldBe("work");
+        settings.ConnectionString.ShouldContain("Host=db");
+        settings.ConnectionString.ShouldContain("Port=5433");
+        StoreSelector.Postgres(StoreUrl.Parse("Host=db;Username=app;Database=jobs")).Schema.ShouldBe("conveyor");
+    }
+
+    [Fact]
+    public void StoreSelector_RejectsABadSchema_AsUsage()
+    {
+        Should.Throw<UsageException>(() => StoreSelector.Postgres(StoreUrl.Parse("postgres://db/jobs?schema=no-dashes")))
+            .Message.ShouldStartWith("bad store");
     }
 
     [Theory]

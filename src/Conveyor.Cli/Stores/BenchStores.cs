@@ -1,4 +1,5 @@
 using Conveyor.Bench;
+using Conveyor.Postgres;
 using Conveyor.Sqlite;
 using Conveyor.Storage.Memory;
 
@@ -33,7 +34,17 @@ internal sealed class BenchStores(StoreUrl store)
                 });
             }
             case StoreKind.Postgres:
-                throw new Running.OperationFailedException("postgres store not available in this build");
+            {
+                // A schema of its own in the named database, dropped afterwards.
+                var settings = StoreSelector.Postgres(store) with { Schema = $"conveyor_bench_{Guid.NewGuid():N}"[..32] };
+                var postgres = new PostgresJobStore(settings);
+                await postgres.MigrateAsync(cancellationToken);
+                return new BenchStore(postgres, async () =>
+                {
+                    await using var dropper = new PostgresJobStore(settings with { AutoMigrate = false });
+                    await dropper.DropSchemaAsync(CancellationToken.None);
+                });
+            }
             default:
                 throw new ArgumentOutOfRangeException(nameof(store), store.Kind, "unknown store kind");
         }

@@ -21,6 +21,20 @@ internal static class StoreSelector
     /// <summary>The store named by <paramref name="option"/> or by this process's <c>CONVEYOR_STORE</c>.</summary>
     public static StoreUrl Resolve(string? option) => Resolve(option, Environment.GetEnvironmentVariable(EnvironmentVariable));
 
+    /// <summary>The PostgreSQL settings <paramref name="store"/> names; a bad URL or schema is a usage error.</summary>
+    public static Conveyor.Postgres.PostgresStoreOptions Postgres(StoreUrl store)
+    {
+        try
+        {
+            var options = Conveyor.Postgres.PostgresConnectionString.Parse(store.Target);
+            return options;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            throw new UsageException($"bad store '{store}': {e.Message}");
+        }
+    }
+
     /// <summary>Configures <paramref name="options"/> to use <paramref name="store"/>.</summary>
     public static void Apply(StoreUrl store, ConveyorOptions options)
     {
@@ -35,8 +49,8 @@ internal static class StoreSelector
                 options.UseInMemory();
                 break;
             case StoreKind.Postgres:
-                // Wired up when the PostgreSQL store joins the build: options.UsePostgres(store.Target).
-                throw new OperationFailedException("postgres store not available in this build");
+                options.UsePostgres(Postgres(store));
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(store), store.Kind, "unknown store kind");
         }

@@ -7,18 +7,20 @@ namespace Conveyor.Cluster.Tests.Support;
 /// One test's cluster: a schema of its own on a PostgreSQL server, real <c>conveyor worker</c> processes on
 /// it, and the CLI commands that inspect it. Disposing kills the workers and drops the schema.
 /// </summary>
-public sealed class Cluster : IAsyncDisposable
+public sealed class TestCluster : IAsyncDisposable
 {
     private readonly List<WorkerProcess> _workers = [];
     private readonly bool _ownsServer;
+    private readonly Postgres.PostgresJobStore _monitor;
 
-    private Cluster(PostgresServer server, bool ownsServer)
+    private TestCluster(PostgresServer server, bool ownsServer)
     {
         Server = server;
         _ownsServer = ownsServer;
         Schema = "cluster_" + Guid.NewGuid().ToString("N")[..12];
         Store = server.StoreUrl(Schema);
         Directory = Path.Combine(Path.GetTempPath(), "conveyor-cluster-tests", Schema);
+        _monitor = new Postgres.PostgresJobStore(Store);
         System.IO.Directory.CreateDirectory(Directory);
     }
 
@@ -29,17 +31,17 @@ public sealed class Cluster : IAsyncDisposable
     public IReadOnlyList<WorkerProcess> Workers => _workers;
 
     /// <summary>A cluster on the test run's server.</summary>
-    public static async Task<Cluster> OnSharedServerAsync()
+    public static async Task<TestCluster> OnSharedServerAsync()
     {
-        var cluster = new Cluster(PostgresServer.Shared(), ownsServer: false);
+        var cluster = new TestCluster(PostgresServer.Shared(), ownsServer: false);
         await cluster.OkAsync("migrate");
         return cluster;
     }
 
     /// <summary>A cluster on a server of its own (for tests that restart PostgreSQL).</summary>
-    public static async Task<Cluster> OnPrivateServerAsync()
+    public static async Task<TestCluster> OnPrivateServerAsync()
     {
-        var cluster = new Cluster(await PostgresServer.StartPrivateAsync(), ownsServer: true);
+        var cluster = new TestCluster(await PostgresServer.StartPrivateAsync(), ownsServer: true);
         await cluster.OkAsync("migrate");
         return cluster;
     }
@@ -63,8 +65,21 @@ public sealed class Cluster : IAsyncDisposable
         return ids;
     }
 
-    /// <summary>Jobs per state over every queue (<c>queues --json</c>).</summary>
+    /// <summary>
+    /// Jobs per state over every queue, read in-process through the store (a CLI call costs a process start, which
+    /// would blur the timings these tests report).
+    /// </summary>
     public async Task<Dictionary<string, long>> CountsAsync()
+    {
+        var counts = new Dictionary<string, long>();
+        foreach (var queue in await _monitor.ListQueuesAsync(new Storage.ListQueuesParams()))
+            foreach (var (state, count) in queue.Counts)
+                counts[state.ToWireName()] = counts.GetValueOrDefault(state.ToWireName()) + count;
+        return counts;
+    }
+
+    /// <summary>Jobs per state over every queue, as <c>queues --json</c> prints them.</summary>
+    public async Task<Dictionary<string, long>> CliCountsAsync()
     {
         var counts = new Dictionary<string, long>();
         foreach (var queue in Parse(await OkAsync("queues", "--json")).GetProperty("queues").EnumerateArray())
@@ -97,15 +112,18 @@ public sealed class Cluster : IAsyncDisposable
     public async Task<List<JsonElement>> NodesAsync() =>
         [.. Parse(await OkAsync("nodes", "--json")).GetProperty("nodes").EnumerateArray()];
 
-    /// <summary>The name of the node marked leader, or null.</summary>
+    /// <summary>The name of the node marked leader in <c>nodes --json</c>, or null.</summary>
     public async Task<string?> LeaderAsync() =>
         (await NodesAsync()).Where(n => n.GetProperty("leader").GetBoolean()).Select(n => n.GetProperty("name").GetString()).SingleOrDefault();
+
+    /// <summary>The current leader as the store's election says, read in-process (fast enough to time a failover).</summary>
+    public Task<string?> ElectedLeaderAsync() => _monitor.LeaderElector.GetLeaderAsync(new Storage.GetLeaderParams(DateTimeOffset.UtcNow));
 
     /// <summary>Starts <c>conveyor worker --name NAME timings… args…</c> and waits until its node has started.</summary>
     public async Task<WorkerProcess> StartWorkerAsync(string name, ClusterTimings timings, params string[] args)
     {
         var worker = WorkerProcess.Start(Store, Directory, ["worker", "--name", name, .. timings.Arguments, .. args]);
-        _workers.Add(worker);
+        lock (_workers) _workers.Add(worker);
         await worker.WaitForOutputAsync("started", TimeSpan.FromSeconds(60));
         return worker;
     }
@@ -127,6 +145,7 @@ public sealed class Cluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var worker in _workers) await worker.DisposeAsync();
+        await _monitor.DisposeAsync();
         try
         {
             if (_ownsServer) await Server.DisposeAsync();
