@@ -18,6 +18,12 @@ public sealed class BenchOptions
     /// <summary>Time between two enqueues of the latency measure.</summary>
     public TimeSpan LatencySpacing { get; set; } = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// Node processes for the process measure: 0 runs the node in this process; K &gt; 0 starts K node processes
+    /// (through an <see cref="IBenchNodeLauncher"/>) to measure how the store scales out.
+    /// </summary>
+    public int Nodes { get; set; }
+
     /// <summary>Which measures to take, in this order.</summary>
     public IReadOnlyList<BenchMeasure> Measures { get; set; } = BenchMeasureNames.All;
 
@@ -32,6 +38,7 @@ public sealed class BenchOptions
         if (BulkSize < 1) throw new ArgumentOutOfRangeException(nameof(BulkSize), BulkSize, "bulk size must be at least 1");
         if (LatencyJobs is < 1 or > MaxLatencyJobs) throw new ArgumentOutOfRangeException(nameof(LatencyJobs), LatencyJobs, $"latency jobs must be 1–{MaxLatencyJobs}");
         if (LatencySpacing < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(LatencySpacing), LatencySpacing, "spacing must not be negative");
+        if (Nodes < 0) throw new ArgumentOutOfRangeException(nameof(Nodes), Nodes, "nodes must not be negative");
         if (Measures.Count == 0) throw new ArgumentException("choose at least one measure", nameof(Measures));
     }
 }

@@ -11,7 +11,11 @@ namespace Conveyor.Bench;
 /// from <c>freshStore</c>; the node under test runs in this process, with the default worker options
 /// except its slot count (<see cref="BenchOptions.Concurrency"/>).
 /// </summary>
-public sealed class BenchRunner(Func<CancellationToken, Task<BenchStore>> freshStore, BenchOptions options, IProgress<BenchProgress>? progress = null)
+public sealed class BenchRunner(
+    Func<CancellationToken, Task<BenchStore>> freshStore,
+    BenchOptions options,
+    IProgress<BenchProgress>? progress = null,
+    IBenchNodeLauncher? launcher = null)
 {
     /// <summary>The kind the process and latency measures run: a handler that does nothing.</summary>
     public const string NoopKind = "conveyor.noop";
@@ -42,8 +46,9 @@ public sealed class BenchRunner(Func<CancellationToken, Task<BenchStore>> freshS
             BulkSize = options.BulkSize,
             LatencyJobs = Math.Min(options.LatencyJobs, 20),
             LatencySpacing = options.LatencySpacing,
+            Nodes = options.Nodes,
         };
-        await new BenchRunner(freshStore, small).MeasureAsync(measure, cancellationToken).ConfigureAwait(false);
+        await new BenchRunner(freshStore, small, launcher: launcher).MeasureAsync(measure, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Takes one measure on a fresh store.</summary>
@@ -102,6 +107,7 @@ public sealed class BenchRunner(Func<CancellationToken, Task<BenchStore>> freshS
 
     private async Task<BenchResult> ProcessAsync(CancellationToken cancellationToken)
     {
+        if (options.Nodes > 0) return await ProcessOnNodesAsync(cancellationToken).ConfigureAwait(false);
         await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
         await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: true);
         var n = options.Jobs;
@@ -123,6 +129,40 @@ public sealed class BenchRunner(Func<CancellationToken, Task<BenchStore>> freshS
         Report(BenchMeasure.Process, "processing", n, n);
         await node.Server.StopAsync(cancellationToken).ConfigureAwait(false);
         return Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The process measure on K node processes: the jobs are queued on a paused queue, the nodes start and register,
+    /// and the clock runs from resuming the queue until every job has succeeded — process start-up is not measured.
+    /// </summary>
+    private async Task<BenchResult> ProcessOnNodesAsync(CancellationToken cancellationToken)
+    {
+        if (launcher is null) throw new InvalidOperationException("no way to start node processes was given");
+        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
+        if (bench.Url is null) throw new InvalidOperationException($"the {bench.Store.Name} store cannot be shared with node processes");
+        await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: false);
+        var n = options.Jobs;
+        await node.Monitor.PauseQueueAsync(Validation.Names.DefaultQueue, cancellationToken).ConfigureAwait(false);
+        await QueueNoopsAsync(node.Client, BenchMeasure.Process, n, cancellationToken).ConfigureAwait(false);
+
+        Report(BenchMeasure.Process, $"starting {options.Nodes} nodes", 0, n);
+        await using var nodes = await launcher.StartNodesAsync(bench.Url, options.Nodes, options.Concurrency, cancellationToken).ConfigureAwait(false);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(WaitLimit);
+        while ((await node.Monitor.ListNodesAsync(limit.Token).ConfigureAwait(false)).Count < options.Nodes)
+            await Task.Delay(50, limit.Token).ConfigureAwait(false);
+
+        var watch = Stopwatch.StartNew();
+        await node.Monitor.ResumeQueueAsync(Validation.Names.DefaultQueue, cancellationToken).ConfigureAwait(false);
+        long succeeded;
+        while ((succeeded = await SucceededAsync(node, limit.Token).ConfigureAwait(false)) < n)
+        {
+            Report(BenchMeasure.Process, "processing", succeeded, n);
+            await Task.Delay(20, limit.Token).ConfigureAwait(false);
+        }
+        var elapsed = watch.Elapsed;
+        Report(BenchMeasure.Process, "processing", n, n);
+        return Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds) with { Nodes = options.Nodes };
     }
 
     private async Task<BenchResult> LatencyAsync(CancellationToken cancellationToken)

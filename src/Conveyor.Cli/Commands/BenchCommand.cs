@@ -27,13 +27,18 @@ internal sealed class BenchCommand(CliContext context)
         HelpName = "M,…",
     };
     private readonly Option<int> _latencyJobs = new("--latency-jobs") { Description = "Jobs of the latency measure (default 200)", HelpName = "N", DefaultValueFactory = _ => 200 };
+    private readonly Option<int> _nodes = new("--nodes")
+    {
+        Description = "Run the process measure on K node processes (scale-out) instead of one in-process node",
+        HelpName = "K",
+    };
     private readonly Option<bool> _json = new("--json") { Description = "One JSON object per measure, one per line" };
 
     public Command Build()
     {
         var command = new Command("bench", "Measure this store's throughput and latency (fresh file/schema per measure)")
         {
-            _jobs, _concurrency, _measures, _latencyJobs, _json,
+            _jobs, _concurrency, _measures, _latencyJobs, _nodes, _json,
         };
         command.SetAction(RunAsync);
         return command;
@@ -48,7 +53,10 @@ internal sealed class BenchCommand(CliContext context)
             Concurrency = parse.GetValue(_concurrency),
             LatencyJobs = parse.GetValue(_latencyJobs),
             Measures = ParseMeasures(parse.GetValue(_measures)),
+            Nodes = parse.GetValue(_nodes),
         };
+        if (options.Nodes > 0 && store.Kind == StoreKind.Memory)
+            throw new UsageException("--nodes needs a store that node processes can share (sqlite: or postgres://), not memory:");
         try
         {
             options.Validate();
@@ -59,6 +67,7 @@ internal sealed class BenchCommand(CliContext context)
         }
         var json = parse.GetValue(_json);
         var stores = new BenchStores(store);
+        var launcher = new Benchmarks.ProcessNodeLauncher();
 
         if (!json && context.Console.IsInteractive)
         {
@@ -68,7 +77,7 @@ internal sealed class BenchCommand(CliContext context)
                 .StartAsync(async progress =>
                 {
                     var tasks = options.Measures.ToDictionary(m => m, m => progress.AddTask(m.Name(), autoStart: false, maxValue: 1));
-                    var runner = new BenchRunner(stores.CreateAsync, options, new Progress<BenchProgress>(p =>
+                    var runner = new BenchRunner(stores.CreateAsync, options, launcher: launcher, progress: new Progress<BenchProgress>(p =>
                     {
                         var task = tasks[p.Measure];
                         if (!task.IsStarted) task.StartTask();
@@ -87,7 +96,7 @@ internal sealed class BenchCommand(CliContext context)
             return ExitCodes.Ok;
         }
 
-        var plain = new BenchRunner(stores.CreateAsync, options);
+        var plain = new BenchRunner(stores.CreateAsync, options, launcher: launcher);
         await foreach (var result in plain.RunAsync(cancellationToken))
         {
             context.Console.Out.WriteLine(json ? JsonSerializer.Serialize(result) : Describe(result));
@@ -115,6 +124,7 @@ internal sealed class BenchCommand(CliContext context)
     {
         var rate = r.JobsPerSecond is { } perSecond ? $"{perSecond,12:N0} jobs/s" : "";
         var percentiles = r.P50Milliseconds is { } p50 ? $"  p50 {p50:0.###} ms  p99 {r.P99Milliseconds:0.###} ms" : "";
-        return $"{r.Measure,-15} {r.Store,-8} {r.Jobs,8:N0} jobs  c={r.Concurrency,-3} {rate}{percentiles}  ({r.Seconds:0.###} s, peak {r.PeakMegabytes:0} MB)";
+        var measure = r.Nodes is { } nodes ? $"{r.Measure}×{nodes}" : r.Measure;
+        return $"{measure,-15} {r.Store,-8} {r.Jobs,8:N0} jobs  c={r.Concurrency,-3} {rate}{percentiles}  ({r.Seconds:0.###} s, peak {r.PeakMegabytes:0} MB)";
     }
 }

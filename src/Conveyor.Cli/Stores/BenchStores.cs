@@ -17,7 +17,7 @@ internal sealed class BenchStores(StoreUrl store)
         switch (store.Kind)
         {
             case StoreKind.Memory:
-                return new BenchStore(new MemoryJobStore());
+                return new BenchStore(new MemoryJobStore()); // no URL: other processes cannot share it
             case StoreKind.Sqlite:
             {
                 var folder = Path.GetDirectoryName(Path.GetFullPath(store.Target))!;
@@ -31,7 +31,7 @@ internal sealed class BenchStores(StoreUrl store)
                         if (File.Exists(path + suffix)) File.Delete(path + suffix);
                     }
                     return ValueTask.CompletedTask;
-                });
+                }, url: $"sqlite:{path}");
             }
             case StoreKind.Postgres:
             {
@@ -43,7 +43,7 @@ internal sealed class BenchStores(StoreUrl store)
                 {
                     await using var dropper = new PostgresJobStore(settings with { AutoMigrate = false });
                     await dropper.DropSchemaAsync(CancellationToken.None);
-                });
+                }, url: $"{settings.ConnectionString};Schema={settings.Schema}");
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(store), store.Kind, "unknown store kind");

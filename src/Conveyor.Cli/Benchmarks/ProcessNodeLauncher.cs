@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Conveyor.Bench;
+
+namespace Conveyor.Cli.Benchmarks;
+
+/// <summary>
+/// Starts <c>conveyor worker</c> processes of this very program for <c>conveyor bench --nodes K</c>: the
+/// scale-out measure runs real nodes in their own processes, as a cluster would.
+/// </summary>
+internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
+{
+    public Task<IAsyncDisposable> StartNodesAsync(string storeUrl, int nodes, int concurrency, CancellationToken cancellationToken)
+    {
+        var processes = new List<Process>(nodes);
+        try
+        {
+            for (var i = 1; i <= nodes; i++)
+            {
+                var start = StartInfo(["worker", "--store", storeUrl, "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--name", $"bench-node-{i}-{Environment.ProcessId}"]);
+                var process = Process.Start(start) ?? throw new InvalidOperationException("could not start a node process");
+                // Their logs are not part of the measure; drain them so a full pipe never blocks a node.
+                process.OutputDataReceived += static (_, _) => { };
+                process.ErrorDataReceived += static (_, _) => { };
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                processes.Add(process);
+            }
+        }
+        catch
+        {
+            foreach (var process in processes) Stop(process);
+            throw;
+        }
+        return Task.FromResult<IAsyncDisposable>(new Nodes(processes));
+    }
+
+    /// <summary>This program again: <c>dotnet Conveyor.Cli.dll …</c>, or its apphost when it was started that way.</summary>
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+            start.ArgumentList.Add(typeof(ProcessNodeLauncher).Assembly.Location);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment.Remove("CONVEYOR_STORE");
+        return start;
+    }
+
+    private static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Ended meanwhile.
+        }
+    }
+
+    private sealed class Nodes(List<Process> processes) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            // Every job has succeeded when the bench stops the nodes, so a kill loses nothing and is quicker than a drain.
+            foreach (var process in processes) Stop(process);
+            foreach (var process in processes)
+            {
+                await process.WaitForExitAsync().ConfigureAwait(false);
+                process.Dispose();
+            }
+        }
+    }
+}
