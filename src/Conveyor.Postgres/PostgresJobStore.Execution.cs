@@ -74,6 +74,8 @@ public sealed partial class PostgresJobStore
         RETURNING w.queue, w.state
         """;
 
+    private const string AsyncCommitSql = "SELECT set_config('synchronous_commit', 'off', true)";
+
     private const string CancelDependentsSql = "SELECT {s}.cancel_dependents($1, $2, $3, $4)";
 
     private const string ExtendSql = """
@@ -95,17 +97,21 @@ public sealed partial class PostgresJobStore
         if (parameters.Kinds.Count == 0)
             return [];
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(Sql(ClaimSql));
-        command.Parameters
+        await using var batch = _dataSource.CreateBatch();
+        AddAsyncCommit(batch);
+        var claim = new NpgsqlBatchCommand(Sql(ClaimSql));
+        claim.Parameters
             .Text(parameters.Queue)
             .Time(parameters.Now)
             .Texts([.. parameters.Kinds])
             .Int(parameters.Limit)
             .Text(parameters.NodeName)
             .Time(parameters.LeaseExpiresAt);
+        batch.BatchCommands.Add(claim);
         var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 256));
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 claimed.Add(new ClaimedJob
@@ -187,6 +193,7 @@ public sealed partial class PostgresJobStore
 
         // One round trip: the completions, then (only when needed) the jobs waiting on them, in one implicit transaction.
         await using var batch = _dataSource.CreateBatch();
+        AddAsyncCommit(batch);
         var complete = new NpgsqlBatchCommand(Sql(CompleteSql));
         complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Ints(outcomes)
             .Texts(results).Texts(errors).Times(retryAts);
@@ -203,6 +210,7 @@ public sealed partial class PostgresJobStore
         var available = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var state = reader.GetString(1);
@@ -232,11 +240,15 @@ public sealed partial class PostgresJobStore
         if (parameters.JobIds.Count == 0)
             return [];
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(Sql(ExtendSql));
-        command.Parameters.Text(parameters.NodeName).Longs([.. parameters.JobIds]).Time(parameters.LeaseExpiresAt);
+        await using var batch = _dataSource.CreateBatch();
+        AddAsyncCommit(batch);
+        var extend = new NpgsqlBatchCommand(Sql(ExtendSql));
+        extend.Parameters.Text(parameters.NodeName).Longs([.. parameters.JobIds]).Time(parameters.LeaseExpiresAt);
+        batch.BatchCommands.Add(extend);
         var extended = new HashSet<long>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 extended.Add(reader.GetInt64(0));
         }
@@ -257,6 +269,23 @@ public sealed partial class PostgresJobStore
         await using var command = _dataSource.CreateCommand(Sql(ProgressSql));
         command.Parameters.Int(parameters.Percent).Text(parameters.Message).Long(parameters.Id).Text(parameters.NodeName).Int(parameters.Attempt);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes the batch's implicit transaction commit without waiting for its WAL flush
+    /// (<see cref="PostgresStoreOptions.AsyncCommitForExecution"/>); <c>set_config(…, true)</c> lasts until that commit.
+    /// </summary>
+    private void AddAsyncCommit(NpgsqlBatch batch)
+    {
+        if (Options.AsyncCommitForExecution)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(AsyncCommitSql));
+    }
+
+    /// <summary>Moves past the result of <see cref="AddAsyncCommit"/>, when it was added.</summary>
+    private async Task SkipAsyncCommitAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        if (Options.AsyncCommitForExecution)
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

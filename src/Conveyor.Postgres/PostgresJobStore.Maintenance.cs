@@ -63,12 +63,16 @@ public sealed partial class PostgresJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(Sql(PromoteSql));
-        command.Parameters.Time(parameters.Now).Int(parameters.Limit);
+        await using var batch = _dataSource.CreateBatch();
+        AddAsyncCommit(batch);
+        var promote = new Npgsql.NpgsqlBatchCommand(Sql(PromoteSql));
+        promote.Parameters.Time(parameters.Now).Int(parameters.Limit);
+        batch.BatchCommands.Add(promote);
         var promoted = 0;
         var queues = new HashSet<string>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 promoted++;

@@ -91,3 +91,23 @@ public sealed class ClaimTests
         }
     }
 }
+
+public sealed class AsyncCommitTests
+{
+    [Fact]
+    public async Task AsyncCommit_IsScopedToTheExecutionTransaction_NotLeftOnPooledSessions()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore(o => o with { ConnectionString = o.ConnectionString + ";Maximum Pool Size=1" });
+        await store.MigrateAsync();
+        await store.InsertAsync(Jobs.New());
+
+        var claimed = await store.ClaimAsync();
+        await store.CompleteManyAsync(new CompleteJobsParams("node-1", [new JobCompletion(claimed[0].Id, 1, JobOutcome.Succeeded)], Jobs.T0.AddSeconds(2)));
+
+        // The pool has one session: the one that just claimed and completed.
+        await using var show = store.DataSource.CreateCommand("SHOW synchronous_commit");
+        ((string)(await show.ExecuteScalarAsync())!).ShouldBe("on");
+        (await store.GetJobAsync(new GetJobParams(claimed[0].Id)))!.State.ShouldBe(JobState.Succeeded);
+    }
+}
