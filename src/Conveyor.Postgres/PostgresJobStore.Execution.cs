@@ -64,6 +64,15 @@ public sealed partial class PostgresJobStore
         RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
         """;
 
+    // The common case (every completion a success) without the CASEs of the general statement.
+    internal const string SucceedSql = """
+        UPDATE {s}.jobs AS j
+        SET state = 'succeeded', finished_at = $2, result = r.result::jsonb
+        FROM unnest($3::bigint[], $4::integer[], $5::text[]) AS r(id, attempt, result)
+        WHERE j.id = ANY ($3) AND j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
+        RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
+        """;
+
     // A statement of its own after the completions, so its snapshot sees a dependent enqueued while the
     // parent's row was locked by the completion (the inserter locks parents FOR SHARE).
     private const string ReleaseDependentsSql = """
@@ -78,10 +87,24 @@ public sealed partial class PostgresJobStore
 
     private const string CancelDependentsSql = "SELECT {s}.cancel_dependents($1, $2, $3, $4)";
 
-    private const string ExtendSql = """
-        UPDATE {s}.jobs SET lease_expires_at = $3
-        WHERE id = ANY ($2) AND state = 'running' AND node = $1
-        RETURNING id
+    // SKIP LOCKED: a row locked right now is being completed, cancelled or rescued; the heartbeat neither waits
+    // for it nor makes the completion wait. Such a job still counts as held (it is running on this node in the
+    // statement's snapshot); if it was taken away, the next heartbeat reports it.
+    internal const string ExtendSql = """
+        WITH mine AS (
+            SELECT id FROM {s}.jobs
+            WHERE id = ANY ($2) AND state = 'running' AND node = $1
+            FOR NO KEY UPDATE SKIP LOCKED
+        ), extended AS (
+            UPDATE {s}.jobs AS j SET lease_expires_at = $3
+            FROM mine
+            WHERE j.id = mine.id
+            RETURNING j.id
+        )
+        SELECT id FROM extended
+        UNION ALL
+        SELECT id FROM {s}.jobs
+        WHERE id = ANY ($2) AND state = 'running' AND node = $1 AND id NOT IN (SELECT id FROM mine)
         """;
 
     private const string ProgressSql = """
@@ -194,9 +217,18 @@ public sealed partial class PostgresJobStore
         // One round trip: the completions, then (only when needed) the jobs waiting on them, in one implicit transaction.
         await using var batch = _dataSource.CreateBatch();
         AddAsyncCommit(batch);
-        var complete = new NpgsqlBatchCommand(Sql(CompleteSql));
-        complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Ints(outcomes)
-            .Texts(results).Texts(errors).Times(retryAts);
+        NpgsqlBatchCommand complete;
+        if (succeeded.Count == completions.Count)
+        {
+            complete = new NpgsqlBatchCommand(Sql(SucceedSql));
+            complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Texts(results);
+        }
+        else
+        {
+            complete = new NpgsqlBatchCommand(Sql(CompleteSql));
+            complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Ints(outcomes)
+                .Texts(results).Texts(errors).Times(retryAts);
+        }
         batch.BatchCommands.Add(complete);
         if (succeeded.Count > 0)
         {

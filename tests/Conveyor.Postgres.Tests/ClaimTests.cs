@@ -111,3 +111,72 @@ public sealed class AsyncCommitTests
         (await store.GetJobAsync(new GetJobParams(claimed[0].Id)))!.State.ShouldBe(JobState.Succeeded);
     }
 }
+
+public sealed class HeartbeatTests
+{
+    [Fact]
+    public async Task ExtendLeases_DoesNotWaitForARowAnotherTransactionHolds_AndStillCountsItAsHeld()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        await store.InsertAsync(Jobs.New(), Jobs.New());
+        var claimed = await store.ClaimAsync();
+        var connection = await schema.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand($"SELECT id FROM \"{schema.Name}\".jobs WHERE id = {claimed[0].Id} FOR UPDATE", connection, transaction))
+            await hold.ExecuteNonQueryAsync();
+
+        var lost = await store.ExtendLeasesAsync(new ExtendLeasesParams("node-1", [claimed[0].Id, claimed[1].Id, 987_654_321], Jobs.T0.AddSeconds(5), Jobs.T0.AddSeconds(90)))
+            .WaitAsync(TimeSpan.FromSeconds(20));
+
+        lost.ShouldBe([987_654_321]);
+        (await store.GetJobAsync(new GetJobParams(claimed[1].Id)))!.LeaseExpiresAt.ShouldBe(Jobs.T0.AddSeconds(90));
+        await transaction.RollbackAsync();
+    }
+
+    [Fact]
+    public async Task CompletionsAndHeartbeats_ProbeThePrimaryKey_NotTheLeaseIndex()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        await schema.ScalarAsync<object>("""
+            INSERT INTO {s}.jobs (kind, queue, state, args, max_attempts, run_at, created_at, node, attempt, lease_expires_at)
+            SELECT 'test.job', 'default', CASE WHEN n % 100 = 0 THEN 'running' ELSE 'succeeded' END, '{}', 3, now(), now(), 'node-1', 1, now()
+            FROM generate_series(1, 100000) AS n
+            """);
+        await schema.ScalarAsync<object>("ANALYZE {s}.jobs");
+        var connection = await schema.OpenConnectionAsync();
+        await using (var set = new NpgsqlCommand("SET plan_cache_mode = force_generic_plan", connection))
+            await set.ExecuteNonQueryAsync();
+
+        foreach (var sql in new[] { PostgresJobStore.SucceedSql, PostgresJobStore.ExtendSql })
+        {
+            await using var explain = new NpgsqlCommand("EXPLAIN " + store.Sql(sql), connection);
+            explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "node-1" });
+            if (sql == PostgresJobStore.SucceedSql)
+            {
+                explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
+                explain.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [100, 200, 300] });
+                explain.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [1, 1, 1] });
+                explain.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [null, null, null] });
+            }
+            else
+            {
+                explain.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [100, 200, 300] });
+                explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
+            }
+            var plan = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                    plan.Add(reader.GetString(0));
+            }
+            var text = string.Join('\n', plan);
+            text.ShouldContain("jobs_pkey", customMessage: text);
+            text.ShouldNotContain("jobs_lease", customMessage: text);
+            text.ShouldNotContain("Seq Scan on jobs", customMessage: text);
+        }
+    }
+}

@@ -63,7 +63,10 @@ internal static class PostgresMigrations
 
             CREATE INDEX jobs_due ON {s}.jobs (run_at) WHERE state IN ('scheduled', 'retrying');
 
-            CREATE INDEX jobs_lease ON {s}.jobs (lease_expires_at) WHERE state = 'running';
+            -- "lease_expires_at IS NOT NULL" is implied only by the rescue's "lease_expires_at < now": completions and
+            -- heartbeats, which say just "state = 'running'", cannot pick this index. They must not: it holds an entry
+            -- for every claim since the last vacuum, and walking those costs far more than probing the primary key.
+            CREATE INDEX jobs_lease ON {s}.jobs (lease_expires_at) WHERE state = 'running' AND lease_expires_at IS NOT NULL;
 
             CREATE INDEX jobs_finished ON {s}.jobs (state, finished_at) WHERE state IN ('succeeded', 'dead', 'cancelled');
 
