@@ -180,3 +180,73 @@ public sealed class HeartbeatTests
         }
     }
 }
+
+public sealed class BulkInsertTests
+{
+    [Fact]
+    public async Task LargeBatch_WrittenByCopy_KeepsEveryField_AndInputOrder()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        var jobs = Enumerable.Range(0, PostgresJobStore.CopyThreshold + 500).Select(i => Jobs.New(queue: i % 2 == 0 ? "even" : "odd", args: $$"""{"i":{{i}}}""") with
+        {
+            Priority = i % 7 - 3,
+            Timeout = i % 3 == 0 ? TimeSpan.FromSeconds(i) : null,
+            OrderingKey = i % 5 == 0 ? "key-" + (i % 4) : null,
+            AffinityKey = i % 11 == 0 ? "tenant" : null,
+            UniqueFor = null,
+            BatchId = i % 13 == 0 ? 42 : null,
+            State = i % 17 == 0 ? JobState.Scheduled : JobState.Available,
+            RunAt = i % 17 == 0 ? Jobs.T0.AddHours(1) : Jobs.T0,
+        }).ToArray();
+
+        var inserted = await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0.AddSeconds(-5)));
+
+        inserted.Count.ShouldBe(jobs.Length);
+        for (var i = 1; i < inserted.Count; i++)
+            inserted[i].Id.ShouldBeGreaterThan(inserted[i - 1].Id);
+        foreach (var i in new[] { 0, 1, 33, 55, 65, 143, 1010, jobs.Length - 1 })
+        {
+            var job = (await store.GetJobAsync(new GetJobParams(inserted[i].Id))).ShouldNotBeNull();
+            job.ArgsJson.ShouldContain($"\"i\": {i}");
+            job.Queue.ShouldBe(jobs[i].Queue);
+            job.Priority.ShouldBe(jobs[i].Priority);
+            job.Timeout.ShouldBe(jobs[i].Timeout);
+            job.OrderingKey.ShouldBe(jobs[i].OrderingKey);
+            job.AffinityKey.ShouldBe(jobs[i].AffinityKey);
+            job.BatchId.ShouldBe(jobs[i].BatchId);
+            job.State.ShouldBe(jobs[i].State);
+            job.RunAt.ShouldBe(jobs[i].RunAt);
+            job.CreatedAt.ShouldBe(Jobs.T0.AddSeconds(-5));
+            job.Errors.ShouldBeEmpty();
+        }
+        // The ordering keys hold across the copied rows: one job per key, the first of each.
+        var claimed = await store.ClaimAsync(new ClaimJobsParams("n", "even", ["test.job"], 2000, Jobs.T0.AddSeconds(1), Jobs.T0.AddSeconds(31)));
+        claimed.Where(c => c.OrderingKey is not null).GroupBy(c => c.OrderingKey).ShouldAllBe(g => g.Count() == 1);
+    }
+
+    [Fact]
+    public async Task LargeBatch_InACallersTransaction_IsCopiedThere()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        var connection = await schema.OpenConnectionAsync();
+        var jobs = Enumerable.Range(0, PostgresJobStore.CopyThreshold).Select(_ => Jobs.New()).ToArray();
+
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0, transaction));
+            await transaction.RollbackAsync();
+        }
+        (await store.ListJobsAsync(new ListJobsParams())).Jobs.ShouldBeEmpty();
+
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0, transaction));
+            await transaction.CommitAsync();
+        }
+        (await store.ListQueuesAsync(new ListQueuesParams())).Single().Counts[JobState.Available].ShouldBe(jobs.Length);
+    }
+}
