@@ -35,7 +35,7 @@ public sealed partial class PostgresJobStore
               AND NOT EXISTS (SELECT 1 FROM {s}.queues AS q WHERE q.name = $1 AND q.paused)
             ORDER BY j.priority DESC, j.run_at, j.id
             LIMIT $4
-            FOR UPDATE OF j SKIP LOCKED
+            FOR NO KEY UPDATE OF j SKIP LOCKED
         )
         UPDATE {s}.jobs AS j
         SET state = 'running', attempt = j.attempt + 1, node = $5, started_at = $2, lease_expires_at = $6

@@ -12,7 +12,7 @@ public sealed partial class PostgresJobStore
             WHERE state IN ('scheduled', 'retrying') AND run_at <= $1
             ORDER BY run_at, id
             LIMIT $2
-            FOR UPDATE SKIP LOCKED
+            FOR NO KEY UPDATE SKIP LOCKED
         )
         UPDATE {s}.jobs AS j SET state = 'available'
         FROM due
@@ -27,7 +27,7 @@ public sealed partial class PostgresJobStore
             WHERE state = 'running' AND lease_expires_at < $1
             ORDER BY lease_expires_at, id
             LIMIT $2
-            FOR UPDATE SKIP LOCKED
+            FOR NO KEY UPDATE SKIP LOCKED
         )
         UPDATE {s}.jobs AS j
         SET state = CASE WHEN j.attempt < j.max_attempts THEN 'available' ELSE 'dead' END,
