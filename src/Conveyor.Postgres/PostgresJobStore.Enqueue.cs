@@ -40,6 +40,18 @@ public sealed partial class PostgresJobStore
         RETURNING id
         """;
 
+    // Large plain batches: ids first (in order, after the ordering-key locks), then a binary COPY of the rows.
+    private const string DrawIdsSql = "SELECT nextval('{s}.jobs_id_seq') FROM generate_series(1, $1)";
+
+    private const string CopySql = """
+        COPY {s}.jobs (id, kind, queue, state, args, priority, max_attempts, run_at, created_at, timeout, ordering_key,
+                       unique_key, unique_for, affinity_key, batch_id)
+        FROM STDIN (FORMAT BINARY)
+        """;
+
+    /// <summary>Plain calls with at least this many jobs are written with COPY (cheaper per row for the server than an INSERT).</summary>
+    internal const int CopyThreshold = 1000;
+
     // Inside the caller's transaction the wake-up is a NOTIFY of that transaction: delivered only if it commits.
     private const string NotifyInTransactionSql = "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q";
 
@@ -70,7 +82,9 @@ public sealed partial class PostgresJobStore
             // and the calls queued behind it in the combiner would wait too.
             return parameters.Jobs.Count < InsertCombiner.SoloThreshold && plan.LockKeys.Length == 0
                 ? await _combiner.InsertAsync(parameters, cancellationToken).ConfigureAwait(false)
-                : await InsertPlainAsync(parameters.Jobs, Enumerable.Repeat(parameters.Now, parameters.Jobs.Count).ToArray(), cancellationToken).ConfigureAwait(false);
+                : parameters.Jobs.Count >= CopyThreshold
+                    ? await CopyInOwnTransactionAsync(parameters, plan, cancellationToken).ConfigureAwait(false)
+                    : await InsertPlainAsync(parameters.Jobs, Enumerable.Repeat(parameters.Now, parameters.Jobs.Count).ToArray(), cancellationToken).ConfigureAwait(false);
         }
         InsertOutcome outcome;
         await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
@@ -123,7 +137,19 @@ public sealed partial class PostgresJobStore
         InsertOutcome outcome;
         try
         {
-            if (!plan.NeedsLookup)
+            if (!plan.NeedsLookup && parameters.Jobs.Count >= CopyThreshold)
+            {
+                var results = await CopyAsync(connection, transaction, parameters, plan, cancellationToken).ConfigureAwait(false);
+                var queues = AvailableQueues(parameters.Jobs);
+                await using (var notify = new NpgsqlBatch(connection, transaction))
+                {
+                    AddNotifyInTransaction(notify, queues);
+                    if (notify.BatchCommands.Count > 0)
+                        await notify.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+                outcome = new InsertOutcome(results, queues);
+            }
+            else if (!plan.NeedsLookup)
             {
                 var rows = InsertRows.Plain(parameters.Jobs, Enumerable.Repeat(parameters.Now, parameters.Jobs.Count).ToArray());
                 await using var batch = new NpgsqlBatch(connection, transaction);
@@ -233,6 +259,89 @@ public sealed partial class PostgresJobStore
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"the insert returned {n} ids for {rows.Count} jobs"));
         rows.AssignIds(ids);
         return new InsertOutcome(rows.Results(), rows.AvailableQueues());
+    }
+
+    private async Task<IReadOnlyList<InsertedJob>> CopyInOwnTransactionAsync(InsertJobsParams parameters, InsertPlan plan, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<InsertedJob> results;
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            results = await CopyAsync(connection, transaction, parameters, plan, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        Publish(AvailableQueues(parameters.Jobs));
+        return results;
+    }
+
+    /// <summary>Plain jobs (no unique keys, no <c>after</c>) by binary COPY inside <paramref name="transaction"/>.</summary>
+    private async Task<IReadOnlyList<InsertedJob>> CopyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, InsertJobsParams parameters, InsertPlan plan, CancellationToken cancellationToken)
+    {
+        var jobs = parameters.Jobs;
+        var ids = new long[jobs.Count];
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            if (plan.LockKeys.Length > 0)
+                batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
+            var draw = new NpgsqlBatchCommand(Sql(DrawIdsSql));
+            draw.Parameters.Int(jobs.Count);
+            batch.BatchCommands.Add(draw);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (plan.LockKeys.Length > 0)
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            var n = 0;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                ids[n++] = reader.GetInt64(0);
+            if (n != ids.Length)
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"drew {n} ids for {ids.Length} jobs"));
+        }
+        // Concurrent inserters may draw in between, so the ids are increasing but not always contiguous.
+        Array.Sort(ids);
+
+        var createdAt = parameters.Now.UtcDateTime;
+        await using (var importer = await connection.BeginBinaryImportAsync(Sql(CopySql), cancellationToken).ConfigureAwait(false))
+        {
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                var job = jobs[i];
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(ids[i], NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(job.Kind, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(job.Queue, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(job.State.ToWireName(), NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(job.ArgsJson, NpgsqlTypes.NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(job.Priority, NpgsqlTypes.NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(job.MaxAttempts, NpgsqlTypes.NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(job.RunAt.UtcDateTime, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(createdAt, NpgsqlTypes.NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, job.Timeout, NpgsqlTypes.NpgsqlDbType.Interval, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, job.OrderingKey, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, job.UniqueKey, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, job.UniqueFor, NpgsqlTypes.NpgsqlDbType.Interval, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, job.AffinityKey, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, job.BatchId, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            }
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var results = new InsertedJob[jobs.Count];
+        for (var i = 0; i < results.Length; i++)
+            results[i] = new InsertedJob(ids[i], Existing: false);
+        return results;
+    }
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlTypes.NpgsqlDbType type, CancellationToken cancellationToken) =>
+        value is null ? importer.WriteNullAsync(cancellationToken) : importer.WriteAsync(value, type, cancellationToken);
+
+    private static IReadOnlyList<string> AvailableQueues(IReadOnlyList<NewJob> jobs)
+    {
+        var queues = new List<string>(1);
+        foreach (var job in jobs)
+        {
+            if (job.State == JobState.Available && !queues.Contains(job.Queue, StringComparer.Ordinal))
+                queues.Add(job.Queue);
+        }
+        return queues;
     }
 
     private NpgsqlBatchCommand LockKeysCommand(string[] keys)

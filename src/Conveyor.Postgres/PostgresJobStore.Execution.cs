@@ -35,7 +35,7 @@ public sealed partial class PostgresJobStore
               AND NOT EXISTS (SELECT 1 FROM {s}.queues AS q WHERE q.name = $1 AND q.paused)
             ORDER BY j.priority DESC, j.run_at, j.id
             LIMIT $4
-            FOR UPDATE OF j SKIP LOCKED
+            FOR NO KEY UPDATE OF j SKIP LOCKED
         )
         UPDATE {s}.jobs AS j
         SET state = 'running', attempt = j.attempt + 1, node = $5, started_at = $2, lease_expires_at = $6
@@ -64,6 +64,15 @@ public sealed partial class PostgresJobStore
         RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
         """;
 
+    // The common case (every completion a success) without the CASEs of the general statement.
+    internal const string SucceedSql = """
+        UPDATE {s}.jobs AS j
+        SET state = 'succeeded', finished_at = $2, result = r.result::jsonb
+        FROM unnest($3::bigint[], $4::integer[], $5::text[]) AS r(id, attempt, result)
+        WHERE j.id = ANY ($3) AND j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
+        RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
+        """;
+
     // A statement of its own after the completions, so its snapshot sees a dependent enqueued while the
     // parent's row was locked by the completion (the inserter locks parents FOR SHARE).
     private const string ReleaseDependentsSql = """
@@ -74,12 +83,28 @@ public sealed partial class PostgresJobStore
         RETURNING w.queue, w.state
         """;
 
+    private const string AsyncCommitSql = "SELECT set_config('synchronous_commit', 'off', true)";
+
     private const string CancelDependentsSql = "SELECT {s}.cancel_dependents($1, $2, $3, $4)";
 
-    private const string ExtendSql = """
-        UPDATE {s}.jobs SET lease_expires_at = $3
-        WHERE id = ANY ($2) AND state = 'running' AND node = $1
-        RETURNING id
+    // SKIP LOCKED: a row locked right now is being completed, cancelled or rescued; the heartbeat neither waits
+    // for it nor makes the completion wait. Such a job still counts as held (it is running on this node in the
+    // statement's snapshot); if it was taken away, the next heartbeat reports it.
+    internal const string ExtendSql = """
+        WITH mine AS (
+            SELECT id FROM {s}.jobs
+            WHERE id = ANY ($2) AND state = 'running' AND node = $1
+            FOR NO KEY UPDATE SKIP LOCKED
+        ), extended AS (
+            UPDATE {s}.jobs AS j SET lease_expires_at = $3
+            FROM mine
+            WHERE j.id = mine.id
+            RETURNING j.id
+        )
+        SELECT id FROM extended
+        UNION ALL
+        SELECT id FROM {s}.jobs
+        WHERE id = ANY ($2) AND state = 'running' AND node = $1 AND id NOT IN (SELECT id FROM mine)
         """;
 
     private const string ProgressSql = """
@@ -95,17 +120,21 @@ public sealed partial class PostgresJobStore
         if (parameters.Kinds.Count == 0)
             return [];
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(Sql(ClaimSql));
-        command.Parameters
+        await using var batch = _dataSource.CreateBatch();
+        AddAsyncCommit(batch);
+        var claim = new NpgsqlBatchCommand(Sql(ClaimSql));
+        claim.Parameters
             .Text(parameters.Queue)
             .Time(parameters.Now)
             .Texts([.. parameters.Kinds])
             .Int(parameters.Limit)
             .Text(parameters.NodeName)
             .Time(parameters.LeaseExpiresAt);
+        batch.BatchCommands.Add(claim);
         var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 256));
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 claimed.Add(new ClaimedJob
@@ -187,9 +216,19 @@ public sealed partial class PostgresJobStore
 
         // One round trip: the completions, then (only when needed) the jobs waiting on them, in one implicit transaction.
         await using var batch = _dataSource.CreateBatch();
-        var complete = new NpgsqlBatchCommand(Sql(CompleteSql));
-        complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Ints(outcomes)
-            .Texts(results).Texts(errors).Times(retryAts);
+        AddAsyncCommit(batch);
+        NpgsqlBatchCommand complete;
+        if (succeeded.Count == completions.Count)
+        {
+            complete = new NpgsqlBatchCommand(Sql(SucceedSql));
+            complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Texts(results);
+        }
+        else
+        {
+            complete = new NpgsqlBatchCommand(Sql(CompleteSql));
+            complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Ints(outcomes)
+                .Texts(results).Texts(errors).Times(retryAts);
+        }
         batch.BatchCommands.Add(complete);
         if (succeeded.Count > 0)
         {
@@ -203,6 +242,7 @@ public sealed partial class PostgresJobStore
         var available = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var state = reader.GetString(1);
@@ -232,11 +272,15 @@ public sealed partial class PostgresJobStore
         if (parameters.JobIds.Count == 0)
             return [];
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(Sql(ExtendSql));
-        command.Parameters.Text(parameters.NodeName).Longs([.. parameters.JobIds]).Time(parameters.LeaseExpiresAt);
+        await using var batch = _dataSource.CreateBatch();
+        AddAsyncCommit(batch);
+        var extend = new NpgsqlBatchCommand(Sql(ExtendSql));
+        extend.Parameters.Text(parameters.NodeName).Longs([.. parameters.JobIds]).Time(parameters.LeaseExpiresAt);
+        batch.BatchCommands.Add(extend);
         var extended = new HashSet<long>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 extended.Add(reader.GetInt64(0));
         }
@@ -257,6 +301,23 @@ public sealed partial class PostgresJobStore
         await using var command = _dataSource.CreateCommand(Sql(ProgressSql));
         command.Parameters.Int(parameters.Percent).Text(parameters.Message).Long(parameters.Id).Text(parameters.NodeName).Int(parameters.Attempt);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes the batch's implicit transaction commit without waiting for its WAL flush
+    /// (<see cref="PostgresStoreOptions.AsyncCommitForExecution"/>); <c>set_config(…, true)</c> lasts until that commit.
+    /// </summary>
+    private void AddAsyncCommit(NpgsqlBatch batch)
+    {
+        if (Options.AsyncCommitForExecution)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(AsyncCommitSql));
+    }
+
+    /// <summary>Moves past the result of <see cref="AddAsyncCommit"/>, when it was added.</summary>
+    private async Task SkipAsyncCommitAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        if (Options.AsyncCommitForExecution)
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ public sealed partial class PostgresJobStore
             WHERE state IN ('scheduled', 'retrying') AND run_at <= $1
             ORDER BY run_at, id
             LIMIT $2
-            FOR UPDATE SKIP LOCKED
+            FOR NO KEY UPDATE SKIP LOCKED
         )
         UPDATE {s}.jobs AS j SET state = 'available'
         FROM due
@@ -27,7 +27,7 @@ public sealed partial class PostgresJobStore
             WHERE state = 'running' AND lease_expires_at < $1
             ORDER BY lease_expires_at, id
             LIMIT $2
-            FOR UPDATE SKIP LOCKED
+            FOR NO KEY UPDATE SKIP LOCKED
         )
         UPDATE {s}.jobs AS j
         SET state = CASE WHEN j.attempt < j.max_attempts THEN 'available' ELSE 'dead' END,
@@ -63,12 +63,16 @@ public sealed partial class PostgresJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(Sql(PromoteSql));
-        command.Parameters.Time(parameters.Now).Int(parameters.Limit);
+        await using var batch = _dataSource.CreateBatch();
+        AddAsyncCommit(batch);
+        var promote = new Npgsql.NpgsqlBatchCommand(Sql(PromoteSql));
+        promote.Parameters.Time(parameters.Now).Int(parameters.Limit);
+        batch.BatchCommands.Add(promote);
         var promoted = 0;
         var queues = new HashSet<string>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
+            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 promoted++;

@@ -8,7 +8,7 @@ namespace Conveyor.Postgres;
 
 /// <summary>
 /// The store for many nodes on many machines: every job in one PostgreSQL table, claimed with
-/// <c>FOR UPDATE SKIP LOCKED</c>, wake-ups through LISTEN/NOTIFY.
+/// <c>FOR NO KEY UPDATE SKIP LOCKED</c>, wake-ups through LISTEN/NOTIFY.
 /// </summary>
 /// <remarks>
 /// <para>All tables and the SQL <c>enqueue</c> function live in one schema (<see cref="PostgresStoreOptions.Schema"/>),

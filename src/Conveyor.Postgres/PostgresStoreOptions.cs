@@ -64,6 +64,15 @@ public sealed record PostgresStoreOptions
     /// </summary>
     public bool PrepareStatements { get; init; } = true;
 
+    /// <summary>
+    /// Claims, completions, lease extensions and promotions commit without waiting for their WAL flush
+    /// (<c>synchronous_commit = off</c> for those transactions only). Default true. A server crash can then
+    /// forget the last moments of them, which at-least-once execution covers already: a forgotten claim leaves
+    /// the job available, a forgotten completion leaves it running until its lease is rescued, so it runs again.
+    /// Enqueues, cancels, retries and deletes always wait for the flush. Set false to make every commit wait.
+    /// </summary>
+    public bool AsyncCommitForExecution { get; init; } = true;
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))

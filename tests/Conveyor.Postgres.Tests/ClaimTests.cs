@@ -91,3 +91,162 @@ public sealed class ClaimTests
         }
     }
 }
+
+public sealed class AsyncCommitTests
+{
+    [Fact]
+    public async Task AsyncCommit_IsScopedToTheExecutionTransaction_NotLeftOnPooledSessions()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore(o => o with { ConnectionString = o.ConnectionString + ";Maximum Pool Size=1" });
+        await store.MigrateAsync();
+        await store.InsertAsync(Jobs.New());
+
+        var claimed = await store.ClaimAsync();
+        await store.CompleteManyAsync(new CompleteJobsParams("node-1", [new JobCompletion(claimed[0].Id, 1, JobOutcome.Succeeded)], Jobs.T0.AddSeconds(2)));
+
+        // The pool has one session: the one that just claimed and completed.
+        await using var show = store.DataSource.CreateCommand("SHOW synchronous_commit");
+        ((string)(await show.ExecuteScalarAsync())!).ShouldBe("on");
+        (await store.GetJobAsync(new GetJobParams(claimed[0].Id)))!.State.ShouldBe(JobState.Succeeded);
+    }
+}
+
+public sealed class HeartbeatTests
+{
+    [Fact]
+    public async Task ExtendLeases_DoesNotWaitForARowAnotherTransactionHolds_AndStillCountsItAsHeld()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        await store.InsertAsync(Jobs.New(), Jobs.New());
+        var claimed = await store.ClaimAsync();
+        var connection = await schema.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand($"SELECT id FROM \"{schema.Name}\".jobs WHERE id = {claimed[0].Id} FOR UPDATE", connection, transaction))
+            await hold.ExecuteNonQueryAsync();
+
+        var lost = await store.ExtendLeasesAsync(new ExtendLeasesParams("node-1", [claimed[0].Id, claimed[1].Id, 987_654_321], Jobs.T0.AddSeconds(5), Jobs.T0.AddSeconds(90)))
+            .WaitAsync(TimeSpan.FromSeconds(20));
+
+        lost.ShouldBe([987_654_321]);
+        (await store.GetJobAsync(new GetJobParams(claimed[1].Id)))!.LeaseExpiresAt.ShouldBe(Jobs.T0.AddSeconds(90));
+        await transaction.RollbackAsync();
+    }
+
+    [Fact]
+    public async Task CompletionsAndHeartbeats_ProbeThePrimaryKey_NotTheLeaseIndex()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        await schema.ScalarAsync<object>("""
+            INSERT INTO {s}.jobs (kind, queue, state, args, max_attempts, run_at, created_at, node, attempt, lease_expires_at)
+            SELECT 'test.job', 'default', CASE WHEN n % 100 = 0 THEN 'running' ELSE 'succeeded' END, '{}', 3, now(), now(), 'node-1', 1, now()
+            FROM generate_series(1, 100000) AS n
+            """);
+        await schema.ScalarAsync<object>("ANALYZE {s}.jobs");
+        var connection = await schema.OpenConnectionAsync();
+        await using (var set = new NpgsqlCommand("SET plan_cache_mode = force_generic_plan", connection))
+            await set.ExecuteNonQueryAsync();
+
+        foreach (var sql in new[] { PostgresJobStore.SucceedSql, PostgresJobStore.ExtendSql })
+        {
+            await using var explain = new NpgsqlCommand("EXPLAIN " + store.Sql(sql), connection);
+            explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "node-1" });
+            if (sql == PostgresJobStore.SucceedSql)
+            {
+                explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
+                explain.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [100, 200, 300] });
+                explain.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [1, 1, 1] });
+                explain.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [null, null, null] });
+            }
+            else
+            {
+                explain.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [100, 200, 300] });
+                explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
+            }
+            var plan = new List<string>();
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                    plan.Add(reader.GetString(0));
+            }
+            var text = string.Join('\n', plan);
+            text.ShouldContain("jobs_pkey", customMessage: text);
+            text.ShouldNotContain("jobs_lease", customMessage: text);
+            text.ShouldNotContain("Seq Scan on jobs", customMessage: text);
+        }
+    }
+}
+
+public sealed class BulkInsertTests
+{
+    [Fact]
+    public async Task LargeBatch_WrittenByCopy_KeepsEveryField_AndInputOrder()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        var jobs = Enumerable.Range(0, PostgresJobStore.CopyThreshold + 500).Select(i => Jobs.New(queue: i % 2 == 0 ? "even" : "odd", args: $$"""{"i":{{i}}}""") with
+        {
+            Priority = i % 7 - 3,
+            Timeout = i % 3 == 0 ? TimeSpan.FromSeconds(i) : null,
+            OrderingKey = i % 5 == 0 ? "key-" + (i % 4) : null,
+            AffinityKey = i % 11 == 0 ? "tenant" : null,
+            UniqueFor = null,
+            BatchId = i % 13 == 0 ? 42 : null,
+            State = i % 17 == 0 ? JobState.Scheduled : JobState.Available,
+            RunAt = i % 17 == 0 ? Jobs.T0.AddHours(1) : Jobs.T0,
+        }).ToArray();
+
+        var inserted = await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0.AddSeconds(-5)));
+
+        inserted.Count.ShouldBe(jobs.Length);
+        for (var i = 1; i < inserted.Count; i++)
+            inserted[i].Id.ShouldBeGreaterThan(inserted[i - 1].Id);
+        foreach (var i in new[] { 0, 1, 33, 55, 65, 143, 1010, jobs.Length - 1 })
+        {
+            var job = (await store.GetJobAsync(new GetJobParams(inserted[i].Id))).ShouldNotBeNull();
+            job.ArgsJson.ShouldContain($"\"i\": {i}");
+            job.Queue.ShouldBe(jobs[i].Queue);
+            job.Priority.ShouldBe(jobs[i].Priority);
+            job.Timeout.ShouldBe(jobs[i].Timeout);
+            job.OrderingKey.ShouldBe(jobs[i].OrderingKey);
+            job.AffinityKey.ShouldBe(jobs[i].AffinityKey);
+            job.BatchId.ShouldBe(jobs[i].BatchId);
+            job.State.ShouldBe(jobs[i].State);
+            job.RunAt.ShouldBe(jobs[i].RunAt);
+            job.CreatedAt.ShouldBe(Jobs.T0.AddSeconds(-5));
+            job.Errors.ShouldBeEmpty();
+        }
+        // The ordering keys hold across the copied rows: one job per key, the first of each.
+        var claimed = await store.ClaimAsync(new ClaimJobsParams("n", "even", ["test.job"], 2000, Jobs.T0.AddSeconds(1), Jobs.T0.AddSeconds(31)));
+        claimed.Where(c => c.OrderingKey is not null).GroupBy(c => c.OrderingKey).ShouldAllBe(g => g.Count() == 1);
+    }
+
+    [Fact]
+    public async Task LargeBatch_InACallersTransaction_IsCopiedThere()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        var connection = await schema.OpenConnectionAsync();
+        var jobs = Enumerable.Range(0, PostgresJobStore.CopyThreshold).Select(_ => Jobs.New()).ToArray();
+
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0, transaction));
+            await transaction.RollbackAsync();
+        }
+        (await store.ListJobsAsync(new ListJobsParams())).Jobs.ShouldBeEmpty();
+
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0, transaction));
+            await transaction.CommitAsync();
+        }
+        (await store.ListQueuesAsync(new ListQueuesParams())).Single().Counts[JobState.Available].ShouldBe(jobs.Length);
+    }
+}

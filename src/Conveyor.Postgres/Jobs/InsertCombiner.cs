@@ -25,6 +25,7 @@ internal sealed class InsertCombiner(Func<IReadOnlyList<NewJob>, IReadOnlyList<D
     private readonly Lock _gate = new();
     private readonly Queue<Request> _pending = new();
     private Task _flushing = Task.CompletedTask;
+    private bool _running;
     private bool _disposed;
 
     public Task<IReadOnlyList<InsertedJob>> InsertAsync(InsertJobsParams parameters, CancellationToken cancellationToken)
@@ -41,8 +42,13 @@ internal sealed class InsertCombiner(Func<IReadOnlyList<NewJob>, IReadOnlyList<D
                 throw new ObjectDisposedException(nameof(InsertCombiner));
             }
             _pending.Enqueue(request);
-            if (_flushing.IsCompleted)
+            // The flag, not the task's state: a loop that found nothing to do clears it under this lock,
+            // before its task has completed.
+            if (!_running)
+            {
+                _running = true;
                 _flushing = Task.Run(FlushAsync, CancellationToken.None);
+            }
         }
         return request.Completion.Task;
     }
@@ -75,9 +81,21 @@ internal sealed class InsertCombiner(Func<IReadOnlyList<NewJob>, IReadOnlyList<D
                     rows += next.Parameters.Jobs.Count;
                 }
                 if (taken.Count == 0)
+                {
+                    _running = false;
                     return;
+                }
             }
-            await WriteAsync(taken, rows).ConfigureAwait(false);
+            try
+            {
+                await WriteAsync(taken, rows).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // Not expected (writes report their own failures); never leave a caller waiting or the loop stopped.
+                foreach (var request in taken)
+                    request.Fail(e);
+            }
         }
     }
 
