@@ -14,11 +14,17 @@ internal sealed class Completer(IJobStore store, string nodeName, int batchSize,
     private readonly Channel<(JobCompletion Completion, RunningJob Job)> _channel =
         Channel.CreateUnbounded<(JobCompletion, RunningJob)>(new UnboundedChannelOptions { SingleReader = true });
 
+    private int _pending;
+
     /// <summary>Called after each stored batch with the jobs it finished.</summary>
     public event Action<IReadOnlyList<RunningJob>>? Stored;
 
+    /// <summary>Outcomes handed in and not stored yet. Dispatchers stop claiming while this is at its limit.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
     public void Add(JobCompletion completion, RunningJob job)
     {
+        Interlocked.Increment(ref _pending);
         if (!_channel.Writer.TryWrite((completion, job)))
             throw new InvalidOperationException("the completer is stopped; no outcome can be stored any more");
     }
@@ -44,6 +50,7 @@ internal sealed class Completer(IJobStore store, string nodeName, int batchSize,
                 logger.LogError("{Count} job outcomes could not be stored before shutdown; their leases will run out and the leader will put them back", batch.Count + reader.Count);
                 return;
             }
+            Interlocked.Add(ref _pending, -batch.Count);
             Stored?.Invoke(jobs);
             batch.Clear();
             jobs = new List<RunningJob>(batchSize);

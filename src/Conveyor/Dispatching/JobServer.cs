@@ -101,6 +101,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
                 new ProgressSink(_store, NodeName), _logger);
             core.Completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger);
             core.Completer.Stored += core.Untrack;
+            core.Completer.Stored += _ => { foreach (var dispatcher in _dispatchers) dispatcher.CompletionsStored(); };
             _core = core;
             _dispatchers = [.. _options.EffectiveQueues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value))];
             _chores = new LeaderChores(core);

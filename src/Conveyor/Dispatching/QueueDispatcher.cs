@@ -41,6 +41,9 @@ internal sealed class QueueDispatcher : IDisposable
 
     public int Busy => Concurrency - Volatile.Read(ref _free);
 
+    /// <summary>Outcomes were stored: a claim held back by the completion brake may go now.</summary>
+    public void CompletionsStored() => _slotFreed.Set();
+
     /// <summary>Work may have arrived: claim now rather than at the next poll.</summary>
     public void Wake() => _wake.Set();
 
@@ -71,7 +74,16 @@ internal sealed class QueueDispatcher : IDisposable
                 }
                 if (!moreLikely) await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
 
-                var want = Math.Min(Volatile.Read(ref _free), options.MaxClaimBatch);
+                // A brake: a slot frees when its handler returns, before the outcome is stored. If the store is
+                // slower at completing than at claiming, finished jobs would pile up as "running" in it, so no claim
+                // is made while a full completion batch is still waiting to be stored.
+                var room = options.CompletionBatchSize - _core.Completer.Pending;
+                if (room <= 0)
+                {
+                    await _slotFreed.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
+                    continue;
+                }
+                var want = Math.Min(Math.Min(Volatile.Read(ref _free), options.MaxClaimBatch), room);
                 var now = _core.Time.UtcNow();
                 var leaseUntil = now + options.LeaseDuration;
                 IReadOnlyList<ClaimedJob> jobs;

@@ -1,0 +1,45 @@
+using Conveyor.Storage;
+using Conveyor.Storage.Memory;
+
+namespace Conveyor.Tests.Support;
+
+/// <summary>
+/// A real memory store whose completions take <paramref name="delay"/>: stands for a database that completes
+/// more slowly than it claims. Everything else goes straight to the memory store.
+/// </summary>
+internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
+{
+    private readonly MemoryJobStore _inner = new();
+
+    public string Name => _inner.Name;
+    public StoreCapabilities Capabilities => _inner.Capabilities;
+    public IJobNotifier? Notifier => _inner.Notifier;
+    public ILeaderElector LeaderElector => _inner.LeaderElector;
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => _inner.MigrateAsync(cancellationToken);
+    public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default) => _inner.InsertManyAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default) => _inner.ClaimAsync(parameters, cancellationToken);
+
+    public async Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        await Task.Delay(delay, CancellationToken.None);
+        await _inner.CompleteManyAsync(parameters, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<long>> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken = default) => _inner.ExtendLeasesAsync(parameters, cancellationToken);
+    public Task ReportProgressAsync(ReportProgressParams parameters, CancellationToken cancellationToken = default) => _inner.ReportProgressAsync(parameters, cancellationToken);
+    public Task<int> PromoteDueJobsAsync(PromoteDueJobsParams parameters, CancellationToken cancellationToken = default) => _inner.PromoteDueJobsAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(RescueExpiredLeasesParams parameters, CancellationToken cancellationToken = default) => _inner.RescueExpiredLeasesAsync(parameters, cancellationToken);
+    public Task<int> PruneJobsAsync(PruneJobsParams parameters, CancellationToken cancellationToken = default) => _inner.PruneJobsAsync(parameters, cancellationToken);
+    public Task<JobInfo?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken = default) => _inner.GetJobAsync(parameters, cancellationToken);
+    public Task<JobPage> ListJobsAsync(ListJobsParams parameters, CancellationToken cancellationToken = default) => _inner.ListJobsAsync(parameters, cancellationToken);
+    public Task<JobChangeResult> CancelJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default) => _inner.CancelJobAsync(parameters, cancellationToken);
+    public Task<JobChangeResult> RetryJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default) => _inner.RetryJobAsync(parameters, cancellationToken);
+    public Task<JobChangeResult> DeleteJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default) => _inner.DeleteJobAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(ListQueuesParams parameters, CancellationToken cancellationToken = default) => _inner.ListQueuesAsync(parameters, cancellationToken);
+    public Task SetQueuePausedAsync(SetQueuePausedParams parameters, CancellationToken cancellationToken = default) => _inner.SetQueuePausedAsync(parameters, cancellationToken);
+    public Task UpsertNodeAsync(UpsertNodeParams parameters, CancellationToken cancellationToken = default) => _inner.UpsertNodeAsync(parameters, cancellationToken);
+    public Task RemoveNodeAsync(RemoveNodeParams parameters, CancellationToken cancellationToken = default) => _inner.RemoveNodeAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(ListNodesParams parameters, CancellationToken cancellationToken = default) => _inner.ListNodesAsync(parameters, cancellationToken);
+    public Task<int> PruneNodesAsync(PruneNodesParams parameters, CancellationToken cancellationToken = default) => _inner.PruneNodesAsync(parameters, cancellationToken);
+    public ValueTask DisposeAsync() => _inner.DisposeAsync();
+}
