@@ -24,6 +24,9 @@ public sealed class BenchOptions
     /// </summary>
     public int Nodes { get; set; }
 
+    /// <summary>How many times each measure is taken; the result reports the median and the range.</summary>
+    public int Runs { get; set; } = 1;
+
     /// <summary>Which measures to take, in this order.</summary>
     public IReadOnlyList<BenchMeasure> Measures { get; set; } = BenchMeasureNames.All;
 
@@ -38,6 +41,7 @@ public sealed class BenchOptions
         if (BulkSize < 1) throw new ArgumentOutOfRangeException(nameof(BulkSize), BulkSize, "bulk size must be at least 1");
         if (LatencyJobs is < 1 or > MaxLatencyJobs) throw new ArgumentOutOfRangeException(nameof(LatencyJobs), LatencyJobs, $"latency jobs must be 1–{MaxLatencyJobs}");
         if (LatencySpacing < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(LatencySpacing), LatencySpacing, "spacing must not be negative");
+        if (Runs is < 1 or > 100) throw new ArgumentOutOfRangeException(nameof(Runs), Runs, "runs must be 1–100");
         if (Nodes < 0) throw new ArgumentOutOfRangeException(nameof(Nodes), Nodes, "nodes must not be negative");
         if (Measures.Count == 0) throw new ArgumentException("choose at least one measure", nameof(Measures));
     }

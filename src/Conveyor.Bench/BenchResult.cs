@@ -13,10 +13,19 @@ public sealed record BenchResult
     [JsonPropertyName("jobs")] public required int Jobs { get; init; }
     [JsonPropertyName("concurrency")] public required int Concurrency { get; init; }
     [JsonPropertyName("jobs_per_s")] public double? JobsPerSecond { get; init; }
+
     [JsonPropertyName("p50_ms")] public double? P50Milliseconds { get; init; }
     [JsonPropertyName("p99_ms")] public double? P99Milliseconds { get; init; }
     /// <summary>Node processes of a scale-out process measure; null when the node ran in the bench's own process.</summary>
     [JsonPropertyName("nodes")] public int? Nodes { get; init; }
+    /// <summary>How many runs the figures are the median of (the ranges below are over those runs).</summary>
+    [JsonPropertyName("runs")] public int Runs { get; init; } = 1;
+    [JsonPropertyName("jobs_per_s_min")] public double? JobsPerSecondMin { get; init; }
+    [JsonPropertyName("jobs_per_s_max")] public double? JobsPerSecondMax { get; init; }
+    [JsonPropertyName("p50_ms_min")] public double? P50MillisecondsMin { get; init; }
+    [JsonPropertyName("p50_ms_max")] public double? P50MillisecondsMax { get; init; }
+    [JsonPropertyName("p99_ms_min")] public double? P99MillisecondsMin { get; init; }
+    [JsonPropertyName("p99_ms_max")] public double? P99MillisecondsMax { get; init; }
     [JsonPropertyName("seconds")] public required double Seconds { get; init; }
     /// <summary>The process's peak working set at the end of the measure (the node runs in this process).</summary>
     [JsonPropertyName("peak_mb")] public double? PeakMegabytes { get; init; }

@@ -21,6 +21,7 @@ public sealed class BenchRunner(
     public const string NoopKind = "conveyor.noop";
 
     private static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan WarmUpTime = TimeSpan.FromSeconds(1);
 
     /// <summary>Takes every chosen measure in turn, each after an unreported warm-up round.</summary>
     public async IAsyncEnumerable<BenchResult> RunAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -29,13 +30,15 @@ public sealed class BenchRunner(
         foreach (var measure in options.Measures)
         {
             await WarmUpAsync(measure, cancellationToken).ConfigureAwait(false);
-            yield return await MeasureAsync(measure, cancellationToken).ConfigureAwait(false);
+            var runs = new List<BenchResult>(options.Runs);
+            for (var run = 0; run < options.Runs; run++) runs.Add(await MeasureAsync(measure, cancellationToken).ConfigureAwait(false));
+            yield return BenchSummary.Of(runs);
         }
     }
 
     /// <summary>
-    /// The same measure on a small scale, not reported: the first run of a code path pays for its JIT
-    /// compilation and the store's connection pool, which a long-running node pays once.
+    /// The same measure on a small scale, not reported, repeated for about a second: the first runs of a code
+    /// path pay for its JIT compilation and the store's connection pool, which a long-running node pays once.
     /// </summary>
     public async Task WarmUpAsync(BenchMeasure measure, CancellationToken cancellationToken = default)
     {
@@ -48,7 +51,12 @@ public sealed class BenchRunner(
             LatencySpacing = options.LatencySpacing,
             Nodes = options.Nodes,
         };
-        await new BenchRunner(freshStore, small, launcher: launcher).MeasureAsync(measure, cancellationToken).ConfigureAwait(false);
+        // Repeated for a second or so: the runtime recompiles hot code with full optimisation only after it has
+        // run for a while (tiered compilation), and a node that runs for hours runs that code.
+        var warmer = new BenchRunner(freshStore, small, launcher: launcher);
+        var watch = Stopwatch.StartNew();
+        for (var round = 0; round < 5 && (round == 0 || watch.Elapsed < WarmUpTime); round++)
+            await warmer.MeasureAsync(measure, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Takes one measure on a fresh store.</summary>

@@ -32,13 +32,19 @@ internal sealed class BenchCommand(CliContext context)
         Description = "Run the process measure on K node processes (scale-out) instead of one in-process node",
         HelpName = "K",
     };
+    private readonly Option<int> _runs = new("--runs")
+    {
+        Description = "Take each measure R times and report the median with its range (default 1)",
+        HelpName = "R",
+        DefaultValueFactory = _ => 1,
+    };
     private readonly Option<bool> _json = new("--json") { Description = "One JSON object per measure, one per line" };
 
     public Command Build()
     {
         var command = new Command("bench", "Measure this store's throughput and latency (fresh file/schema per measure)")
         {
-            _jobs, _concurrency, _measures, _latencyJobs, _nodes, _json,
+            _jobs, _concurrency, _measures, _latencyJobs, _nodes, _runs, _json,
         };
         command.SetAction(RunAsync);
         return command;
@@ -54,6 +60,7 @@ internal sealed class BenchCommand(CliContext context)
             LatencyJobs = parse.GetValue(_latencyJobs),
             Measures = ParseMeasures(parse.GetValue(_measures)),
             Nodes = parse.GetValue(_nodes),
+            Runs = parse.GetValue(_runs),
         };
         if (options.Nodes > 0 && store.Kind == StoreKind.Memory)
             throw new UsageException("--nodes needs a store that node processes can share (sqlite: or postgres://), not memory:");
@@ -123,7 +130,10 @@ internal sealed class BenchCommand(CliContext context)
     private static string Describe(BenchResult r)
     {
         var rate = r.JobsPerSecond is { } perSecond ? $"{perSecond,12:N0} jobs/s" : "";
+        if (r.JobsPerSecondMin is { } low && r.JobsPerSecondMax is { } high) rate += $" ({low:N0}–{high:N0})";
         var percentiles = r.P50Milliseconds is { } p50 ? $"  p50 {p50:0.###} ms  p99 {r.P99Milliseconds:0.###} ms" : "";
+        if (r.P50MillisecondsMin is { } p50Low) percentiles += $" (p50 {p50Low:0.###}–{r.P50MillisecondsMax:0.###}, p99 {r.P99MillisecondsMin:0.###}–{r.P99MillisecondsMax:0.###})";
+        if (r.Runs > 1) percentiles += $"  median of {r.Runs}";
         var measure = r.Nodes is { } nodes ? $"{r.Measure}×{nodes}" : r.Measure;
         return $"{measure,-15} {r.Store,-8} {r.Jobs,8:N0} jobs  c={r.Concurrency,-3} {rate}{percentiles}  ({r.Seconds:0.###} s, peak {r.PeakMegabytes:0} MB)";
     }
