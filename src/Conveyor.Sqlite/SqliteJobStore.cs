@@ -121,6 +121,9 @@ public sealed partial class SqliteJobStore : IJobStore
         return _readers.Read(read);
     }
 
+    /// <summary>The write connection's group commit (its counters, for tests).</summary>
+    internal SqliteWriter Writer => _writer;
+
     /// <summary>True once this store migrated the file (or found it current).</summary>
     internal bool IsReady => Volatile.Read(ref _ready) is { IsCompletedSuccessfully: true };
 

@@ -6,7 +6,8 @@ namespace Conveyor.Sqlite.Connections;
 /// <summary>
 /// The store's single write connection. Operations queue here; the writer takes every operation
 /// waiting at that moment (up to a limit), runs them one after another inside one
-/// <c>BEGIN IMMEDIATE</c> transaction, each in its own savepoint, and commits once (group commit).
+/// <c>BEGIN IMMEDIATE</c> transaction, each in its own savepoint, then takes those that arrived
+/// meanwhile, and commits once when none is left (group commit).
 /// One operation's failure rolls back only its savepoint. In-process writers therefore never fight
 /// over SQLite's lock; other processes wait on it through <c>busy_timeout</c>, and a transaction
 /// that still finds the file busy is started again a few times before the operations fail.
@@ -21,6 +22,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly int _busyRetries;
     private readonly Task _loop;
     private SqliteSession? _session;
+    private long _commits;
+    private long _committedOperations;
 
     public SqliteWriter(SqliteConnectionFactory connections, SqliteStoreOptions options, Action<string> jobsAvailable)
     {
@@ -50,24 +53,38 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _session = null;
     }
 
+    /// <summary>Transactions committed so far (for tests and diagnostics).</summary>
+    public long Commits => Volatile.Read(ref _commits);
+
+    /// <summary>Operations those transactions held.</summary>
+    public long CommittedOperations => Volatile.Read(ref _committedOperations);
+
     private async Task RunAsync()
     {
-        var batch = new List<WriteOperation>(_maxOperations);
+        var group = new List<WriteOperation>(_maxOperations);
+        var scopes = new List<WriteScope>(_maxOperations);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            batch.Clear();
-            while (batch.Count < _maxOperations && reader.TryRead(out var operation))
-            {
-                if (operation.TryStart())
-                    batch.Add(operation);
-            }
-            if (batch.Count > 0)
-                await RunBatchAsync(batch).ConfigureAwait(false);
+            group.Clear();
+            scopes.Clear();
+            TakeWaiting(reader, group);
+            if (group.Count > 0)
+                await RunGroupAsync(reader, group, scopes).ConfigureAwait(false);
         }
     }
 
-    private async Task RunBatchAsync(List<WriteOperation> batch)
+    /// <summary>Moves the operations waiting now into <paramref name="group"/>, up to the limit; skips cancelled ones.</summary>
+    private void TakeWaiting(ChannelReader<WriteOperation> reader, List<WriteOperation> group)
+    {
+        while (group.Count < _maxOperations && reader.TryRead(out var operation))
+        {
+            if (operation.TryStart())
+                group.Add(operation);
+        }
+    }
+
+    private async Task RunGroupAsync(ChannelReader<WriteOperation> reader, List<WriteOperation> group, List<WriteScope> scopes)
     {
         SqliteSession session;
         try
@@ -76,36 +93,36 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         catch (Exception exception)
         {
-            foreach (var operation in batch)
+            foreach (var operation in group)
                 operation.Fail(exception);
             return;
         }
 
-        var scopes = new WriteScope[batch.Count];
-        var savepoints = batch.Count > 1;
-        for (var i = 0; i < batch.Count; i++)
+        // A lone operation needs no savepoint: if it fails, the whole transaction is rolled back. Every
+        // other operation gets one, so its failure undoes only its own changes.
+        var savepoints = group.Count > 1;
+        for (var i = 0; ; i++)
         {
-            var scope = scopes[i] = new WriteScope(session);
-            if (savepoints)
-                session.Execute("SAVEPOINT conveyor_op");
-            try
+            if (i == group.Count)
             {
-                batch[i].Execute(scope);
-                if (savepoints)
-                    session.Execute("RELEASE conveyor_op");
+                // Operations that arrived while this group ran join it before the commit: one flush for
+                // them too, and the caller that arrived first waits only for their (short) execution.
+                TakeWaiting(reader, group);
+                if (i == group.Count)
+                    break;
+                savepoints = true;
             }
-            catch (Exception exception)
+            var scope = new WriteScope(session);
+            scopes.Add(scope);
+            if (!Execute(session, group[i], scope, savepoints))
             {
-                scope.Discard();
-                if (!savepoints || !TryRollbackToSavepoint(session))
-                {
-                    // Alone in the transaction, or SQLite already rolled the whole transaction back
-                    // (disk full, I/O error): nothing of this group can commit.
-                    Rollback(session);
-                    foreach (var operation in batch)
-                        operation.Fail(exception);
-                    return;
-                }
+                // Alone in the transaction, or SQLite already rolled the whole transaction back
+                // (disk full, I/O error): nothing of this group can commit.
+                Rollback(session);
+                var failure = group[i].Failure;
+                foreach (var operation in group)
+                    operation.Fail(failure!);
+                return;
             }
         }
 
@@ -116,19 +133,40 @@ internal sealed class SqliteWriter : IAsyncDisposable
         catch (Exception exception)
         {
             Rollback(session);
-            foreach (var operation in batch)
+            foreach (var operation in group)
                 operation.Fail(exception);
             return;
         }
+        _commits++;
+        _committedOperations += group.Count;
 
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = 0; i < group.Count; i++)
         {
-            batch[i].Complete();
-            if (batch[i].Failure is null)
+            group[i].Complete();
+            if (group[i].Failure is null)
             {
                 foreach (var queue in scopes[i].AvailableQueues)
                     _jobsAvailable(queue);
             }
+        }
+    }
+
+    /// <summary>Runs one operation; false when its failure spoiled the whole transaction.</summary>
+    private static bool Execute(SqliteSession session, WriteOperation operation, WriteScope scope, bool savepoint)
+    {
+        if (savepoint)
+            session.Execute("SAVEPOINT conveyor_op");
+        try
+        {
+            operation.Execute(scope);
+            if (savepoint)
+                session.Execute("RELEASE conveyor_op");
+            return true;
+        }
+        catch (Exception)
+        {
+            scope.Discard();
+            return savepoint && TryRollbackToSavepoint(session);
         }
     }
 
