@@ -91,7 +91,12 @@ public sealed partial class SqliteJobStore
         if (parameters.Kinds.Count == 0)
             return Task.FromResult<IReadOnlyList<ClaimedJob>>([]);
         var kinds = JsonLists.Strings(parameters.Kinds);
-        return WriteAsync(scope => Claim(scope.Session, parameters, kinds), cancellationToken);
+        // A claim is reported at its commit, before the flush that makes it durable (the next one, a
+        // millisecond or so later): the node's jobs start without waiting for the disk. A claim lost to a
+        // power loss leaves its job available with the attempt not counted, which is what a rescue of
+        // the dead node's lease would have done, minus the charge; every completion is flushed before it
+        // is reported, and its flush carries the claim before it.
+        return WriteAsync(scope => Claim(scope.Session, parameters, kinds), cancellationToken, durable: false);
     }
 
     /// <inheritdoc />

@@ -93,6 +93,64 @@ public sealed class WriterTests
         Sqlite.Jobs.JobInserter.Insert(scope.Session, Jobs.Insert(job), scope.JobsAvailable)[0].Id;
 
     [Fact]
+    public async Task WithFullSynchronous_AWriteIsReportedAfterAFlushOfTheWal()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        var flushes = store.Writer.Flushes;
+
+        await store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+
+        store.Writer.Flushes.ShouldBeGreaterThan(flushes);
+    }
+
+    [Fact]
+    public async Task AClaim_IsReportedAtItsCommit_WithoutWaitingForAFlush()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        await store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+        var flushes = store.Writer.Flushes;
+        var commits = store.Writer.Commits;
+
+        (await store.ClaimAsync(Jobs.Claim("n1", 1))).Count.ShouldBe(1);
+
+        store.Writer.Commits.ShouldBe(commits + 1);
+        store.Writer.Flushes.ShouldBe(flushes, "a claim lost to a power loss only leaves its job available again");
+    }
+
+    [Fact]
+    public async Task WithNormalSynchronous_NothingWaitsForAFlush()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore(o => o with { Synchronous = SqliteSynchronousMode.Normal });
+        await store.MigrateAsync();
+
+        await store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+        (await store.ClaimAsync(Jobs.Claim("n1", 1))).Count.ShouldBe(1);
+
+        store.Writer.Flushes.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ManyConcurrentWrites_ShareFlushes_AndAllSurviveReopening()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        var flushes = store.Writer.Flushes;
+
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => store.InsertManyAsync(Jobs.Insert(Jobs.New()))));
+
+        (store.Writer.Flushes - flushes).ShouldBeLessThan(100, "one flush covers every group committed before it");
+        await store.DisposeAsync();
+        var reopened = db.OpenStore();
+        (await reopened.ListJobsAsync(new ListJobsParams(Limit: 1000))).Jobs.Count.ShouldBe(200);
+    }
+
+    [Fact]
     public async Task AWrite_WaitsForAnotherConnectionsWriteLock()
     {
         await using var db = new TempDatabase();

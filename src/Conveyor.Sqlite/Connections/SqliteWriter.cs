@@ -21,6 +21,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly int _maxOperations;
     private readonly int _busyRetries;
     private readonly Task _loop;
+    private readonly WalFlusher? _flusher;
+    private readonly List<WriteOperation> _awaitingFlush = [];
     private SqliteSession? _session;
     private long _commits;
     private long _committedOperations;
@@ -31,15 +33,20 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _jobsAvailable = jobsAvailable;
         _maxOperations = options.MaxOperationsPerCommit;
         _busyRetries = options.BusyRetries;
+        // The connection commits with synchronous = NORMAL; FULL durability is the flusher's job.
+        _flusher = options.Synchronous == SqliteSynchronousMode.Full ? new WalFlusher(connections.FullPath) : null;
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Runs <paramref name="work"/> inside a write transaction; completes once it committed.</summary>
-    public Task<T> ExecuteAsync<T>(Func<WriteScope, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> inside a write transaction; completes once it committed and, with
+    /// <see cref="SqliteSynchronousMode.Full"/> and <paramref name="durable"/>, once the commit is on the disk.
+    /// </summary>
+    public Task<T> ExecuteAsync<T>(Func<WriteScope, T> work, CancellationToken cancellationToken, bool durable = true)
     {
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<T>(cancellationToken);
-        var operation = new WriteOperation<T>(work, cancellationToken);
+        var operation = new WriteOperation<T>(work, durable, cancellationToken);
         if (!_queue.Writer.TryWrite(operation))
             throw new ObjectDisposedException(nameof(SqliteJobStore), "the SQLite store was disposed");
         return operation.Task;
@@ -49,6 +56,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        if (_flusher is not null)
+            await _flusher.DisposeAsync().ConfigureAwait(false);
         _session?.Dispose();
         _session = null;
     }
@@ -58,6 +67,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     /// <summary>Operations those transactions held.</summary>
     public long CommittedOperations => Volatile.Read(ref _committedOperations);
+
+    /// <summary>Flushes of the WAL file that made commits durable (0 with <see cref="SqliteSynchronousMode.Normal"/>).</summary>
+    public long Flushes => _flusher?.Flushes ?? 0;
 
     private async Task RunAsync()
     {
@@ -142,12 +154,24 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         for (var i = 0; i < group.Count; i++)
         {
-            group[i].Complete();
-            if (group[i].Failure is null)
+            var operation = group[i];
+            if (operation.Failure is not null)
             {
-                foreach (var queue in scopes[i].AvailableQueues)
-                    _jobsAvailable(queue);
+                operation.Complete();
+                continue;
             }
+            if (_flusher is not null && operation.Durable)
+                _awaitingFlush.Add(operation);
+            else
+                operation.Complete();
+            // Announced at once: the jobs are committed (visible to every connection) even before the flush.
+            foreach (var queue in scopes[i].AvailableQueues)
+                _jobsAvailable(queue);
+        }
+        if (_awaitingFlush.Count > 0)
+        {
+            _flusher!.AfterNextFlush(_awaitingFlush);
+            _awaitingFlush.Clear();
         }
     }
 
@@ -189,6 +213,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 // A connection that cannot even begin a transaction is replaced on the next batch.
                 broken.Dispose();
                 _session = null;
+                _flusher?.ConnectionReplaced();
                 throw;
             }
         }
