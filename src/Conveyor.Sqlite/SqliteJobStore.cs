@@ -36,6 +36,7 @@ public sealed partial class SqliteJobStore : IJobStore
     private readonly InProcessJobNotifier _notifier = new();
     private readonly Lock _readyGate = new();
     private Task? _ready;
+    private ClaimKinds? _claimKinds;
     private int _disposed;
 
     /// <summary>Creates a store on the file named by <paramref name="options"/>; opens nothing until first use.</summary>
