@@ -104,6 +104,32 @@ public sealed class StorageFormatTests
         plan.ShouldNotContain("TEMP B-TREE");
     }
 
+    [Fact]
+    public async Task DependentsLookups_UseTheWaitingIndex()
+    {
+        await using var db = new TempDatabase();
+        await db.OpenStore().MigrateAsync();
+        var connection = db.OpenConnection();
+
+        Plan(connection, Sqlite.Jobs.Dependents.AnyWaitingSql).ShouldContain("conveyor_jobs_waiting");
+        Plan(connection, "SELECT id FROM conveyor_jobs WHERE after_job_id = 1 AND state = 'waiting'").ShouldContain("conveyor_jobs_waiting");
+    }
+
+    [Fact]
+    public async Task StateCheck_StillRejectsAnUnknownState_AfterTheMigrationRewroteIt()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        var id = (await store.InsertManyAsync(Jobs.Insert(Jobs.New())))[0].Id;
+        var connection = db.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"UPDATE conveyor_jobs SET state = 'bogus' WHERE id = {id}";
+
+        Should.Throw<SqliteException>(() => command.ExecuteNonQuery()).SqliteErrorCode.ShouldBe(19);
+        command.CommandText = "PRAGMA integrity_check";
+        command.ExecuteScalar().ShouldBe("ok");
+    }
+
     private static string Plan(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();

@@ -23,6 +23,9 @@ internal sealed class SqliteSession : IDisposable
 
     public SqliteConnection Connection { get; }
 
+    /// <summary>The caller's transaction this session works in, if any (commands must name it).</summary>
+    public SqliteTransaction? Transaction => _transaction;
+
     /// <summary>The cached command for <paramref name="sql"/>; set every parameter before each use.</summary>
     public SqliteCommand Command(string sql)
     {
