@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 
 namespace Conveyor.Sqlite.Connections;
@@ -20,14 +21,15 @@ namespace Conveyor.Sqlite.Connections;
 internal sealed class WalFlusher : IAsyncDisposable
 {
     private readonly string _walPath;
-    // A monitor rather than a Lock: the flusher thread sleeps on it until work arrives.
-    private readonly object _gate = new();
+    private readonly ConcurrentQueue<WriteOperation> _pending = new();
+    private readonly List<WriteOperation> _flushing = [];
+    // The flusher thread sleeps on this only when it has nothing to flush; whoever clears _sleeping wakes it.
+    private readonly AutoResetEvent _wake = new(false);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private List<WriteOperation> _pending = [];
-    private List<WriteOperation> _flushing = [];
     private SafeFileHandle? _wal;
-    private bool _reopen;
-    private bool _stopping;
+    private int _sleeping;
+    private int _reopen;
+    private volatile bool _stopping;
     private long _flushes;
 
     public WalFlusher(string databasePath)
@@ -43,32 +45,32 @@ internal sealed class WalFlusher : IAsyncDisposable
     /// <remarks>Call only after their transaction committed: a flush covers what was written before it began.</remarks>
     public void AfterNextFlush(List<WriteOperation> committed)
     {
-        lock (_gate)
-        {
-            _pending.AddRange(committed);
-            Monitor.Pulse(_gate);
-        }
+        foreach (var operation in committed)
+            _pending.Enqueue(operation);
+        WakeIfSleeping();
     }
 
     /// <summary>
     /// The writer replaced its connection: the WAL file may have been removed with the old one (after a
     /// checkpoint that made its content durable) and recreated, so the next flush opens it again.
     /// </summary>
-    public void ConnectionReplaced()
-    {
-        lock (_gate)
-            _reopen = true;
-    }
+    public void ConnectionReplaced() => Volatile.Write(ref _reopen, 1);
 
     /// <summary>Flushes and reports what is pending, then ends the thread. Call after the writer stopped.</summary>
     public async ValueTask DisposeAsync()
     {
-        lock (_gate)
-        {
-            _stopping = true;
-            Monitor.Pulse(_gate);
-        }
+        _stopping = true;
+        WakeIfSleeping();
         await _stopped.Task.ConfigureAwait(false);
+        _wake.Dispose();
+    }
+
+    // Lock-free hand-over: the writer never waits for the flusher, and signals it only when it sleeps.
+    // The exchange is also the full fence that orders the caller's enqueue (or stop) before the check.
+    private void WakeIfSleeping()
+    {
+        if (Interlocked.Exchange(ref _sleeping, 0) != 0)
+            _wake.Set();
     }
 
     private void Run()
@@ -89,21 +91,19 @@ internal sealed class WalFlusher : IAsyncDisposable
     {
         while (true)
         {
-            bool reopen;
-            lock (_gate)
+            while (_pending.TryDequeue(out var operation))
+                _flushing.Add(operation);
+            if (_flushing.Count == 0)
             {
-                while (_pending.Count == 0 && !_stopping)
-                    Monitor.Wait(_gate);
-                if (_pending.Count == 0)
+                if (_stopping)
                     return;
-                (_pending, _flushing) = (_flushing, _pending);
-                reopen = _reopen;
-                _reopen = false;
+                Sleep();
+                continue;
             }
             Exception? failure = null;
             try
             {
-                Flush(reopen);
+                Flush(Interlocked.Exchange(ref _reopen, 0) != 0);
                 Interlocked.Increment(ref _flushes);
             }
             catch (Exception exception)
@@ -120,6 +120,21 @@ internal sealed class WalFlusher : IAsyncDisposable
             }
             _flushing.Clear();
         }
+    }
+
+    /// <summary>Waits until an operation or the stop arrives (or returns at once if one just did).</summary>
+    private void Sleep()
+    {
+        Interlocked.Exchange(ref _sleeping, 1);
+        if (_pending.IsEmpty && !_stopping)
+        {
+            _wake.WaitOne();
+            return;
+        }
+        // Work arrived meanwhile. If a writer already cleared the flag it has set (or will set) the event:
+        // consume that signal, or a later sleep would return at once for nothing.
+        if (Interlocked.Exchange(ref _sleeping, 0) == 0)
+            _wake.WaitOne();
     }
 
     private void Flush(bool reopen)
