@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Conveyor.Sqlite.Connections;
 using Conveyor.Sqlite.Jobs;
 using Conveyor.Storage;
@@ -10,61 +6,66 @@ namespace Conveyor.Sqlite;
 
 public sealed partial class SqliteJobStore
 {
-    // One statement leases the batch: the inner SELECT walks conveyor_jobs_claim in claim order and the
-    // ordering-key check probes conveyor_jobs_ordering; the immediate transaction around it makes the
-    // whole claim atomic against every other process on the file.
+    // A claim reads its candidates in claim order (walking conveyor_jobs_claim; the ordering-key check
+    // probes conveyor_jobs_ordering), then leases each by primary key; the immediate transaction around
+    // both makes the claim atomic against every other process on the file. No RETURNING, no IN (SELECT …)
+    // and no json_each: each of those makes SQLite build a temporary b-tree per execution, which cost
+    // more than the claim itself. Kinds are matched with instr() against one delimited string.
     internal const string ClaimSql = $"""
-        UPDATE conveyor_jobs
-        SET state = 'running', attempt = attempt + 1, node = $node, started_at = $now, lease_expires_at = $lease
-        WHERE id IN (
-            SELECT j.id FROM conveyor_jobs AS j
-            WHERE j.queue = $queue AND j.state = 'available' AND j.run_at <= $now
-              AND j.kind IN (SELECT value FROM json_each($kinds))
-              AND (j.ordering_key IS NULL OR NOT EXISTS (
-                    SELECT 1 FROM conveyor_jobs AS o
-                    WHERE o.ordering_key = j.ordering_key AND o.id < j.id
-                      AND o.state IN {JobRows.NonFinalStates}))
-            ORDER BY j.priority DESC, j.run_at, j.id
-            LIMIT $limit)
+        SELECT j.id, j.kind, j.args, j.attempt, j.max_attempts, j.priority, j.timeout_us, j.ordering_key,
+               j.affinity_key, j.batch_id, j.created_at, j.run_at
+        FROM conveyor_jobs AS j
+        WHERE j.queue = $queue AND j.state = 'available' AND j.run_at <= $now
+          AND instr($kinds, char(31) || j.kind || char(31)) > 0
+          AND (j.ordering_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM conveyor_jobs AS o
+                WHERE o.ordering_key = j.ordering_key AND o.id < j.id
+                  AND o.state IN {JobRows.NonFinalStates}))
           AND NOT EXISTS (SELECT 1 FROM conveyor_queues WHERE name = $queue AND paused <> 0)
-        RETURNING id, kind, queue, args, attempt, max_attempts, priority, timeout_us, ordering_key,
-                  affinity_key, batch_id, created_at, run_at
+        ORDER BY j.priority DESC, j.run_at, j.id
+        LIMIT $limit
         """;
 
-    private const string FenceSql = "j.id = r.value ->> 0 AND j.attempt = r.value ->> 1 AND j.state = 'running' AND j.node = $node";
+    private const string LeaseSql = """
+        UPDATE conveyor_jobs
+        SET state = 'running', attempt = $attempt, node = $node, started_at = $now, lease_expires_at = $lease
+        WHERE id = $id
+        """;
+
+    /// <summary>The separator of the kinds string the claim matches with instr() (no kind may contain it).</summary>
+    private const char KindSeparator = '\u001f';
+
+    // Completions are applied one row at a time through prepared statements: a primary-key update per
+    // job, with no JSON to build or parse. The fence (running, same node, same attempt) is in each WHERE.
+    private const string Fence = "id = $id AND attempt = $attempt AND state = 'running' AND node = $node";
 
     private const string SucceedSql = $"""
-        UPDATE conveyor_jobs AS j
-        SET state = 'succeeded', finished_at = $now, result = r.value ->> 2
-        FROM json_each($rows) AS r
-        WHERE {FenceSql}
-        RETURNING id, queue, ordering_key
+        UPDATE conveyor_jobs SET state = 'succeeded', finished_at = $now, result = $result
+        WHERE {Fence}
         """;
 
     private const string RetrySql = $"""
-        UPDATE conveyor_jobs AS j
-        SET state = 'retrying', run_at = COALESCE(r.value ->> 2, $now),
-            errors = CASE WHEN r.value ->> 3 IS NULL THEN j.errors ELSE json_insert(j.errors, '$[#]', json(r.value ->> 3)) END
-        FROM json_each($rows) AS r
-        WHERE {FenceSql}
+        UPDATE conveyor_jobs
+        SET state = 'retrying', run_at = COALESCE($retry_at, $now),
+            errors = CASE WHEN $error IS NULL THEN errors ELSE json_insert(errors, '$[#]', json($error)) END
+        WHERE {Fence}
         """;
 
     private const string DeadSql = $"""
-        UPDATE conveyor_jobs AS j
+        UPDATE conveyor_jobs
         SET state = 'dead', finished_at = $now,
-            errors = CASE WHEN r.value ->> 2 IS NULL THEN j.errors ELSE json_insert(j.errors, '$[#]', json(r.value ->> 2)) END
-        FROM json_each($rows) AS r
-        WHERE {FenceSql}
-        RETURNING id, queue, ordering_key
+            errors = CASE WHEN $error IS NULL THEN errors ELSE json_insert(errors, '$[#]', json($error)) END
+        WHERE {Fence}
         """;
 
     private const string ReleaseSql = $"""
-        UPDATE conveyor_jobs AS j
-        SET state = 'available', attempt = j.attempt - 1, node = NULL, started_at = NULL, lease_expires_at = NULL
-        FROM json_each($rows) AS r
-        WHERE {FenceSql}
-        RETURNING queue
+        UPDATE conveyor_jobs
+        SET state = 'available', attempt = attempt - 1, node = NULL, started_at = NULL, lease_expires_at = NULL
+        WHERE {Fence}
         """;
+
+    // Read after a completion applied: its queue may now have a claimable job (the next of its ordering key).
+    private const string QueueOfSql = "SELECT queue, ordering_key IS NOT NULL FROM conveyor_jobs WHERE id = $id";
 
     private const string ExtendSql = """
         UPDATE conveyor_jobs SET lease_expires_at = $lease
@@ -77,12 +78,6 @@ public sealed partial class SqliteJobStore
         WHERE id = $id AND state = 'running' AND node = $node AND attempt = $attempt
         """;
 
-    private static readonly JsonWriterOptions RowWriterOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-    };
-
     /// <inheritdoc />
     public Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
     {
@@ -90,8 +85,13 @@ public sealed partial class SqliteJobStore
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         if (parameters.Kinds.Count == 0)
             return Task.FromResult<IReadOnlyList<ClaimedJob>>([]);
-        var kinds = JsonLists.Strings(parameters.Kinds);
-        return WriteAsync(scope => Claim(scope.Session, parameters, kinds), cancellationToken);
+        var kinds = KindsToMatch(parameters.Kinds);
+        // A claim is reported at its commit, before the flush that makes it durable (the next one, a
+        // millisecond or so later): the node's jobs start without waiting for the disk. A claim lost to a
+        // power loss leaves its job available with the attempt not counted, which is what a rescue of
+        // the dead node's lease would have done, minus the charge; every completion is flushed before it
+        // is reported, and its flush carries the claim before it.
+        return WriteAsync<IReadOnlyList<ClaimedJob>>(scope => Claim(scope.Session, parameters, kinds), cancellationToken, durable: false);
     }
 
     /// <inheritdoc />
@@ -100,8 +100,13 @@ public sealed partial class SqliteJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Completions.Count == 0)
             return Task.CompletedTask;
-        var rows = CompletionRows.Build(parameters.Completions);
-        return WriteAsync(scope => Complete(scope, parameters, rows), cancellationToken);
+        foreach (var completion in parameters.Completions)
+        {
+            if (!Enum.IsDefined(completion.Outcome))
+                throw new ArgumentOutOfRangeException(nameof(parameters), completion.Outcome, "unknown job outcome");
+        }
+        var errors = CompletionErrors(parameters.Completions);
+        return WriteAsync(scope => Complete(scope, parameters, errors), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -146,190 +151,170 @@ public sealed partial class SqliteJobStore
             .ExecuteNonQuery(), cancellationToken);
     }
 
-    private static IReadOnlyList<ClaimedJob> Claim(SqliteSession session, ClaimJobsParams parameters, string kinds)
+    /// <summary>The kinds as one string for the claim's instr() match: each kind between separators.</summary>
+    private string KindsToMatch(IReadOnlyList<string> kinds)
+    {
+        // A node passes the same list on every claim: build its string once.
+        var cached = Volatile.Read(ref _claimKinds);
+        if (cached is not null && ReferenceEquals(cached.Kinds, kinds))
+            return cached.Match;
+        var match = new System.Text.StringBuilder().Append(KindSeparator);
+        foreach (var kind in kinds)
+        {
+            if (kind.Contains(KindSeparator, StringComparison.Ordinal))
+                throw new ArgumentException($"job kind '{kind}' contains a control character", nameof(kinds));
+            match.Append(kind).Append(KindSeparator);
+        }
+        var built = new ClaimKinds(kinds, match.ToString());
+        Volatile.Write(ref _claimKinds, built);
+        return built.Match;
+    }
+
+    private sealed record ClaimKinds(IReadOnlyList<string> Kinds, string Match);
+
+    private static List<ClaimedJob> Claim(SqliteSession session, ClaimJobsParams parameters, string kinds)
     {
         var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 256));
-        using (var reader = session.Command(ClaimSql)
-            .Bind("$node", parameters.NodeName)
-            .Bind("$now", UnixMicros.From(parameters.Now))
-            .Bind("$lease", UnixMicros.From(parameters.LeaseExpiresAt))
-            .Bind("$queue", parameters.Queue)
-            .Bind("$kinds", kinds)
-            .Bind("$limit", parameters.Limit)
-            .ExecuteReader())
+        var now = UnixMicros.From(parameters.Now);
+        var candidates = session.Statement(ClaimSql);
+        try
         {
-            while (reader.Read())
+            candidates.BindText(candidates.Parameter("$queue"), parameters.Queue);
+            candidates.BindInt64(candidates.Parameter("$now"), now);
+            candidates.BindText(candidates.Parameter("$kinds"), kinds);
+            candidates.BindInt64(candidates.Parameter("$limit"), parameters.Limit);
+            while (candidates.Step())
             {
                 claimed.Add(new ClaimedJob
                 {
-                    Id = reader.GetInt64(0),
-                    Kind = reader.GetString(1),
-                    Queue = reader.GetString(2),
-                    ArgsJson = reader.GetString(3),
-                    Attempt = reader.GetInt32(4),
-                    MaxAttempts = reader.GetInt32(5),
-                    Priority = reader.GetInt32(6),
-                    Timeout = reader.GetNullableInt64(7) is { } timeout ? UnixMicros.ToSpan(timeout) : null,
-                    OrderingKey = reader.GetNullableString(8),
-                    AffinityKey = reader.GetNullableString(9),
-                    BatchId = reader.GetNullableInt64(10),
-                    CreatedAt = UnixMicros.ToTime(reader.GetInt64(11)),
-                    RunAt = UnixMicros.ToTime(reader.GetInt64(12)),
+                    Id = candidates.GetInt64(0),
+                    Kind = candidates.GetString(1),
+                    Queue = parameters.Queue,
+                    ArgsJson = candidates.GetString(2),
+                    Attempt = candidates.GetInt32(3) + 1,
+                    MaxAttempts = candidates.GetInt32(4),
+                    Priority = candidates.GetInt32(5),
+                    Timeout = candidates.GetNullableInt64(6) is { } timeout ? UnixMicros.ToSpan(timeout) : null,
+                    OrderingKey = candidates.GetNullableString(7),
+                    AffinityKey = candidates.GetNullableString(8),
+                    BatchId = candidates.GetNullableInt64(9),
+                    CreatedAt = UnixMicros.ToTime(candidates.GetInt64(10)),
+                    RunAt = UnixMicros.ToTime(candidates.GetInt64(11)),
                 });
             }
         }
-        // RETURNING yields rows in no promised order; callers get them in claim order.
-        claimed.Sort(static (a, b) =>
+        finally
         {
-            var byPriority = b.Priority.CompareTo(a.Priority);
-            if (byPriority != 0)
-                return byPriority;
-            var byRunAt = a.RunAt.CompareTo(b.RunAt);
-            return byRunAt != 0 ? byRunAt : a.Id.CompareTo(b.Id);
-        });
+            candidates.Reset();
+        }
+
+        // Leased only after the candidates were read: a statement must not change rows its own reading
+        // statement is still walking.
+        var lease = session.Statement(LeaseSql);
+        var leaseUntil = UnixMicros.From(parameters.LeaseExpiresAt);
+        foreach (var job in claimed)
+        {
+            lease.BindInt64(lease.Parameter("$attempt"), job.Attempt);
+            lease.BindText(lease.Parameter("$node"), parameters.NodeName);
+            lease.BindInt64(lease.Parameter("$now"), now);
+            lease.BindInt64(lease.Parameter("$lease"), leaseUntil);
+            lease.BindInt64(lease.Parameter("$id"), job.Id);
+            lease.Execute();
+        }
         return claimed;
     }
 
-    private static int Complete(WriteScope scope, CompleteJobsParams parameters, CompletionRows rows)
+    /// <summary>The error JSON of each completion that has one (built before the writer runs), else null.</summary>
+    private static string?[]? CompletionErrors(IReadOnlyList<JobCompletion> completions)
+    {
+        string?[]? errors = null;
+        for (var i = 0; i < completions.Count; i++)
+        {
+            if (completions[i] is { Error: { } error, Outcome: JobOutcome.Retry or JobOutcome.Dead })
+            {
+                errors ??= new string?[completions.Count];
+                errors[i] = JobErrorsJson.ToJson(error);
+            }
+        }
+        return errors;
+    }
+
+    // Outcomes are applied in this order (succeeded, retry, dead, released), each in input order, one
+    // primary-key UPDATE per job.
+    private static int Complete(WriteScope scope, CompleteJobsParams parameters, string?[]? errors)
     {
         var session = scope.Session;
         var now = UnixMicros.From(parameters.Now);
+        var completions = parameters.Completions;
 
-        if (rows.Succeeded is { } succeededRows)
+        List<long>? succeeded = null;
+        List<long>? dead = null;
+        for (var outcome = JobOutcome.Succeeded; outcome <= JobOutcome.Released; outcome++)
         {
-            var succeeded = new List<long>();
-            using (var reader = session.Command(SucceedSql).Bind("$now", now).Bind("$rows", succeededRows).Bind("$node", parameters.NodeName).ExecuteReader())
+            SqliteStatement? statement = null;
+            for (var i = 0; i < completions.Count; i++)
             {
-                while (reader.Read())
+                var completion = completions[i];
+                if (completion.Outcome != outcome)
+                    continue;
+                statement ??= session.Statement(outcome switch
                 {
-                    succeeded.Add(reader.GetInt64(0));
-                    if (!reader.IsDBNull(2))
-                        scope.JobsAvailable(reader.GetString(1));
-                }
-            }
-            Dependents.Release(scope, succeeded, now);
-        }
-
-        if (rows.Retry is { } retryRows)
-            session.Command(RetrySql).Bind("$now", now).Bind("$rows", retryRows).Bind("$node", parameters.NodeName).ExecuteNonQuery();
-
-        if (rows.Dead is { } deadRows)
-        {
-            var dead = new List<long>();
-            using (var reader = session.Command(DeadSql).Bind("$now", now).Bind("$rows", deadRows).Bind("$node", parameters.NodeName).ExecuteReader())
-            {
-                while (reader.Read())
+                    JobOutcome.Succeeded => SucceedSql,
+                    JobOutcome.Retry => RetrySql,
+                    JobOutcome.Dead => DeadSql,
+                    _ => ReleaseSql,
+                });
+                statement.BindInt64(statement.Parameter("$id"), completion.Id);
+                statement.BindInt64(statement.Parameter("$attempt"), completion.Attempt);
+                statement.BindText(statement.Parameter("$node"), parameters.NodeName);
+                switch (outcome)
                 {
-                    dead.Add(reader.GetInt64(0));
-                    if (!reader.IsDBNull(2))
-                        scope.JobsAvailable(reader.GetString(1));
+                    case JobOutcome.Succeeded:
+                        statement.BindInt64(statement.Parameter("$now"), now);
+                        statement.BindText(statement.Parameter("$result"), completion.ResultJson);
+                        break;
+                    case JobOutcome.Retry:
+                        statement.BindInt64(statement.Parameter("$now"), now);
+                        statement.BindInt64(statement.Parameter("$retry_at"), UnixMicros.From(completion.RetryAt));
+                        statement.BindText(statement.Parameter("$error"), errors?[i]);
+                        break;
+                    case JobOutcome.Dead:
+                        statement.BindInt64(statement.Parameter("$now"), now);
+                        statement.BindText(statement.Parameter("$error"), errors?[i]);
+                        break;
                 }
+                if (statement.Execute() == 0 || outcome == JobOutcome.Retry)
+                    continue; // fenced out (cancelled, rescued, deleted meanwhile), or nothing to announce
+                if (outcome == JobOutcome.Succeeded)
+                    (succeeded ??= []).Add(completion.Id);
+                else if (outcome == JobOutcome.Dead)
+                    (dead ??= []).Add(completion.Id);
+                AnnounceQueueOf(scope, completion.Id, always: outcome == JobOutcome.Released);
             }
-            Dependents.CancelWaiting(session, dead, parameters.Now);
-        }
-
-        if (rows.Released is { } releasedRows)
-        {
-            using var reader = session.Command(ReleaseSql).Bind("$rows", releasedRows).Bind("$node", parameters.NodeName).ExecuteReader();
-            while (reader.Read())
-                scope.JobsAvailable(reader.GetString(0));
+            if (outcome == JobOutcome.Succeeded && succeeded is not null)
+                Dependents.Release(scope, succeeded, now);
+            if (outcome == JobOutcome.Dead && dead is not null)
+                Dependents.CancelWaiting(session, dead, parameters.Now);
         }
         return 0;
     }
 
-    /// <summary>The completions of one call as JSON arrays, one per outcome (null when none).</summary>
-    private sealed record CompletionRows(string? Succeeded, string? Retry, string? Dead, string? Released)
+    /// <summary>
+    /// Announces the queue of a job that just left <c>running</c>: <paramref name="always"/> (it is
+    /// available again), or when it has an ordering key (the next job of that key may be claimable).
+    /// </summary>
+    private static void AnnounceQueueOf(WriteScope scope, long id, bool always)
     {
-        public static CompletionRows Build(IReadOnlyList<JobCompletion> completions)
+        var queueOf = scope.Session.Statement(QueueOfSql);
+        try
         {
-            using var succeeded = new RowArray();
-            using var retry = new RowArray();
-            using var dead = new RowArray();
-            using var released = new RowArray();
-            foreach (var completion in completions)
-            {
-                switch (completion.Outcome)
-                {
-                    case JobOutcome.Succeeded:
-                        {
-                            var w = succeeded.Start(completion);
-                            if (completion.ResultJson is null)
-                                w.WriteNullValue();
-                            else
-                                w.WriteStringValue(completion.ResultJson);
-                            succeeded.End();
-                            break;
-                        }
-                    case JobOutcome.Retry:
-                        {
-                            var w = retry.Start(completion);
-                            if (completion.RetryAt is { } retryAt)
-                                w.WriteNumberValue(UnixMicros.From(retryAt));
-                            else
-                                w.WriteNullValue();
-                            WriteError(w, completion.Error);
-                            retry.End();
-                            break;
-                        }
-                    case JobOutcome.Dead:
-                        {
-                            WriteError(dead.Start(completion), completion.Error);
-                            dead.End();
-                            break;
-                        }
-                    case JobOutcome.Released:
-                        released.Start(completion);
-                        released.End();
-                        break;
-                    default:
-                        throw new ArgumentOutOfRangeException(nameof(completions), completion.Outcome, "unknown job outcome");
-                }
-            }
-            return new CompletionRows(succeeded.ToJson(), retry.ToJson(), dead.ToJson(), released.ToJson());
+            queueOf.BindInt64(queueOf.Parameter("$id"), id);
+            if (queueOf.Step() && (always || queueOf.GetInt32(1) != 0))
+                scope.JobsAvailable(queueOf.GetString(0));
         }
-
-        private static void WriteError(Utf8JsonWriter writer, JobError? error)
+        finally
         {
-            if (error is null)
-                writer.WriteNullValue();
-            else
-                writer.WriteStringValue(JobErrorsJson.ToJson(error));
+            queueOf.Reset();
         }
-    }
-
-    /// <summary>A JSON array of <c>[id, attempt, …]</c> rows.</summary>
-    private sealed class RowArray : IDisposable
-    {
-        private readonly ArrayBufferWriter<byte> _buffer = new(1024);
-        private readonly Utf8JsonWriter _writer;
-        private int _count;
-
-        public RowArray()
-        {
-            _writer = new Utf8JsonWriter(_buffer, RowWriterOptions);
-            _writer.WriteStartArray();
-        }
-
-        public Utf8JsonWriter Start(JobCompletion completion)
-        {
-            _writer.WriteStartArray();
-            _writer.WriteNumberValue(completion.Id);
-            _writer.WriteNumberValue(completion.Attempt);
-            _count++;
-            return _writer;
-        }
-
-        public void End() => _writer.WriteEndArray();
-
-        public string? ToJson()
-        {
-            if (_count == 0)
-                return null;
-            _writer.WriteEndArray();
-            _writer.Flush();
-            return Encoding.UTF8.GetString(_buffer.WrittenSpan);
-        }
-
-        public void Dispose() => _writer.Dispose();
     }
 }

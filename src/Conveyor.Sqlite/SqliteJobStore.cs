@@ -15,10 +15,13 @@ namespace Conveyor.Sqlite;
 /// makes a claim atomic across processes: no two callers ever lease the same job. A process that
 /// finds the file locked waits <see cref="SqliteStoreOptions.BusyTimeout"/> and then retries the
 /// transaction <see cref="SqliteStoreOptions.BusyRetries"/> times.</para>
-/// <para>Durability: <see cref="SqliteStoreOptions.Synchronous"/> defaults to <c>FULL</c>, so a
-/// committed operation survives a power loss. Group commit pays the flush once per group, which
-/// keeps FULL fast enough for the throughput targets; <c>NORMAL</c> is available for disks where a
-/// flush is slow, at the cost described on <see cref="SqliteSynchronousMode.Normal"/>.</para>
+/// <para>Durability: <see cref="SqliteStoreOptions.Synchronous"/> defaults to
+/// <see cref="SqliteSynchronousMode.Full"/>, so a reported operation survives a power loss. SQLite
+/// commits without flushing; a separate thread flushes the WAL after the commits and reports the
+/// operations then, so one flush serves every group committed meanwhile and the write lock is never
+/// held across one (claims are reported at commit: see <see cref="SqliteSynchronousMode.Full"/>).
+/// <c>NORMAL</c> is available for disks where a flush is slow, at the cost described on
+/// <see cref="SqliteSynchronousMode.Normal"/>.</para>
 /// <para>Reads (job queries, queue counts, nodes) use a small pool of separate connections and
 /// never wait for the writer. The schema is created or upgraded by <see cref="MigrateAsync"/>, or
 /// on the first operation when nobody called it.</para>
@@ -33,6 +36,7 @@ public sealed partial class SqliteJobStore : IJobStore
     private readonly InProcessJobNotifier _notifier = new();
     private readonly Lock _readyGate = new();
     private Task? _ready;
+    private ClaimKinds? _claimKinds;
     private int _disposed;
 
     /// <summary>Creates a store on the file named by <paramref name="options"/>; opens nothing until first use.</summary>
@@ -100,14 +104,17 @@ public sealed partial class SqliteJobStore : IJobStore
         _readers.Dispose();
     }
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction once the schema is current.</summary>
-    internal Task<T> WriteAsync<T>(Func<WriteScope, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> in a write transaction once the schema is current; completes once the
+    /// commit is durable (see <see cref="SqliteWriter.ExecuteAsync"/>), or once committed when not <paramref name="durable"/>.
+    /// </summary>
+    internal Task<T> WriteAsync<T>(Func<WriteScope, T> work, CancellationToken cancellationToken, bool durable = true)
     {
         ThrowIfDisposed();
         var ready = EnsureReady();
         return ready.IsCompletedSuccessfully
-            ? _writer.ExecuteAsync(work, cancellationToken)
-            : WriteAfterAsync(ready, work, cancellationToken);
+            ? _writer.ExecuteAsync(work, cancellationToken, durable)
+            : WriteAfterAsync(ready, work, cancellationToken, durable);
     }
 
     /// <summary>Runs <paramref name="read"/> on a read connection once the schema is current.</summary>
@@ -121,13 +128,16 @@ public sealed partial class SqliteJobStore : IJobStore
         return _readers.Read(read);
     }
 
+    /// <summary>The write connection's group commit (its counters, for tests).</summary>
+    internal SqliteWriter Writer => _writer;
+
     /// <summary>True once this store migrated the file (or found it current).</summary>
     internal bool IsReady => Volatile.Read(ref _ready) is { IsCompletedSuccessfully: true };
 
-    private async Task<T> WriteAfterAsync<T>(Task ready, Func<WriteScope, T> work, CancellationToken cancellationToken)
+    private async Task<T> WriteAfterAsync<T>(Task ready, Func<WriteScope, T> work, CancellationToken cancellationToken, bool durable)
     {
         await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await _writer.ExecuteAsync(work, cancellationToken).ConfigureAwait(false);
+        return await _writer.ExecuteAsync(work, cancellationToken, durable).ConfigureAwait(false);
     }
 
     private Task EnsureReady()

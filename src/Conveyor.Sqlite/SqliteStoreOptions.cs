@@ -43,10 +43,11 @@ public sealed record SqliteStoreOptions
     public int BusyRetries { get; init; } = DefaultBusyRetries;
 
     /// <summary>
-    /// The durability of each commit. Default <see cref="SqliteSynchronousMode.Full"/>: commits survive a
-    /// power loss. The store writes through one connection that commits the operations waiting at that
-    /// moment together (group commit), so a flush is paid per group, not per job; see
-    /// <see cref="SqliteSynchronousMode.Normal"/> for the trade-off of the faster mode.
+    /// The durability of each operation. Default <see cref="SqliteSynchronousMode.Full"/>: an operation is
+    /// reported once its commit is on the disk, so it survives a power loss. The store writes through one
+    /// connection that commits the operations waiting at that moment together (group commit) and flushes
+    /// the WAL outside the write lock, once for every group committed meanwhile, so a flush is paid per
+    /// burst, not per job; see <see cref="SqliteSynchronousMode.Normal"/> for the trade-off of the faster mode.
     /// </summary>
     public SqliteSynchronousMode Synchronous { get; init; } = SqliteSynchronousMode.Full;
 

@@ -1,3 +1,4 @@
+using Conveyor.Storage;
 using Conveyor.Sqlite.Schema;
 using Microsoft.Data.Sqlite;
 
@@ -105,6 +106,46 @@ public sealed class MigrationTests
         var error = await Should.ThrowAsync<InvalidOperationException>(() => db.OpenStore().MigrateAsync());
 
         error.Message.ShouldContain("9999");
+    }
+
+    [Fact]
+    public async Task Migrate_UpgradesAVersion1File_KeepingItsJobsAndDependents()
+    {
+        await using var db = new TempDatabase();
+        var connection = db.OpenConnection();
+        using (var create = connection.CreateCommand())
+        {
+            // A file as the first release of the store left it: version 1 only, with a job and a waiting dependent.
+            var v1 = SqliteMigrations.All[0];
+            const string EmptyArgs = "{}";
+            create.CommandText = $"""
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE conveyor_schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL);
+                {v1.Sql}
+                INSERT INTO conveyor_schema_version (version, description) VALUES (1, 'v1');
+                INSERT INTO conveyor_jobs (kind, queue, state, args, max_attempts, run_at, created_at)
+                    VALUES ('{Jobs.Kind}', 'default', 'available', '{EmptyArgs}', 3, 0, 0);
+                INSERT INTO conveyor_jobs (kind, queue, state, args, max_attempts, run_at, created_at, after_job_id)
+                    VALUES ('{Jobs.Kind}', 'default', 'waiting', '{EmptyArgs}', 3, 0, 0, 1);
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+
+        (await VersionsAsync(db)).ShouldBe(SqliteMigrations.All.Select(m => (long)m.Version).ToList());
+        var names = await NamesAsync(db);
+        names.ShouldContain("conveyor_jobs_waiting");
+        names.ShouldNotContain("conveyor_jobs_after");
+        (await SchemaSqlAsync(db)).ShouldNotContain("CHECK (state IN");
+        var claimed = await store.ClaimAsync(Jobs.Claim("n1", 10));
+        claimed.Select(j => j.Id).ShouldBe([1L]);
+        await store.CompleteManyAsync(new CompleteJobsParams("n1", [new JobCompletion(1, 1, JobOutcome.Succeeded)], Jobs.T0));
+        (await store.GetJobAsync(new(2)))!.State.ShouldBe(JobState.Available);
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check";
+        check.ExecuteScalar().ShouldBe("ok");
     }
 
     private static async Task<List<long>> VersionsAsync(TempDatabase db)

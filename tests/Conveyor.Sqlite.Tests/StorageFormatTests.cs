@@ -78,6 +78,41 @@ public sealed class StorageFormatTests
     }
 
     [Fact]
+    public async Task BulkInsert_StoresEveryOptionOfEveryRow_WhateverStatementWroteIt()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        // 1,003 jobs: multi-row statements for most, single-row ones for the rest, and unique keys
+        // every 50 jobs, which make the batch write its rows early (the unique rule reads the table).
+        var jobs = Enumerable.Range(0, 1003).Select(i => Jobs.New(queue: $"q{i % 3}", argsJson: $"{{\"i\":{i},\"s\":\"é{i}\"}}") with
+        {
+            Priority = i % 5 - 2,
+            MaxAttempts = 1 + i % 9,
+            RunAt = Jobs.T0.AddMicroseconds(i),
+            State = i % 4 == 0 ? JobState.Scheduled : JobState.Available,
+            Timeout = i % 2 == 0 ? TimeSpan.FromMilliseconds(i) : null,
+            OrderingKey = i % 6 == 0 ? $"o{i % 4}" : null,
+            UniqueKey = i % 50 == 0 ? $"u{i}" : null,
+            UniqueFor = i % 100 == 0 ? TimeSpan.FromSeconds(i) : null,
+            AffinityKey = i % 7 == 0 ? $"a{i}" : null,
+            BatchId = i % 11 == 0 ? i : null,
+        }).ToArray();
+
+        var inserted = await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0));
+
+        inserted.Select(r => r.Id).ShouldBe(Enumerable.Range(1, 1003).Select(i => (long)i));
+        for (var i = 0; i < jobs.Length; i++)
+        {
+            var job = (await store.GetJobAsync(new(inserted[i].Id)))!;
+            var expected = jobs[i];
+            (job.Kind, job.Queue, job.ArgsJson, job.Priority, job.MaxAttempts, job.RunAt, job.State, job.Timeout)
+                .ShouldBe((expected.Kind, expected.Queue, expected.ArgsJson, expected.Priority, expected.MaxAttempts, expected.RunAt, expected.State, expected.Timeout));
+            (job.OrderingKey, job.UniqueKey, job.AffinityKey, job.BatchId, job.AfterJobId, job.CreatedAt, job.Attempt, job.Errors.Count)
+                .ShouldBe((expected.OrderingKey, expected.UniqueKey, expected.AffinityKey, expected.BatchId, (long?)null, Jobs.T0, 0, 0));
+        }
+    }
+
+    [Fact]
     public async Task Ids_AreNeverReused_AfterTheNewestJobIsDeleted()
     {
         await using var db = new TempDatabase();
@@ -102,6 +137,32 @@ public sealed class StorageFormatTests
         plan.ShouldContain("conveyor_jobs_claim");
         plan.ShouldContain("conveyor_jobs_ordering");
         plan.ShouldNotContain("TEMP B-TREE");
+    }
+
+    [Fact]
+    public async Task DependentsLookups_UseTheWaitingIndex()
+    {
+        await using var db = new TempDatabase();
+        await db.OpenStore().MigrateAsync();
+        var connection = db.OpenConnection();
+
+        Plan(connection, Sqlite.Jobs.Dependents.AnyWaitingSql).ShouldContain("conveyor_jobs_waiting");
+        Plan(connection, "SELECT id FROM conveyor_jobs WHERE after_job_id = 1 AND state = 'waiting'").ShouldContain("conveyor_jobs_waiting");
+    }
+
+    [Fact]
+    public async Task StateCheck_StillRejectsAnUnknownState_AfterTheMigrationRewroteIt()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        var id = (await store.InsertManyAsync(Jobs.Insert(Jobs.New())))[0].Id;
+        var connection = db.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"UPDATE conveyor_jobs SET state = 'bogus' WHERE id = {id}";
+
+        Should.Throw<SqliteException>(() => command.ExecuteNonQuery()).SqliteErrorCode.ShouldBe(19);
+        command.CommandText = "PRAGMA integrity_check";
+        command.ExecuteScalar().ShouldBe("ok");
     }
 
     private static string Plan(SqliteConnection connection, string sql)

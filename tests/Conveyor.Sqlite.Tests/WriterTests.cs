@@ -37,6 +37,120 @@ public sealed class WriterTests
     }
 
     [Fact]
+    public async Task OperationsQueuedWhileAGroupRuns_JoinItsCommit()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var commitsBefore = store.Writer.Commits;
+
+        // The first operation holds the open transaction until the others are queued behind it.
+        var first = store.WriteAsync(_ =>
+        {
+            running.Set();
+            return release.Wait(TimeSpan.FromSeconds(30));
+        }, CancellationToken.None);
+        running.Wait(TimeSpan.FromSeconds(30)).ShouldBeTrue();
+        var late = Enumerable.Range(0, 5).Select(_ => store.InsertManyAsync(Jobs.Insert(Jobs.New()))).ToList();
+        release.Set();
+
+        (await first.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBeTrue();
+        await Task.WhenAll(late).WaitAsync(TimeSpan.FromSeconds(30));
+        store.Writer.Commits.ShouldBe(commitsBefore + 1, "the five late inserts were committed with the first operation");
+        (await store.ListJobsAsync(new ListJobsParams())).Jobs.Count.ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task ALateOperationThatFails_IsRolledBackAlone()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+
+        var first = store.WriteAsync(scope =>
+        {
+            running.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return JobInserterFor(scope, Jobs.New(queue: "first"));
+        }, CancellationToken.None);
+        running.Wait(TimeSpan.FromSeconds(30)).ShouldBeTrue();
+        var failing = store.InsertManyAsync(Jobs.Insert(Jobs.New(queue: "failing"), Jobs.New(after: 1_000_000)));
+        var fine = store.InsertManyAsync(Jobs.Insert(Jobs.New(queue: "fine")));
+        release.Set();
+
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        await Should.ThrowAsync<JobNotFoundException>(() => failing);
+        await fine.WaitAsync(TimeSpan.FromSeconds(30));
+        var queues = (await store.ListJobsAsync(new ListJobsParams())).Jobs.Select(j => j.Queue).OrderBy(q => q).ToList();
+        queues.ShouldBe(["fine", "first"]);
+    }
+
+    private static long JobInserterFor(Connections.WriteScope scope, NewJob job) =>
+        Sqlite.Jobs.JobInserter.Insert(scope.Session, Jobs.Insert(job), scope.JobsAvailable)[0].Id;
+
+    [Fact]
+    public async Task WithFullSynchronous_AWriteIsReportedAfterAFlushOfTheWal()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        var flushes = store.Writer.Flushes;
+
+        await store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+
+        store.Writer.Flushes.ShouldBeGreaterThan(flushes);
+    }
+
+    [Fact]
+    public async Task AClaim_IsReportedAtItsCommit_WithoutWaitingForAFlush()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        await store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+        var flushes = store.Writer.Flushes;
+        var commits = store.Writer.Commits;
+
+        (await store.ClaimAsync(Jobs.Claim("n1", 1))).Count.ShouldBe(1);
+
+        store.Writer.Commits.ShouldBe(commits + 1);
+        store.Writer.Flushes.ShouldBe(flushes, "a claim lost to a power loss only leaves its job available again");
+    }
+
+    [Fact]
+    public async Task WithNormalSynchronous_NothingWaitsForAFlush()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore(o => o with { Synchronous = SqliteSynchronousMode.Normal });
+        await store.MigrateAsync();
+
+        await store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+        (await store.ClaimAsync(Jobs.Claim("n1", 1))).Count.ShouldBe(1);
+
+        store.Writer.Flushes.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ManyConcurrentWrites_ShareFlushes_AndAllSurviveReopening()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        var flushes = store.Writer.Flushes;
+
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => store.InsertManyAsync(Jobs.Insert(Jobs.New()))));
+
+        (store.Writer.Flushes - flushes).ShouldBeLessThan(100, "one flush covers every group committed before it");
+        await store.DisposeAsync();
+        var reopened = db.OpenStore();
+        (await reopened.ListJobsAsync(new ListJobsParams(Limit: 1000))).Jobs.Count.ShouldBe(200);
+    }
+
+    [Fact]
     public async Task AWrite_WaitsForAnotherConnectionsWriteLock()
     {
         await using var db = new TempDatabase();

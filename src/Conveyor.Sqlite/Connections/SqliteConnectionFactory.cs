@@ -8,13 +8,11 @@ internal sealed class SqliteConnectionFactory
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
-    private readonly string _synchronous;
 
     public SqliteConnectionFactory(SqliteStoreOptions options)
     {
         FullPath = System.IO.Path.GetFullPath(options.Path);
         _busyTimeoutMs = (int)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
-        _synchronous = options.Synchronous == SqliteSynchronousMode.Full ? "FULL" : "NORMAL";
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FullPath,
@@ -63,7 +61,10 @@ internal sealed class SqliteConnectionFactory
         {
             connection.Open();
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {_busyTimeoutMs}"));
-            Execute(connection, "PRAGMA synchronous = " + _synchronous);
+            // Commits never wait for the disk inside SQLite's write lock: with SqliteSynchronousMode.Full the
+            // writer's WalFlusher flushes the WAL after the commit and reports the operations only then.
+            // NORMAL still flushes around checkpoints, which keeps the file consistent whatever happens.
+            Execute(connection, "PRAGMA synchronous = NORMAL");
             Execute(connection, "PRAGMA temp_store = MEMORY");
             return connection;
         }

@@ -10,6 +10,7 @@ namespace Conveyor.Sqlite.Connections;
 internal sealed class SqliteSession : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SqliteStatement> _statements = new(StringComparer.Ordinal);
     private readonly SqliteTransaction? _transaction;
     private readonly bool _ownsConnection;
 
@@ -21,6 +22,9 @@ internal sealed class SqliteSession : IDisposable
     }
 
     public SqliteConnection Connection { get; }
+
+    /// <summary>The caller's transaction this session works in, if any (commands must name it).</summary>
+    public SqliteTransaction? Transaction => _transaction;
 
     /// <summary>The cached command for <paramref name="sql"/>; set every parameter before each use.</summary>
     public SqliteCommand Command(string sql)
@@ -35,8 +39,22 @@ internal sealed class SqliteSession : IDisposable
         return command;
     }
 
-    /// <summary>Runs a statement without parameters through its cached command.</summary>
-    public int Execute(string sql) => Command(sql).ExecuteNonQuery();
+    /// <summary>
+    /// The cached prepared statement for <paramref name="sql"/>, used through SQLite's own API (hot paths);
+    /// reset it after each use. It runs in whatever transaction the connection is in.
+    /// </summary>
+    public SqliteStatement Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = new SqliteStatement(Connection, sql);
+            _statements.Add(sql, statement);
+        }
+        return statement;
+    }
+
+    /// <summary>Runs a statement without parameters (transaction control, mostly) through its cached statement.</summary>
+    public int Execute(string sql) => Statement(sql).Execute();
 
     /// <summary>Runs a one-off statement (DDL, pragmas) without caching it.</summary>
     public void ExecuteOnce(string sql)
@@ -61,6 +79,9 @@ internal sealed class SqliteSession : IDisposable
         foreach (var command in _commands.Values)
             command.Dispose();
         _commands.Clear();
+        foreach (var statement in _statements.Values)
+            statement.Dispose();
+        _statements.Clear();
         if (_ownsConnection)
             Connection.Dispose();
     }

@@ -6,7 +6,8 @@ namespace Conveyor.Sqlite.Connections;
 /// <summary>
 /// The store's single write connection. Operations queue here; the writer takes every operation
 /// waiting at that moment (up to a limit), runs them one after another inside one
-/// <c>BEGIN IMMEDIATE</c> transaction, each in its own savepoint, and commits once (group commit).
+/// <c>BEGIN IMMEDIATE</c> transaction, each in its own savepoint, then takes those that arrived
+/// meanwhile, and commits once when none is left (group commit).
 /// One operation's failure rolls back only its savepoint. In-process writers therefore never fight
 /// over SQLite's lock; other processes wait on it through <c>busy_timeout</c>, and a transaction
 /// that still finds the file busy is started again a few times before the operations fail.
@@ -20,7 +21,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly int _maxOperations;
     private readonly int _busyRetries;
     private readonly Task _loop;
+    private readonly WalFlusher? _flusher;
+    private readonly List<WriteOperation> _awaitingFlush = [];
     private SqliteSession? _session;
+    private long _commits;
+    private long _committedOperations;
 
     public SqliteWriter(SqliteConnectionFactory connections, SqliteStoreOptions options, Action<string> jobsAvailable)
     {
@@ -28,15 +33,20 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _jobsAvailable = jobsAvailable;
         _maxOperations = options.MaxOperationsPerCommit;
         _busyRetries = options.BusyRetries;
+        // The connection commits with synchronous = NORMAL; FULL durability is the flusher's job.
+        _flusher = options.Synchronous == SqliteSynchronousMode.Full ? new WalFlusher(connections.FullPath) : null;
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Runs <paramref name="work"/> inside a write transaction; completes once it committed.</summary>
-    public Task<T> ExecuteAsync<T>(Func<WriteScope, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> inside a write transaction; completes once it committed and, with
+    /// <see cref="SqliteSynchronousMode.Full"/> and <paramref name="durable"/>, once the commit is on the disk.
+    /// </summary>
+    public Task<T> ExecuteAsync<T>(Func<WriteScope, T> work, CancellationToken cancellationToken, bool durable = true)
     {
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<T>(cancellationToken);
-        var operation = new WriteOperation<T>(work, cancellationToken);
+        var operation = new WriteOperation<T>(work, durable, cancellationToken);
         if (!_queue.Writer.TryWrite(operation))
             throw new ObjectDisposedException(nameof(SqliteJobStore), "the SQLite store was disposed");
         return operation.Task;
@@ -46,28 +56,47 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        if (_flusher is not null)
+            await _flusher.DisposeAsync().ConfigureAwait(false);
         _session?.Dispose();
         _session = null;
     }
 
+    /// <summary>Transactions committed so far (for tests and diagnostics).</summary>
+    public long Commits => Volatile.Read(ref _commits);
+
+    /// <summary>Operations those transactions held.</summary>
+    public long CommittedOperations => Volatile.Read(ref _committedOperations);
+
+    /// <summary>Flushes of the WAL file that made commits durable (0 with <see cref="SqliteSynchronousMode.Normal"/>).</summary>
+    public long Flushes => _flusher?.Flushes ?? 0;
+
     private async Task RunAsync()
     {
-        var batch = new List<WriteOperation>(_maxOperations);
+        var group = new List<WriteOperation>(_maxOperations);
+        var scopes = new List<WriteScope>(_maxOperations);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            batch.Clear();
-            while (batch.Count < _maxOperations && reader.TryRead(out var operation))
-            {
-                if (operation.TryStart())
-                    batch.Add(operation);
-            }
-            if (batch.Count > 0)
-                await RunBatchAsync(batch).ConfigureAwait(false);
+            group.Clear();
+            scopes.Clear();
+            TakeWaiting(reader, group);
+            if (group.Count > 0)
+                await RunGroupAsync(reader, group, scopes).ConfigureAwait(false);
         }
     }
 
-    private async Task RunBatchAsync(List<WriteOperation> batch)
+    /// <summary>Moves the operations waiting now into <paramref name="group"/>, up to the limit; skips cancelled ones.</summary>
+    private void TakeWaiting(ChannelReader<WriteOperation> reader, List<WriteOperation> group)
+    {
+        while (group.Count < _maxOperations && reader.TryRead(out var operation))
+        {
+            if (operation.TryStart())
+                group.Add(operation);
+        }
+    }
+
+    private async Task RunGroupAsync(ChannelReader<WriteOperation> reader, List<WriteOperation> group, List<WriteScope> scopes)
     {
         SqliteSession session;
         try
@@ -76,36 +105,36 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         catch (Exception exception)
         {
-            foreach (var operation in batch)
+            foreach (var operation in group)
                 operation.Fail(exception);
             return;
         }
 
-        var scopes = new WriteScope[batch.Count];
-        var savepoints = batch.Count > 1;
-        for (var i = 0; i < batch.Count; i++)
+        // A lone operation needs no savepoint: if it fails, the whole transaction is rolled back. Every
+        // other operation gets one, so its failure undoes only its own changes.
+        var savepoints = group.Count > 1;
+        for (var i = 0; ; i++)
         {
-            var scope = scopes[i] = new WriteScope(session);
-            if (savepoints)
-                session.Execute("SAVEPOINT conveyor_op");
-            try
+            if (i == group.Count)
             {
-                batch[i].Execute(scope);
-                if (savepoints)
-                    session.Execute("RELEASE conveyor_op");
+                // Operations that arrived while this group ran join it before the commit: one flush for
+                // them too, and the caller that arrived first waits only for their (short) execution.
+                TakeWaiting(reader, group);
+                if (i == group.Count)
+                    break;
+                savepoints = true;
             }
-            catch (Exception exception)
+            var scope = new WriteScope(session);
+            scopes.Add(scope);
+            if (!Execute(session, group[i], scope, savepoints))
             {
-                scope.Discard();
-                if (!savepoints || !TryRollbackToSavepoint(session))
-                {
-                    // Alone in the transaction, or SQLite already rolled the whole transaction back
-                    // (disk full, I/O error): nothing of this group can commit.
-                    Rollback(session);
-                    foreach (var operation in batch)
-                        operation.Fail(exception);
-                    return;
-                }
+                // Alone in the transaction, or SQLite already rolled the whole transaction back
+                // (disk full, I/O error): nothing of this group can commit.
+                Rollback(session);
+                var failure = group[i].Failure;
+                foreach (var operation in group)
+                    operation.Fail(failure!);
+                return;
             }
         }
 
@@ -116,19 +145,52 @@ internal sealed class SqliteWriter : IAsyncDisposable
         catch (Exception exception)
         {
             Rollback(session);
-            foreach (var operation in batch)
+            foreach (var operation in group)
                 operation.Fail(exception);
             return;
         }
+        _commits++;
+        _committedOperations += group.Count;
 
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = 0; i < group.Count; i++)
         {
-            batch[i].Complete();
-            if (batch[i].Failure is null)
+            var operation = group[i];
+            if (operation.Failure is not null)
             {
-                foreach (var queue in scopes[i].AvailableQueues)
-                    _jobsAvailable(queue);
+                operation.Complete();
+                continue;
             }
+            if (_flusher is not null && operation.Durable)
+                _awaitingFlush.Add(operation);
+            else
+                operation.Complete();
+            // Announced at once: the jobs are committed (visible to every connection) even before the flush.
+            foreach (var queue in scopes[i].AvailableQueues)
+                _jobsAvailable(queue);
+        }
+        if (_awaitingFlush.Count > 0)
+        {
+            _flusher!.AfterNextFlush(_awaitingFlush);
+            _awaitingFlush.Clear();
+        }
+    }
+
+    /// <summary>Runs one operation; false when its failure spoiled the whole transaction.</summary>
+    private static bool Execute(SqliteSession session, WriteOperation operation, WriteScope scope, bool savepoint)
+    {
+        if (savepoint)
+            session.Execute("SAVEPOINT conveyor_op");
+        try
+        {
+            operation.Execute(scope);
+            if (savepoint)
+                session.Execute("RELEASE conveyor_op");
+            return true;
+        }
+        catch (Exception)
+        {
+            scope.Discard();
+            return savepoint && TryRollbackToSavepoint(session);
         }
     }
 
@@ -151,6 +213,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 // A connection that cannot even begin a transaction is replaced on the next batch.
                 broken.Dispose();
                 _session = null;
+                _flusher?.ConnectionReplaced();
                 throw;
             }
         }

@@ -15,6 +15,12 @@ internal abstract class WriteOperation
     /// <summary>Claims the operation for cancellation; false once the writer started it.</summary>
     protected bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Pending) == Pending;
 
+    /// <summary>
+    /// True when the caller learns of the commit only once it is on the disk (with
+    /// <see cref="SqliteSynchronousMode.Full"/>); false when the commit is enough.
+    /// </summary>
+    public bool Durable { get; protected init; }
+
     /// <summary>The failure of this operation (its savepoint was rolled back), if any.</summary>
     public Exception? Failure { get; protected set; }
 
@@ -36,9 +42,10 @@ internal sealed class WriteOperation<T> : WriteOperation
     private readonly CancellationTokenRegistration _registration;
     private T? _result;
 
-    public WriteOperation(Func<WriteScope, T> work, CancellationToken cancellationToken)
+    public WriteOperation(Func<WriteScope, T> work, bool durable, CancellationToken cancellationToken)
     {
         _work = work;
+        Durable = durable;
         if (cancellationToken.CanBeCanceled)
         {
             _registration = cancellationToken.UnsafeRegister(static (state, token) =>

@@ -9,6 +9,12 @@ namespace Conveyor.Sqlite.Jobs;
 /// <summary>Jobs held in <c>waiting</c> by <c>after</c>: released when their job succeeds, cancelled when it does not.</summary>
 internal static class Dependents
 {
+    // Answered from the (usually empty) partial index conveyor_jobs_waiting, named because the planner
+    // would rather scan the larger claim index: most completions have no dependents to release, and
+    // this one lookup per batch spares them the search.
+    internal const string AnyWaitingSql =
+        "SELECT EXISTS (SELECT 1 FROM conveyor_jobs INDEXED BY conveyor_jobs_waiting WHERE state = 'waiting')";
+
     private const string ReleaseSql = """
         UPDATE conveyor_jobs
         SET state = CASE WHEN run_at > $now THEN 'scheduled' ELSE 'available' END
@@ -48,7 +54,7 @@ internal static class Dependents
     /// <summary>Releases the jobs waiting on <paramref name="succeededIds"/>.</summary>
     public static void Release(WriteScope scope, IReadOnlyCollection<long> succeededIds, long now)
     {
-        if (succeededIds.Count == 0)
+        if (succeededIds.Count == 0 || !AnyWaiting(scope.Session))
             return;
         using var reader = scope.Session.Command(ReleaseSql).Bind("$now", now).Bind("$ids", JsonLists.Ids(succeededIds)).ExecuteReader();
         while (reader.Read())
@@ -58,13 +64,26 @@ internal static class Dependents
         }
     }
 
+    private static bool AnyWaiting(SqliteSession session)
+    {
+        var anyWaiting = session.Statement(AnyWaitingSql);
+        try
+        {
+            return anyWaiting.Step() && anyWaiting.GetInt64(0) != 0;
+        }
+        finally
+        {
+            anyWaiting.Reset();
+        }
+    }
+
     /// <summary>
     /// Cancels every job waiting, directly or not, on <paramref name="failedIds"/>: jobs already dead or
     /// cancelled, or about to be deleted (then <paramref name="parentState"/> names what their dependents record).
     /// </summary>
     public static int CancelWaiting(SqliteSession session, IReadOnlyCollection<long> failedIds, DateTimeOffset now, JobState? parentState = null)
     {
-        if (failedIds.Count == 0)
+        if (failedIds.Count == 0 || !AnyWaiting(session))
             return 0;
         var buffer = new ArrayBufferWriter<byte>(256);
         var count = 0;

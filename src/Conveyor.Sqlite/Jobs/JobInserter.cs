@@ -32,7 +32,7 @@ internal static class JobInserter
 
         var now = UnixMicros.From(parameters.Now);
         var nextId = (session.Command(SequenceSql).ExecuteScalar() is long seq ? seq : 0) + 1;
-        using var batch = new JobRowBatch();
+        var batch = new JobRowBatch();
         for (var i = 0; i < jobs.Count; i++)
         {
             var job = jobs[i];

@@ -1,104 +1,97 @@
-using System.Buffers;
-using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Conveyor.Sqlite.Connections;
 using Conveyor.Storage;
 
 namespace Conveyor.Sqlite.Jobs;
 
 /// <summary>
-/// New job rows collected as one JSON array and inserted by a single prepared statement that reads
-/// them through <c>json_each</c>: one statement and one parameter for many rows, instead of a
-/// statement per row or a statement text per batch size.
+/// New job rows collected and then inserted by prepared multi-row <c>INSERT … VALUES</c> statements:
+/// <see cref="ChunkRows"/> rows per statement while enough remain, one statement per row for the rest.
+/// Each statement execution has a fixed cost (notably the AUTOINCREMENT bookkeeping), so a statement
+/// per row costs about two and a half times as much per job; every value is bound directly, with no
+/// JSON to build or parse.
 /// </summary>
-internal sealed class JobRowBatch : IDisposable
+internal sealed class JobRowBatch
 {
-    /// <summary>Rows per statement: large enough to amortise the statement, small enough to keep the text short.</summary>
+    /// <summary>Rows collected before they are written (bounds the memory held, not the transaction).</summary>
     public const int MaxRows = 1000;
 
-    private const string InsertSql = """
+    /// <summary>Rows per multi-row statement: 32 × 18 = 576 parameters, well under SQLite's limit.</summary>
+    private const int ChunkRows = 32;
+
+    private const int Columns = 18;
+
+    private const string InsertInto = """
         INSERT INTO conveyor_jobs (id, kind, queue, state, args, priority, max_attempts, run_at, created_at,
             timeout_us, ordering_key, unique_key, unique_for_us, affinity_key, after_job_id, batch_id, finished_at, errors)
-        SELECT r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, r.value ->> 6,
-            r.value ->> 7, $now, r.value ->> 8, r.value ->> 9, r.value ->> 10, r.value ->> 11, r.value ->> 12,
-            r.value ->> 13, r.value ->> 14, r.value ->> 15, r.value ->> 16
-        FROM json_each($rows) AS r
+        VALUES
         """;
 
-    private static readonly JsonWriterOptions WriterOptions = new()
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        SkipValidation = true,
-    };
+    private static readonly string InsertChunkSql = InsertSql(ChunkRows);
+    private static readonly string InsertOneSql = InsertSql(1);
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
-    private readonly Utf8JsonWriter _writer;
+    private readonly List<Row> _rows = [];
 
-    public JobRowBatch()
-    {
-        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
-        _writer.WriteStartArray();
-    }
-
-    public int Count { get; private set; }
+    public int Count => _rows.Count;
 
     /// <summary>Adds the row of a new job with the given id and initial state.</summary>
-    public void Add(long id, NewJob job, JobState state, long? finishedAt, string errorsJson)
-    {
-        var w = _writer;
-        w.WriteStartArray();
-        w.WriteNumberValue(id);
-        w.WriteStringValue(job.Kind);
-        w.WriteStringValue(job.Queue);
-        w.WriteStringValue(state.ToWireName());
-        w.WriteStringValue(job.ArgsJson);
-        w.WriteNumberValue(job.Priority);
-        w.WriteNumberValue(job.MaxAttempts);
-        w.WriteNumberValue(UnixMicros.From(job.RunAt));
-        WriteNumber(w, UnixMicros.FromSpan(job.Timeout));
-        WriteString(w, job.OrderingKey);
-        WriteString(w, job.UniqueKey);
-        WriteNumber(w, UnixMicros.FromSpan(job.UniqueFor));
-        WriteString(w, job.AffinityKey);
-        WriteNumber(w, job.AfterJobId);
-        WriteNumber(w, job.BatchId);
-        WriteNumber(w, finishedAt);
-        w.WriteStringValue(errorsJson);
-        w.WriteEndArray();
-        Count++;
-    }
+    public void Add(long id, NewJob job, JobState state, long? finishedAt, string errorsJson) =>
+        _rows.Add(new Row(id, job, state, finishedAt, errorsJson));
 
     /// <summary>Inserts the collected rows and starts a new, empty batch.</summary>
     public void Flush(SqliteSession session, long now)
     {
-        if (Count == 0)
-            return;
-        _writer.WriteEndArray();
-        _writer.Flush();
-        var rows = Encoding.UTF8.GetString(_buffer.WrittenSpan);
-        session.Command(InsertSql).Bind("$now", now).Bind("$rows", rows).ExecuteNonQuery();
-        _buffer.ResetWrittenCount();
-        _writer.Reset();
-        _writer.WriteStartArray();
-        Count = 0;
+        var next = 0;
+        if (_rows.Count >= ChunkRows)
+        {
+            var chunk = session.Statement(InsertChunkSql);
+            for (; next + ChunkRows <= _rows.Count; next += ChunkRows)
+            {
+                for (var r = 0; r < ChunkRows; r++)
+                    Bind(chunk, r * Columns, _rows[next + r], now);
+                chunk.Execute();
+            }
+        }
+        if (next < _rows.Count)
+        {
+            var one = session.Statement(InsertOneSql);
+            for (; next < _rows.Count; next++)
+            {
+                Bind(one, 0, _rows[next], now);
+                one.Execute();
+            }
+        }
+        _rows.Clear();
     }
 
-    public void Dispose() => _writer.Dispose();
-
-    private static void WriteNumber(Utf8JsonWriter writer, long? value)
+    // Parameters left unbound are NULL (Execute resets the statement and clears its bindings).
+    private static void Bind(SqliteStatement insert, int offset, Row row, long now)
     {
-        if (value is { } v)
-            writer.WriteNumberValue(v);
-        else
-            writer.WriteNullValue();
+        var job = row.Job;
+        insert.BindInt64(offset + 1, row.Id);
+        insert.BindText(offset + 2, job.Kind);
+        insert.BindText(offset + 3, job.Queue);
+        insert.BindText(offset + 4, row.State.ToWireName());
+        insert.BindText(offset + 5, job.ArgsJson);
+        insert.BindInt64(offset + 6, job.Priority);
+        insert.BindInt64(offset + 7, job.MaxAttempts);
+        insert.BindInt64(offset + 8, UnixMicros.From(job.RunAt));
+        insert.BindInt64(offset + 9, now);
+        insert.BindInt64(offset + 10, UnixMicros.FromSpan(job.Timeout));
+        insert.BindText(offset + 11, job.OrderingKey);
+        insert.BindText(offset + 12, job.UniqueKey);
+        insert.BindInt64(offset + 13, UnixMicros.FromSpan(job.UniqueFor));
+        insert.BindText(offset + 14, job.AffinityKey);
+        insert.BindInt64(offset + 15, job.AfterJobId);
+        insert.BindInt64(offset + 16, job.BatchId);
+        insert.BindInt64(offset + 17, row.FinishedAt);
+        insert.BindText(offset + 18, row.ErrorsJson);
     }
 
-    private static void WriteString(Utf8JsonWriter writer, string? value)
+    private static string InsertSql(int rows)
     {
-        if (value is null)
-            writer.WriteNullValue();
-        else
-            writer.WriteStringValue(value);
+        var values = "(" + string.Join(", ", Enumerable.Repeat("?", Columns)) + ")";
+        return InsertInto + " " + string.Join(",\n    ", Enumerable.Repeat(values, rows));
     }
+
+    private readonly record struct Row(long Id, NewJob Job, JobState State, long? FinishedAt, string ErrorsJson);
 }

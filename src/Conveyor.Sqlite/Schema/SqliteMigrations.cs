@@ -79,7 +79,47 @@ internal static class SqliteMigrations
                 expires_at  INTEGER NOT NULL
             );
             """),
+        new(2, "cheaper state check; index of waiting dependents", """
+            DROP INDEX conveyor_jobs_after;
+
+            CREATE INDEX conveyor_jobs_waiting ON conveyor_jobs (after_job_id) WHERE state = 'waiting';
+            """, RewriteStateCheck),
     ];
+
+    // Version 1 checked the state with IN (…eight values…), which SQLite evaluates by building a
+    // temporary b-tree on every insert and every state change (~2 µs each, the largest single cost
+    // of a claim or completion). The same rule written as comparisons costs nothing measurable.
+    private const string StateCheckV1 =
+        "CHECK (state IN ('scheduled', 'waiting', 'available', 'running', 'retrying', 'succeeded', 'dead', 'cancelled'))";
+
+    private const string StateCheckV2 =
+        "CHECK (state = 'scheduled' OR state = 'waiting' OR state = 'available' OR state = 'running' OR state = 'retrying' OR state = 'succeeded' OR state = 'dead' OR state = 'cancelled')";
+
+    /// <summary>
+    /// Replaces the state CHECK of <c>conveyor_jobs</c> by an equivalent one without rewriting the table,
+    /// by SQLite's documented procedure for changes that leave the stored rows valid
+    /// (https://sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema Changes"): edit the
+    /// table's SQL in sqlite_schema and raise the schema version, so every connection reloads the schema.
+    /// </summary>
+    private static void RewriteStateCheck(SqliteSession session)
+    {
+        var version = Convert.ToInt64(session.ScalarOnce("PRAGMA schema_version"), CultureInfo.InvariantCulture);
+        session.ExecuteOnce("PRAGMA writable_schema = ON");
+        try
+        {
+            using var rewrite = session.Connection.CreateCommand();
+            rewrite.CommandText = "UPDATE sqlite_schema SET sql = replace(sql, $old, $new) WHERE type = 'table' AND name = 'conveyor_jobs'";
+            rewrite.Parameters.AddWithValue("$old", StateCheckV1);
+            rewrite.Parameters.AddWithValue("$new", StateCheckV2);
+            rewrite.Transaction = session.Transaction;
+            rewrite.ExecuteNonQuery();
+            session.ExecuteOnce(string.Create(CultureInfo.InvariantCulture, $"PRAGMA schema_version = {version + 1}"));
+        }
+        finally
+        {
+            session.ExecuteOnce("PRAGMA writable_schema = OFF");
+        }
+    }
 
     /// <summary>The version this code reads and writes.</summary>
     public static int LatestVersion => All[^1].Version;
@@ -109,6 +149,7 @@ internal static class SqliteMigrations
             if (migration.Version <= current)
                 continue;
             session.ExecuteOnce(migration.Sql);
+            migration.Code?.Invoke(session);
             session.Command("INSERT INTO conveyor_schema_version (version, description) VALUES ($version, $description)")
                 .Bind("$version", migration.Version)
                 .Bind("$description", migration.Description)

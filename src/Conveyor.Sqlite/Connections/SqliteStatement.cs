@@ -1,0 +1,117 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Conveyor.Sqlite.Connections;
+
+/// <summary>
+/// One prepared statement used through SQLite's own API, for the hot paths (claims, completions,
+/// inserts, the writer's transaction control). Parameters are bound by position and columns read by
+/// position, straight into SQLite: no parameter-name lookups, no reader objects, no JSON round trips.
+/// Prepared once per connection and reused; not thread-safe (one user at a time, like its session).
+/// </summary>
+/// <remarks>
+/// Use: bind, then <see cref="Step"/> until it returns false (or <see cref="Execute"/>), then
+/// <see cref="Reset"/> — which also clears every binding, so unbound parameters are NULL next time.
+/// </remarks>
+internal sealed class SqliteStatement : IDisposable
+{
+    private const int Row = 100;
+    private const int Done = 101;
+
+    private readonly sqlite3 _db;
+    private readonly sqlite3_stmt _stmt;
+    private readonly Dictionary<string, int> _parameters = new(StringComparer.Ordinal);
+
+    public SqliteStatement(SqliteConnection connection, string sql)
+    {
+        _db = connection.Handle ?? throw new InvalidOperationException("the SQLite connection is not open");
+        Check(raw.sqlite3_prepare_v3(_db, sql, 1 /* SQLITE_PREPARE_PERSISTENT */, out _stmt));
+    }
+
+    /// <summary>The position of the parameter <paramref name="name"/> (as in <c>$now</c>), for the Bind methods.</summary>
+    public int Parameter(string name)
+    {
+        if (!_parameters.TryGetValue(name, out var index))
+        {
+            index = raw.sqlite3_bind_parameter_index(_stmt, name);
+            if (index == 0)
+                throw new ArgumentException($"the statement has no parameter '{name}'", nameof(name));
+            _parameters.Add(name, index);
+        }
+        return index;
+    }
+
+    public void BindInt64(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
+
+    public void BindInt64(int index, long? value)
+    {
+        if (value is { } v)
+            Check(raw.sqlite3_bind_int64(_stmt, index, v));
+    }
+
+    /// <summary>Binds text; a null leaves the parameter NULL.</summary>
+    public void BindText(int index, string? value)
+    {
+        if (value is not null)
+            Check(raw.sqlite3_bind_text16(_stmt, index, value.AsSpan()));
+    }
+
+    /// <summary>Binds UTF-8 text that the caller already encoded.</summary>
+    public void BindText(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_stmt, index, utf8));
+
+    /// <summary>Runs the statement to its next row; false when it is done.</summary>
+    public bool Step()
+    {
+        var rc = raw.sqlite3_step(_stmt);
+        if (rc == Row)
+            return true;
+        if (rc == Done)
+            return false;
+        // The step failed: read the error before the reset, which leaves the statement usable again.
+        var error = Error(rc);
+        Reset();
+        throw error;
+    }
+
+    /// <summary>Runs the statement to the end and resets it; returns the rows it changed.</summary>
+    public int Execute()
+    {
+        while (Step())
+        {
+        }
+        var changes = raw.sqlite3_changes(_db);
+        Reset();
+        return changes;
+    }
+
+    /// <summary>Makes the statement ready for its next use, every parameter NULL again.</summary>
+    public void Reset()
+    {
+        raw.sqlite3_reset(_stmt);
+        raw.sqlite3_clear_bindings(_stmt);
+    }
+
+    public bool IsNull(int column) => raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_NULL;
+
+    public long GetInt64(int column) => raw.sqlite3_column_int64(_stmt, column);
+
+    public int GetInt32(int column) => raw.sqlite3_column_int(_stmt, column);
+
+    public long? GetNullableInt64(int column) => IsNull(column) ? null : GetInt64(column);
+
+    public string GetString(int column) => Encoding.UTF8.GetString(raw.sqlite3_column_blob(_stmt, column));
+
+    public string? GetNullableString(int column) => IsNull(column) ? null : GetString(column);
+
+    public void Dispose() => _stmt.Dispose();
+
+    private void Check(int rc)
+    {
+        if (rc != raw.SQLITE_OK)
+            throw Error(rc);
+    }
+
+    private SqliteException Error(int rc) =>
+        new(raw.sqlite3_errmsg(_db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(_db));
+}
