@@ -26,10 +26,12 @@ public sealed partial class SqliteJobStore
         LIMIT $limit
         """;
 
+    // Leases a run of consecutive ids in one statement (a FIFO queue claims runs of them); the claim
+    // selected exactly these rows in this transaction, so the range holds nothing else.
     private const string LeaseSql = """
         UPDATE conveyor_jobs
-        SET state = 'running', attempt = $attempt, node = $node, started_at = $now, lease_expires_at = $lease
-        WHERE id = $id
+        SET state = 'running', attempt = attempt + 1, node = ?1, started_at = ?2, lease_expires_at = ?3
+        WHERE id >= ?4 AND id <= ?5
         """;
 
     /// <summary>The separator of the kinds string the claim matches with instr() (no kind may contain it).</summary>
@@ -62,6 +64,19 @@ public sealed partial class SqliteJobStore
         UPDATE conveyor_jobs
         SET state = 'available', attempt = attempt - 1, node = NULL, started_at = NULL, lease_expires_at = NULL
         WHERE {Fence}
+        """;
+
+    // Plain successes (no result) of consecutive ids and one attempt are applied by range when every job of
+    // the range is still running on this node without an ordering key (counted first, in the same
+    // transaction, so the UPDATE then changes exactly those rows); the others go one by one.
+    private const string SucceedRangeCountSql = """
+        SELECT count(*) FROM conveyor_jobs
+        WHERE id >= ?1 AND id <= ?2 AND attempt = ?3 AND state = 'running' AND node = ?4 AND ordering_key IS NULL
+        """;
+
+    private const string SucceedRangeSql = """
+        UPDATE conveyor_jobs SET state = 'succeeded', finished_at = ?5, result = NULL
+        WHERE id >= ?1 AND id <= ?2 AND attempt = ?3 AND state = 'running' AND node = ?4
         """;
 
     // Read after a completion applied: its queue may now have a claimable job (the next of its ordering key).
@@ -210,16 +225,23 @@ public sealed partial class SqliteJobStore
 
         // Leased only after the candidates were read: a statement must not change rows its own reading
         // statement is still walking.
+        if (claimed.Count == 0)
+            return claimed;
         var lease = session.Statement(LeaseSql);
         var leaseUntil = UnixMicros.From(parameters.LeaseExpiresAt);
-        foreach (var job in claimed)
+        var ids = new long[claimed.Count];
+        for (var i = 0; i < ids.Length; i++)
+            ids[i] = claimed[i].Id;
+        Array.Sort(ids);
+        foreach (var (first, last) in IdRuns.Of(ids))
         {
-            lease.BindInt64(lease.Parameter("$attempt"), job.Attempt);
-            lease.BindText(lease.Parameter("$node"), parameters.NodeName);
-            lease.BindInt64(lease.Parameter("$now"), now);
-            lease.BindInt64(lease.Parameter("$lease"), leaseUntil);
-            lease.BindInt64(lease.Parameter("$id"), job.Id);
-            lease.Execute();
+            lease.BindText(1, parameters.NodeName);
+            lease.BindInt64(2, now);
+            lease.BindInt64(3, leaseUntil);
+            lease.BindInt64(4, first);
+            lease.BindInt64(5, last);
+            if (lease.Execute() != last - first + 1)
+                throw new InvalidOperationException($"the claim selected jobs {first}-{last} but could not lease all of them");
         }
         return claimed;
     }
@@ -249,13 +271,14 @@ public sealed partial class SqliteJobStore
 
         List<long>? succeeded = null;
         List<long>? dead = null;
+        var done = SucceedInRuns(session, parameters, now, ref succeeded);
         for (var outcome = JobOutcome.Succeeded; outcome <= JobOutcome.Released; outcome++)
         {
             SqliteStatement? statement = null;
             for (var i = 0; i < completions.Count; i++)
             {
                 var completion = completions[i];
-                if (completion.Outcome != outcome)
+                if (completion.Outcome != outcome || (done is not null && done[i]))
                     continue;
                 statement ??= session.Statement(outcome switch
                 {
@@ -297,6 +320,75 @@ public sealed partial class SqliteJobStore
                 Dependents.CancelWaiting(session, dead, parameters.Now);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Applies the plain successes that come in runs (see <see cref="SucceedRangeSql"/>); returns which
+    /// completions it applied (null when none), adding their ids to <paramref name="succeeded"/>.
+    /// </summary>
+    private static bool[]? SucceedInRuns(SqliteSession session, CompleteJobsParams parameters, long now, ref List<long>? succeeded)
+    {
+        var completions = parameters.Completions;
+        List<int>? plain = null;
+        for (var i = 0; i < completions.Count; i++)
+        {
+            if (completions[i] is { Outcome: JobOutcome.Succeeded, ResultJson: null })
+                (plain ??= []).Add(i);
+        }
+        if (plain is null || plain.Count < 2)
+            return null;
+        plain.Sort((a, b) => completions[a].Id.CompareTo(completions[b].Id));
+
+        bool[]? done = null;
+        var start = 0;
+        for (var end = 1; end <= plain.Count; end++)
+        {
+            if (end < plain.Count
+                && completions[plain[end]].Id == completions[plain[end - 1]].Id + 1
+                && completions[plain[end]].Attempt == completions[plain[start]].Attempt)
+                continue;
+            if (end - start >= 2 && SucceedRange(session, parameters, now, completions[plain[start]].Id, completions[plain[end - 1]].Id, completions[plain[start]].Attempt))
+            {
+                done ??= new bool[completions.Count];
+                succeeded ??= [];
+                for (var k = start; k < end; k++)
+                {
+                    done[plain[k]] = true;
+                    succeeded.Add(completions[plain[k]].Id);
+                }
+            }
+            start = end;
+        }
+        return done;
+    }
+
+    private static bool SucceedRange(SqliteSession session, CompleteJobsParams parameters, long now, long first, long last, int attempt)
+    {
+        var count = session.Statement(SucceedRangeCountSql);
+        long eligible;
+        try
+        {
+            count.BindInt64(1, first);
+            count.BindInt64(2, last);
+            count.BindInt64(3, attempt);
+            count.BindText(4, parameters.NodeName);
+            eligible = count.Step() ? count.GetInt64(0) : 0;
+        }
+        finally
+        {
+            count.Reset();
+        }
+        if (eligible != last - first + 1)
+            return false;
+        var succeed = session.Statement(SucceedRangeSql);
+        succeed.BindInt64(1, first);
+        succeed.BindInt64(2, last);
+        succeed.BindInt64(3, attempt);
+        succeed.BindText(4, parameters.NodeName);
+        succeed.BindInt64(5, now);
+        if (succeed.Execute() != eligible)
+            throw new InvalidOperationException($"completing jobs {first}-{last} changed a different number of them than were running");
+        return true;
     }
 
     /// <summary>
