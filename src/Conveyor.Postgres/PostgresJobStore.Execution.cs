@@ -199,11 +199,11 @@ public sealed partial class PostgresJobStore
                 case JobOutcome.Retry:
                     outcomes[i] = 1;
                     retryAts[i] = completion.RetryAt?.UtcDateTime;
-                    errors[i] = completion.Error is null ? null : JobErrorsJson.ToJson(completion.Error);
+                    errors[i] = completion.Error is null ? null : JobErrorJson.ToJson(completion.Error);
                     break;
                 case JobOutcome.Dead:
                     outcomes[i] = 2;
-                    errors[i] = completion.Error is null ? null : JobErrorsJson.ToJson(completion.Error);
+                    errors[i] = completion.Error is null ? null : JobErrorJson.ToJson(completion.Error);
                     dead.Add(completion.Id);
                     break;
                 case JobOutcome.Released:

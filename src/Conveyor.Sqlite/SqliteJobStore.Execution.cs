@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using Conveyor.Sqlite.Connections;
 using Conveyor.Sqlite.Jobs;
 using Conveyor.Storage;
@@ -255,7 +256,7 @@ public sealed partial class SqliteJobStore
             if (completions[i] is { Error: { } error, Outcome: JobOutcome.Retry or JobOutcome.Dead })
             {
                 errors ??= new string?[completions.Count];
-                errors[i] = JobErrorsJson.ToJson(error);
+                errors[i] = JobErrorJson.ToJson(error);
             }
         }
         return errors;

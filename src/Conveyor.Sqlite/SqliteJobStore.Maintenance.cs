@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -130,7 +131,7 @@ public sealed partial class SqliteJobStore
                 writer.WriteStartArray();
                 writer.WriteNumberValue(id);
                 writer.WriteStringValue(state.ToWireName());
-                writer.WriteStringValue(JobErrorsJson.ToJson(error));
+                writer.WriteStringValue(JobErrorJson.ToJson(error));
                 writer.WriteEndArray();
                 rescued.Add(new RescuedJob(id, node, state));
                 if (state == JobState.Available || !reader.IsDBNull(5))

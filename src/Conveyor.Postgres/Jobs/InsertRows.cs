@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using System.Globalization;
 using Conveyor.Storage;
 
@@ -113,7 +114,7 @@ internal sealed class InsertRows
                     case JobState.Dead or JobState.Cancelled:
                         state = JobState.Cancelled;
                         finishedAt = now.UtcDateTime;
-                        errors = JobErrorsJson.ToJsonArray(new JobError(0, now, JobError.DependencyFailedType,
+                        errors = JobErrorJson.ToJsonArray(new JobError(0, now, JobError.DependencyFailedType,
                             string.Create(CultureInfo.InvariantCulture, $"job {parentId} it waited for ended {parentState.ToWireName()}")));
                         break;
                     default:

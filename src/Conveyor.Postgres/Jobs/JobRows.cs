@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using Npgsql;
 
 namespace Conveyor.Postgres.Jobs;
@@ -40,7 +41,7 @@ internal static class JobRows
             LeaseExpiresAt = NullableTime(r, 19),
             Progress = percent is null && message is null ? null : new JobProgress(percent, message),
             ResultJson = NullableString(r, 22),
-            Errors = JobErrorsJson.Parse(r.GetString(23)),
+            Errors = JobErrorJson.Parse(r.GetString(23)),
         };
     }
 

@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -100,7 +101,7 @@ internal static class Dependents
                     var error = FailedError(reader.GetInt32(1), now, reader.GetInt64(2), JobRows.ParseState(reader.GetString(3)));
                     writer.WriteStartArray();
                     writer.WriteNumberValue(reader.GetInt64(0));
-                    writer.WriteStringValue(JobErrorsJson.ToJson(error));
+                    writer.WriteStringValue(JobErrorJson.ToJson(error));
                     writer.WriteEndArray();
                     count++;
                 }

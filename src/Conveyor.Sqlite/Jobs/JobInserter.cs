@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using Conveyor.Sqlite.Connections;
 using Conveyor.Storage;
 
@@ -38,7 +39,7 @@ internal static class JobInserter
             var job = jobs[i];
             var state = job.State;
             long? finishedAt = null;
-            var errors = JobErrorsJson.Empty;
+            var errors = JobErrorJson.EmptyArray;
 
             if (job.UniqueKey is not null || job.AfterJobId is not null)
             {
@@ -61,7 +62,7 @@ internal static class JobInserter
                         case JobState.Dead or JobState.Cancelled:
                             state = JobState.Cancelled;
                             finishedAt = now;
-                            errors = JobErrorsJson.ToJsonArray(Dependents.FailedError(0, parameters.Now, afterId, JobRows.ParseState(parentState)));
+                            errors = JobErrorJson.ToJsonArray(Dependents.FailedError(0, parameters.Now, afterId, JobRows.ParseState(parentState)));
                             break;
                         default:
                             state = JobState.Waiting;

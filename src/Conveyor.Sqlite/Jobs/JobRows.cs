@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using Conveyor.Sqlite.Connections;
 using Microsoft.Data.Sqlite;
 
@@ -44,7 +45,7 @@ internal static class JobRows
             LeaseExpiresAt = ToTime(r.GetNullableInt64(19)),
             Progress = percent is null && message is null ? null : new JobProgress((int?)percent, message),
             ResultJson = r.GetNullableString(22),
-            Errors = JobErrorsJson.Parse(r.GetString(23)),
+            Errors = JobErrorJson.Parse(r.GetString(23)),
         };
     }
 

@@ -49,16 +49,7 @@ public sealed class JobInfoJsonConverter : JsonConverter<JobInfo>
         if (job.ResultJson is null) writer.WriteNullValue();
         else writer.WriteRawValue(job.ResultJson, skipInputValidation: true);
         writer.WriteStartArray("errors");
-        foreach (var error in job.Errors)
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("attempt", error.Attempt);
-            WriteTime(writer, "at", error.At);
-            writer.WriteString("type", error.Type);
-            writer.WriteString("message", error.Message);
-            WriteString(writer, "stack", error.Stack);
-            writer.WriteEndObject();
-        }
+        foreach (var error in job.Errors) JobErrorJson.Write(writer, error);
         writer.WriteEndArray();
         writer.WriteEndObject();
     }

@@ -2,44 +2,49 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Conveyor.Serialization;
 
-namespace Conveyor.Postgres.Jobs;
+namespace Conveyor.Serialization;
 
 /// <summary>
-/// The <c>errors</c> column: a jsonb array of <c>{"attempt", "at", "type", "message", "stack"}</c> objects,
-/// times as ISO-8601 UTC text, so the column reads well in psql and SQL can append to it.
+/// The JSON of a job's errors, <c>[{"attempt", "at", "type", "message", "stack"}, …]</c> with times as ISO-8601
+/// UTC text: the <c>errors</c> of the job JSON, and how stores keep the column (readable in any SQL tool).
 /// </summary>
-internal static class JobErrorsJson
+public static class JobErrorJson
 {
+    /// <summary>An empty error list.</summary>
+    public const string EmptyArray = "[]";
+
+    /// <summary>Writes one error object.</summary>
+    public static void Write(Utf8JsonWriter writer, JobError error)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(error);
+        writer.WriteStartObject();
+        writer.WriteNumber("attempt", error.Attempt);
+        writer.WriteString("at", ConveyorJson.FormatTime(error.At));
+        writer.WriteString("type", error.Type);
+        writer.WriteString("message", error.Message);
+        if (error.Stack is null) writer.WriteNull("stack");
+        else writer.WriteString("stack", error.Stack);
+        writer.WriteEndObject();
+    }
+
     /// <summary>One error object as JSON text.</summary>
     public static string ToJson(JobError error)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("attempt", error.Attempt);
-            writer.WriteString("at", ConveyorJson.FormatTime(error.At));
-            writer.WriteString("type", error.Type);
-            writer.WriteString("message", error.Message);
-            if (error.Stack is null)
-                writer.WriteNull("stack");
-            else
-                writer.WriteString("stack", error.Stack);
-            writer.WriteEndObject();
-        }
+        using (var writer = new Utf8JsonWriter(buffer)) Write(writer, error);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>A one-element array, for a job that starts with an error.</summary>
     public static string ToJsonArray(JobError error) => "[" + ToJson(error) + "]";
 
-    /// <summary>Reads the column back.</summary>
+    /// <summary>Reads an error array back.</summary>
     public static IReadOnlyList<JobError> Parse(string json)
     {
-        if (json.Length <= 2)
-            return [];
+        ArgumentNullException.ThrowIfNull(json);
+        if (json.Length <= 2) return [];
         using var document = JsonDocument.Parse(json);
         var errors = new List<JobError>(document.RootElement.GetArrayLength());
         foreach (var element in document.RootElement.EnumerateArray())
