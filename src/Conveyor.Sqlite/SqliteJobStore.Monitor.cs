@@ -19,7 +19,26 @@ public sealed partial class SqliteJobStore
         LIMIT $limit
         """;
 
-    private const string QueueCountsSql = "SELECT queue, state, COUNT(*) FROM conveyor_jobs GROUP BY queue, state";
+    // Counted from the indexes, one part per state group: no index holds every job (the claim index holds
+    // only available jobs, so that running and finishing a job does not move entries in it), but each
+    // state is in exactly one of these partial indexes. Final states come from conveyor_jobs_finished
+    // without touching the table (it carries the queue); the others are few or small sets.
+    internal const string QueueCountsSql = """
+        SELECT queue, 'available', COUNT(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_claim
+            WHERE state = 'available' GROUP BY queue
+        UNION ALL
+        SELECT queue, state, COUNT(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_finished
+            WHERE finished_at IS NOT NULL GROUP BY queue, state
+        UNION ALL
+        SELECT queue, 'running', COUNT(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_lease
+            WHERE state = 'running' GROUP BY queue
+        UNION ALL
+        SELECT queue, state, COUNT(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_due
+            WHERE state IN ('scheduled', 'retrying') GROUP BY queue, state
+        UNION ALL
+        SELECT queue, 'waiting', COUNT(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_waiting
+            WHERE state = 'waiting' GROUP BY queue
+        """;
 
     private const string QueueRecordsSql = "SELECT name, paused FROM conveyor_queues";
 

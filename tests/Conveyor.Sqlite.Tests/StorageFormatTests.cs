@@ -165,6 +165,62 @@ public sealed class StorageFormatTests
         command.ExecuteScalar().ShouldBe("ok");
     }
 
+    [Fact]
+    public async Task QueueCounts_ReadFromTheStateIndexes_MatchACountOfTheTableInEveryState()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        var t = Jobs.T0;
+        // Two queues with jobs in every state: available, scheduled, waiting, running, retrying,
+        // succeeded, dead, cancelled (and a released one, available again).
+        foreach (var queue in new[] { "a", "b" })
+        {
+            var ids = (await store.InsertManyAsync(Jobs.Insert([.. Enumerable.Range(0, 8).Select(_ => Jobs.New(queue: queue))]))).Select(r => r.Id).ToList();
+            await store.InsertManyAsync(Jobs.Insert(Jobs.New(queue: queue, state: JobState.Scheduled) with { RunAt = t.AddDays(1) }, Jobs.New(queue: queue, after: ids[6])));
+            var claimed = await store.ClaimAsync(Jobs.Claim("n1", 6, queue: queue));
+            await store.CompleteManyAsync(new CompleteJobsParams("n1",
+            [
+                new JobCompletion(claimed[0].Id, 1, JobOutcome.Succeeded),
+                new JobCompletion(claimed[1].Id, 1, JobOutcome.Retry, Error: new JobError(1, t, "E", "retry", null), RetryAt: t.AddHours(1)),
+                new JobCompletion(claimed[2].Id, 1, JobOutcome.Dead, Error: new JobError(1, t, "E", "dead", null)),
+                new JobCompletion(claimed[3].Id, 1, JobOutcome.Released),
+            ], t));
+            await store.CancelJobAsync(new JobIdParams(ids[7], t));
+        }
+
+        var fromIndexes = (await store.ListQueuesAsync(new ListQueuesParams()))
+            .SelectMany(q => q.Counts.Where(c => c.Value > 0).Select(c => $"{q.Name}/{c.Key.ToWireName()}={c.Value}"))
+            .Order().ToList();
+
+        var connection = db.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT queue || '/' || state || '=' || COUNT(*) FROM conveyor_jobs NOT INDEXED GROUP BY queue, state";
+        var fromTable = new List<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+                fromTable.Add(reader.GetString(0));
+        }
+        fromIndexes.ShouldBe(fromTable.Order().ToList());
+        fromTable.Count.ShouldBe(16, "both queues have jobs in all eight states");
+    }
+
+    [Fact]
+    public async Task QueueCounts_ReadOnlyIndexes_AndTheClaimIndexHoldsOnlyAvailableJobs()
+    {
+        await using var db = new TempDatabase();
+        await db.OpenStore().MigrateAsync();
+        var connection = db.OpenConnection();
+
+        var plan = Plan(connection, SqliteJobStore.QueueCountsSql);
+
+        plan.ShouldNotContain("SCAN conveyor_jobs\n");
+        plan.Split('\n').Where(line => line.Contains("SCAN conveyor_jobs")).ShouldAllBe(line => line.Contains("INDEX"));
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT sql FROM sqlite_schema WHERE name = 'conveyor_jobs_claim'";
+        ((string)command.ExecuteScalar()!).ShouldContain("WHERE state = 'available'");
+    }
+
     private static string Plan(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();

@@ -84,6 +84,26 @@ internal static class SqliteMigrations
 
             CREATE INDEX conveyor_jobs_waiting ON conveyor_jobs (after_job_id) WHERE state = 'waiting';
             """, RewriteStateCheck),
+        // Version 1's claim index held every job, so each claim and each completion moved entries in it.
+        // Now it holds available jobs only, and the indexes of the other states carry the queue and the
+        // state, so that counting jobs per queue and state still reads indexes only (see QueueCountsSql).
+        new(3, "claim index of available jobs only; state indexes that can count per queue", """
+            DROP INDEX conveyor_jobs_claim;
+
+            CREATE INDEX conveyor_jobs_claim ON conveyor_jobs (queue, priority DESC, run_at, id, state) WHERE state = 'available';
+
+            DROP INDEX conveyor_jobs_finished;
+
+            CREATE INDEX conveyor_jobs_finished ON conveyor_jobs (state, finished_at, queue) WHERE finished_at IS NOT NULL;
+
+            DROP INDEX conveyor_jobs_due;
+
+            CREATE INDEX conveyor_jobs_due ON conveyor_jobs (run_at, id, queue, state) WHERE state IN ('scheduled', 'retrying');
+
+            DROP INDEX conveyor_jobs_waiting;
+
+            CREATE INDEX conveyor_jobs_waiting ON conveyor_jobs (after_job_id, queue, state) WHERE state = 'waiting';
+            """),
     ];
 
     // Version 1 checked the state with IN (…eight values…), which SQLite evaluates by building a
