@@ -10,7 +10,9 @@ public sealed partial class SqliteJobStore
     // probes conveyor_jobs_ordering), then leases each by primary key; the immediate transaction around
     // both makes the claim atomic against every other process on the file. No RETURNING, no IN (SELECT …)
     // and no json_each: each of those makes SQLite build a temporary b-tree per execution, which cost
-    // more than the claim itself. Kinds are matched with instr() against one delimited string.
+    // more than the claim itself. Kinds are matched with instr() against one delimited string. No LIMIT
+    // either: the index yields rows in claim order and the claim stops reading at its limit, whereas a
+    // bound LIMIT makes SQLite plan the statement anew on every execution (the planner uses its value).
     internal const string ClaimSql = $"""
         SELECT j.id, j.kind, j.args, j.attempt, j.max_attempts, j.priority, j.timeout_us, j.ordering_key,
                j.affinity_key, j.batch_id, j.created_at, j.run_at
@@ -23,7 +25,6 @@ public sealed partial class SqliteJobStore
                   AND o.state IN {JobRows.NonFinalStates}))
           AND NOT EXISTS (SELECT 1 FROM conveyor_queues WHERE name = $queue AND paused <> 0)
         ORDER BY j.priority DESC, j.run_at, j.id
-        LIMIT $limit
         """;
 
     // Leases a run of consecutive ids in one statement (a FIFO queue claims runs of them); the claim
@@ -197,8 +198,7 @@ public sealed partial class SqliteJobStore
             candidates.BindText(candidates.Parameter("$queue"), parameters.Queue);
             candidates.BindInt64(candidates.Parameter("$now"), now);
             candidates.BindText(candidates.Parameter("$kinds"), kinds);
-            candidates.BindInt64(candidates.Parameter("$limit"), parameters.Limit);
-            while (candidates.Step())
+            while (claimed.Count < parameters.Limit && candidates.Step())
             {
                 claimed.Add(new ClaimedJob
                 {
