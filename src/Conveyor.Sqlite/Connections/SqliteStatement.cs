@@ -142,6 +142,16 @@ internal sealed unsafe class SqliteStatement : IDisposable
 
     public string? GetNullableString(int column) => IsNull(column) ? null : GetString(column);
 
+    /// <summary>A text column's UTF-8 bytes, valid only until the next call on this statement.</summary>
+    public ReadOnlySpan<byte> GetUtf8(int column)
+    {
+        if (_api is not { } api)
+            return raw.sqlite3_column_blob(_stmt, column);
+        var text = api.ColumnText(_stmtPointer, column);
+        var length = api.ColumnBytes(_stmtPointer, column);
+        return text is null ? [] : new ReadOnlySpan<byte>(text, length);
+    }
+
     public void Dispose()
     {
         if (_referenced)
