@@ -34,7 +34,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _maxOperations = options.MaxOperationsPerCommit;
         _busyRetries = options.BusyRetries;
         // The connection commits with synchronous = NORMAL; FULL durability is the flusher's job.
-        _flusher = options.Synchronous == SqliteSynchronousMode.Full ? new WalFlusher(connections.FullPath) : null;
+        _flusher = options.Synchronous == SqliteSynchronousMode.Full ? new WalFlusher() : null;
         _loop = Task.Run(RunAsync);
     }
 
@@ -200,7 +200,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             try
             {
-                _session ??= new SqliteSession(_connections.OpenWriter());
+                if (_session is null)
+                {
+                    _session = new SqliteSession(_connections.OpenWriter());
+                    _flusher?.ConnectionOpened(WalPathOf(_session.Connection));
+                }
                 _session.Execute("BEGIN IMMEDIATE");
                 return _session;
             }
@@ -213,7 +217,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 // A connection that cannot even begin a transaction is replaced on the next batch.
                 broken.Dispose();
                 _session = null;
-                _flusher?.ConnectionReplaced();
                 throw;
             }
         }
@@ -235,6 +238,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The WAL file of <paramref name="connection"/>: SQLite names it after the database file it resolved,
+    /// following symbolic links, so it is asked rather than derived from the configured path.
+    /// </summary>
+    private static string WalPathOf(SqliteConnection connection) =>
+        SQLitePCL.raw.sqlite3_db_filename(connection.Handle, "main").utf8_to_string() + "-wal";
+
+    /// <summary>The WAL file the flusher flushes (null with <see cref="SqliteSynchronousMode.Normal"/>), for tests.</summary>
+    public string? WalPath => _flusher?.WalPath;
 
     private static bool TryRollbackToSavepoint(SqliteSession session)
     {
