@@ -24,6 +24,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly WalFlusher? _flusher;
     private readonly List<WriteOperation> _awaitingFlush = [];
     private SqliteSession? _session;
+    private bool _firstCommitFlushes;
     private long _commits;
     private long _committedOperations;
 
@@ -151,6 +152,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         _commits++;
         _committedOperations += group.Count;
+        if (_firstCommitFlushes)
+        {
+            _firstCommitFlushes = false;
+            session.Execute("PRAGMA synchronous = NORMAL");
+        }
 
         for (var i = 0; i < group.Count; i++)
         {
@@ -203,7 +209,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 if (_session is null)
                 {
                     _session = new SqliteSession(_connections.OpenWriter());
-                    _flusher?.ConnectionOpened(WalPathOf(_session.Connection));
+                    if (_flusher is not null)
+                    {
+                        // The connection's first commit flushes inside SQLite (FULL): SQLite's first flush of a
+                        // WAL it opened also flushes the WAL's directory entry, which flushing the file alone
+                        // does not promise. Later commits leave flushing to the flusher.
+                        _session.Execute("PRAGMA synchronous = FULL");
+                        _firstCommitFlushes = true;
+                        _flusher.ConnectionOpened(WalPathOf(_session.Connection));
+                    }
                 }
                 _session.Execute("BEGIN IMMEDIATE");
                 return _session;
