@@ -11,20 +11,21 @@ public sealed partial class SqliteJobStore
     // probes conveyor_jobs_ordering), then leases each by primary key; the immediate transaction around
     // both makes the claim atomic against every other process on the file. No RETURNING, no IN (SELECT …)
     // and no json_each: each of those makes SQLite build a temporary b-tree per execution, which cost
-    // more than the claim itself. Kinds are matched with instr() against one delimited string.
+    // more than the claim itself. Kinds are matched while reading (a job of another kind is skipped),
+    // against the node's kinds as UTF-8, so a claimed job's kind is the node's own string. No LIMIT
+    // either: the index yields rows in claim order and the claim stops reading at its limit, whereas a
+    // bound LIMIT makes SQLite plan the statement anew on every execution (the planner uses its value).
     internal const string ClaimSql = $"""
         SELECT j.id, j.kind, j.args, j.attempt, j.max_attempts, j.priority, j.timeout_us, j.ordering_key,
                j.affinity_key, j.batch_id, j.created_at, j.run_at
         FROM conveyor_jobs AS j
         WHERE j.queue = $queue AND j.state = 'available' AND j.run_at <= $now
-          AND instr($kinds, char(31) || j.kind || char(31)) > 0
           AND (j.ordering_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM conveyor_jobs AS o
                 WHERE o.ordering_key = j.ordering_key AND o.id < j.id
                   AND o.state IN {JobRows.NonFinalStates}))
           AND NOT EXISTS (SELECT 1 FROM conveyor_queues WHERE name = $queue AND paused <> 0)
         ORDER BY j.priority DESC, j.run_at, j.id
-        LIMIT $limit
         """;
 
     // Leases a run of consecutive ids in one statement (a FIFO queue claims runs of them); the claim
@@ -34,9 +35,6 @@ public sealed partial class SqliteJobStore
         SET state = 'running', attempt = attempt + 1, node = ?1, started_at = ?2, lease_expires_at = ?3
         WHERE id >= ?4 AND id <= ?5
         """;
-
-    /// <summary>The separator of the kinds string the claim matches with instr() (no kind may contain it).</summary>
-    private const char KindSeparator = '\u001f';
 
     // Completions are applied one row at a time through prepared statements: a primary-key update per
     // job, with no JSON to build or parse. The fence (running, same node, same attempt) is in each WHERE.
@@ -167,28 +165,33 @@ public sealed partial class SqliteJobStore
             .ExecuteNonQuery(), cancellationToken);
     }
 
-    /// <summary>The kinds as one string for the claim's instr() match: each kind between separators.</summary>
-    private string KindsToMatch(IReadOnlyList<string> kinds)
+    /// <summary>The node's kinds as the claim matches them.</summary>
+    private ClaimKinds KindsToMatch(IReadOnlyList<string> kinds)
     {
-        // A node passes the same list on every claim: build its string once.
+        // A node passes the same list on every claim: encode it once.
         var cached = Volatile.Read(ref _claimKinds);
         if (cached is not null && ReferenceEquals(cached.Kinds, kinds))
-            return cached.Match;
-        var match = new System.Text.StringBuilder().Append(KindSeparator);
-        foreach (var kind in kinds)
-        {
-            if (kind.Contains(KindSeparator, StringComparison.Ordinal))
-                throw new ArgumentException($"job kind '{kind}' contains a control character", nameof(kinds));
-            match.Append(kind).Append(KindSeparator);
-        }
-        var built = new ClaimKinds(kinds, match.ToString());
+            return cached;
+        var built = new ClaimKinds(kinds, [.. kinds.Select(static kind => System.Text.Encoding.UTF8.GetBytes(kind))]);
         Volatile.Write(ref _claimKinds, built);
-        return built.Match;
+        return built;
     }
 
-    private sealed record ClaimKinds(IReadOnlyList<string> Kinds, string Match);
+    private sealed record ClaimKinds(IReadOnlyList<string> Kinds, byte[][] Utf8)
+    {
+        /// <summary>The node's own string for this kind, or null when the node does not run it.</summary>
+        public string? Find(ReadOnlySpan<byte> kind)
+        {
+            for (var i = 0; i < Utf8.Length; i++)
+            {
+                if (kind.SequenceEqual(Utf8[i]))
+                    return Kinds[i];
+            }
+            return null;
+        }
+    }
 
-    private static List<ClaimedJob> Claim(SqliteSession session, ClaimJobsParams parameters, string kinds)
+    private static List<ClaimedJob> Claim(SqliteSession session, ClaimJobsParams parameters, ClaimKinds kinds)
     {
         var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 256));
         var now = UnixMicros.From(parameters.Now);
@@ -197,14 +200,14 @@ public sealed partial class SqliteJobStore
         {
             candidates.BindText(candidates.Parameter("$queue"), parameters.Queue);
             candidates.BindInt64(candidates.Parameter("$now"), now);
-            candidates.BindText(candidates.Parameter("$kinds"), kinds);
-            candidates.BindInt64(candidates.Parameter("$limit"), parameters.Limit);
-            while (candidates.Step())
+            while (claimed.Count < parameters.Limit && candidates.Step())
             {
+                if (kinds.Find(candidates.GetUtf8(1)) is not { } kind)
+                    continue;
                 claimed.Add(new ClaimedJob
                 {
                     Id = candidates.GetInt64(0),
-                    Kind = candidates.GetString(1),
+                    Kind = kind,
                     Queue = parameters.Queue,
                     ArgsJson = candidates.GetString(2),
                     Attempt = candidates.GetInt32(3) + 1,

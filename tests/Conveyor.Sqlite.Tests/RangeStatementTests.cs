@@ -29,6 +29,24 @@ public sealed class RangeStatementTests
     }
 
     [Fact]
+    public async Task Claim_SkipsOtherKinds_EvenNamesThatContainTheNodesKinds_AndStillFillsItsLimit()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        string[] kinds = ["email", "send_email", "email.v2", "report", "emai", "email"];
+        await store.InsertManyAsync(Jobs.Insert([.. Enumerable.Range(0, 30).Select(i => Jobs.New() with { Kind = kinds[i % kinds.Length] })]));
+        string[] mine = [new string("email".AsSpan()), "report"];
+
+        var claimed = await store.ClaimAsync(new ClaimJobsParams("n1", Jobs.Queue, mine, 7, Jobs.T0, Jobs.T0.AddSeconds(30)));
+
+        // Kinds by id: 1 email, 2 send_email, 3 email.v2, 4 report, 5 emai, 6 email, 7 email, ...
+        claimed.Select(j => j.Id).ShouldBe([1L, 4, 6, 7, 10, 12, 13]);
+        claimed.ShouldAllBe(j => ReferenceEquals(j.Kind, mine[0]) || ReferenceEquals(j.Kind, mine[1]));
+        var others = (await store.ListJobsAsync(new ListJobsParams(State: JobState.Available, Limit: 100))).Jobs;
+        others.Count.ShouldBe(23);
+    }
+
+    [Fact]
     public async Task Complete_OfARun_LeavesAJobCancelledMeanwhileAlone_AndFinishesTheOthers()
     {
         await using var db = new TempDatabase();

@@ -140,6 +140,33 @@ public sealed class StorageFormatTests
     }
 
     [Fact]
+    public async Task ClaimStatement_IsPlannedOnce_WhateverItsBoundValues()
+    {
+        // SQLite plans a statement again whenever a parameter its plan depends on is rebound (a bound
+        // LIMIT is one): the claim must have none, or every claim pays for parsing and planning.
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.InsertManyAsync(Jobs.Insert([.. Enumerable.Range(0, 20).Select(_ => Jobs.New())]));
+        var connection = db.OpenConnection();
+        SQLitePCL.raw.sqlite3_prepare_v3(connection.Handle, SqliteJobStore.ClaimSql, 1, out var statement).ShouldBe(0);
+        using (statement)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                SQLitePCL.raw.sqlite3_bind_text(statement, SQLitePCL.raw.sqlite3_bind_parameter_index(statement, "$queue"), Jobs.Queue);
+                SQLitePCL.raw.sqlite3_bind_int64(statement, SQLitePCL.raw.sqlite3_bind_parameter_index(statement, "$now"), 1_000 + i);
+                SQLitePCL.raw.sqlite3_bind_parameter_count(statement).ShouldBe(2, "queue and now: any other parameter would be one more to rebind");
+                while (SQLitePCL.raw.sqlite3_step(statement) == SQLitePCL.raw.SQLITE_ROW)
+                {
+                }
+                SQLitePCL.raw.sqlite3_reset(statement);
+            }
+
+            SQLitePCL.raw.sqlite3_stmt_status(statement, 5 /* SQLITE_STMTSTATUS_REPREPARE */, 0).ShouldBe(0);
+        }
+    }
+
+    [Fact]
     public async Task DependentsLookups_UseTheWaitingIndex()
     {
         await using var db = new TempDatabase();

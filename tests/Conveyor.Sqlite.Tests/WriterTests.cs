@@ -106,6 +106,25 @@ public sealed class WriterTests
     }
 
     [Fact]
+    public async Task TheFlushedWal_IsTheOneSqliteWrites_WhenThePathIsASymbolicLink()
+    {
+        await using var db = new TempDatabase();
+        var real = db.OpenStore();
+        await real.MigrateAsync();
+        var link = Path.Combine(Path.GetDirectoryName(db.Path)!, "link", "jobs.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.CreateSymbolicLink(link, db.Path);
+        await using var store = new SqliteJobStore(link);
+
+        await store.InsertManyAsync(Jobs.Insert(Jobs.New()));
+
+        // SQLite follows the link and keeps the WAL beside the real file; flushing "link-wal" would flush nothing.
+        store.Writer.WalPath.ShouldBe(db.Path + "-wal");
+        File.Exists(store.Writer.WalPath).ShouldBeTrue();
+        File.Exists(link + "-wal").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task AClaim_IsReportedAtItsCommit_WithoutWaitingForAFlush()
     {
         await using var db = new TempDatabase();

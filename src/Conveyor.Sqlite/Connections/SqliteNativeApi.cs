@@ -31,6 +31,7 @@ internal sealed unsafe class SqliteNativeApi
         ClearBindings = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int>)NativeLibrary.GetExport(library, "sqlite3_clear_bindings");
         BindInt64 = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, long, int>)NativeLibrary.GetExport(library, "sqlite3_bind_int64");
         BindText16 = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, char*, int, nint, int>)NativeLibrary.GetExport(library, "sqlite3_bind_text16");
+        BindText = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*, int, nint, int>)NativeLibrary.GetExport(library, "sqlite3_bind_text");
         ColumnType = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int>)NativeLibrary.GetExport(library, "sqlite3_column_type");
         ColumnInt64 = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, long>)NativeLibrary.GetExport(library, "sqlite3_column_int64");
         ColumnText = (delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*>)NativeLibrary.GetExport(library, "sqlite3_column_text");
@@ -44,6 +45,7 @@ internal sealed unsafe class SqliteNativeApi
     public delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int> ClearBindings { get; }
     public delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, long, int> BindInt64 { get; }
     public delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, char*, int, nint, int> BindText16 { get; }
+    public delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*, int, nint, int> BindText { get; }
     public delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, int> ColumnType { get; }
     public delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, long> ColumnInt64 { get; }
     public delegate* unmanaged[Cdecl, SuppressGCTransition]<nint, int, byte*> ColumnText { get; }

@@ -80,6 +80,23 @@ internal sealed unsafe class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>
+    /// Binds text already encoded as UTF-8 (SQLite copies it): spares SQLite converting UTF-16 text to the
+    /// database's UTF-8 when it builds the row, which costs an allocation per value.
+    /// </summary>
+    public void BindUtf8(int index, ReadOnlySpan<byte> utf8)
+    {
+        if (_api is { } api)
+        {
+            fixed (byte* text = utf8)
+                Check(api.BindText(_stmtPointer, index, text, utf8.Length, SqliteNativeApi.Transient));
+        }
+        else
+        {
+            Check(raw.sqlite3_bind_text(_stmt, index, utf8));
+        }
+    }
+
     /// <summary>Runs the statement to its next row; false when it is done.</summary>
     public bool Step()
     {
@@ -141,6 +158,16 @@ internal sealed unsafe class SqliteStatement : IDisposable
     }
 
     public string? GetNullableString(int column) => IsNull(column) ? null : GetString(column);
+
+    /// <summary>A text column's UTF-8 bytes, valid only until the next call on this statement.</summary>
+    public ReadOnlySpan<byte> GetUtf8(int column)
+    {
+        if (_api is not { } api)
+            return raw.sqlite3_column_blob(_stmt, column);
+        var text = api.ColumnText(_stmtPointer, column);
+        var length = api.ColumnBytes(_stmtPointer, column);
+        return text is null ? [] : new ReadOnlySpan<byte>(text, length);
+    }
 
     public void Dispose()
     {

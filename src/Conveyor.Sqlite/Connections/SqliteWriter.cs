@@ -24,6 +24,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly WalFlusher? _flusher;
     private readonly List<WriteOperation> _awaitingFlush = [];
     private SqliteSession? _session;
+    private bool _firstCommitFlushes;
     private long _commits;
     private long _committedOperations;
 
@@ -34,7 +35,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _maxOperations = options.MaxOperationsPerCommit;
         _busyRetries = options.BusyRetries;
         // The connection commits with synchronous = NORMAL; FULL durability is the flusher's job.
-        _flusher = options.Synchronous == SqliteSynchronousMode.Full ? new WalFlusher(connections.FullPath) : null;
+        _flusher = options.Synchronous == SqliteSynchronousMode.Full ? new WalFlusher() : null;
         _loop = Task.Run(RunAsync);
     }
 
@@ -151,6 +152,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         _commits++;
         _committedOperations += group.Count;
+        if (_firstCommitFlushes)
+        {
+            _firstCommitFlushes = false;
+            session.Execute("PRAGMA synchronous = NORMAL");
+        }
 
         for (var i = 0; i < group.Count; i++)
         {
@@ -200,7 +206,19 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             try
             {
-                _session ??= new SqliteSession(_connections.OpenWriter());
+                if (_session is null)
+                {
+                    _session = new SqliteSession(_connections.OpenWriter());
+                    if (_flusher is not null)
+                    {
+                        // The connection's first commit flushes inside SQLite (FULL): SQLite's first flush of a
+                        // WAL it opened also flushes the WAL's directory entry, which flushing the file alone
+                        // does not promise. Later commits leave flushing to the flusher.
+                        _session.Execute("PRAGMA synchronous = FULL");
+                        _firstCommitFlushes = true;
+                        _flusher.ConnectionOpened(WalPathOf(_session.Connection));
+                    }
+                }
                 _session.Execute("BEGIN IMMEDIATE");
                 return _session;
             }
@@ -213,7 +231,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 // A connection that cannot even begin a transaction is replaced on the next batch.
                 broken.Dispose();
                 _session = null;
-                _flusher?.ConnectionReplaced();
                 throw;
             }
         }
@@ -235,6 +252,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The WAL file of <paramref name="connection"/>: SQLite names it after the database file it resolved,
+    /// following symbolic links, so it is asked rather than derived from the configured path.
+    /// </summary>
+    private static string WalPathOf(SqliteConnection connection) =>
+        SQLitePCL.raw.sqlite3_db_filename(connection.Handle, "main").utf8_to_string() + "-wal";
+
+    /// <summary>The WAL file the flusher flushes (null with <see cref="SqliteSynchronousMode.Normal"/>), for tests.</summary>
+    public string? WalPath => _flusher?.WalPath;
 
     private static bool TryRollbackToSavepoint(SqliteSession session)
     {

@@ -20,7 +20,7 @@ namespace Conveyor.Sqlite.Connections;
 /// </remarks>
 internal sealed class WalFlusher : IAsyncDisposable
 {
-    private readonly string _walPath;
+    private volatile string? _walPath;
     private readonly ConcurrentQueue<WriteOperation> _pending = new();
     private readonly List<WriteOperation> _flushing = [];
     // The flusher thread sleeps on this only when it has nothing to flush; whoever clears _sleeping wakes it.
@@ -32,9 +32,8 @@ internal sealed class WalFlusher : IAsyncDisposable
     private volatile bool _stopping;
     private long _flushes;
 
-    public WalFlusher(string databasePath)
+    public WalFlusher()
     {
-        _walPath = databasePath + "-wal";
         new Thread(Run) { IsBackground = true, Name = "Conveyor SQLite WAL flusher" }.Start();
     }
 
@@ -50,11 +49,19 @@ internal sealed class WalFlusher : IAsyncDisposable
         WakeIfSleeping();
     }
 
+    /// <summary>The WAL file SQLite writes, as its connection names it (it follows symbolic links).</summary>
+    public string? WalPath => _walPath;
+
     /// <summary>
-    /// The writer replaced its connection: the WAL file may have been removed with the old one (after a
-    /// checkpoint that made its content durable) and recreated, so the next flush opens it again.
+    /// The writer opened its connection, whose WAL is <paramref name="walPath"/>. Called again when the writer
+    /// replaces a broken connection: the WAL file may have been removed with the old one (after a checkpoint
+    /// that made its content durable) and recreated, so the next flush opens it again.
     /// </summary>
-    public void ConnectionReplaced() => Volatile.Write(ref _reopen, 1);
+    public void ConnectionOpened(string walPath)
+    {
+        _walPath = walPath;
+        Volatile.Write(ref _reopen, 1);
+    }
 
     /// <summary>Flushes and reports what is pending, then ends the thread. Call after the writer stopped.</summary>
     public async ValueTask DisposeAsync()
@@ -149,10 +156,11 @@ internal sealed class WalFlusher : IAsyncDisposable
         }
         if (_wal is null)
         {
+            var walPath = _walPath ?? throw new InvalidOperationException("no WAL to flush: the writer has not opened its connection");
             try
             {
                 // Read-write because Windows flushes only handles open for writing; nothing is written.
-                _wal = File.OpenHandle(_walPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                _wal = File.OpenHandle(walPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
             }
             catch (FileNotFoundException)
             {

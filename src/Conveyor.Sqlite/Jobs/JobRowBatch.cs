@@ -30,6 +30,11 @@ internal sealed class JobRowBatch
     private static readonly string InsertOneSql = InsertSql(1);
 
     private readonly List<Row> _rows = [];
+    // Text goes to SQLite as UTF-8 (see SqliteStatement.BindUtf8). Kinds and queues repeat from row to row:
+    // the last one of each is encoded once.
+    private readonly Utf8Text _kind = new();
+    private readonly Utf8Text _queue = new();
+    private readonly Utf8Text _scratch = new();
 
     public int Count => _rows.Count;
 
@@ -64,14 +69,14 @@ internal sealed class JobRowBatch
     }
 
     // Parameters left unbound are NULL (Execute resets the statement and clears its bindings).
-    private static void Bind(SqliteStatement insert, int offset, Row row, long now)
+    private void Bind(SqliteStatement insert, int offset, Row row, long now)
     {
         var job = row.Job;
         insert.BindInt64(offset + 1, row.Id);
-        insert.BindText(offset + 2, job.Kind);
-        insert.BindText(offset + 3, job.Queue);
-        insert.BindText(offset + 4, row.State.ToWireName());
-        insert.BindText(offset + 5, job.ArgsJson);
+        insert.BindUtf8(offset + 2, _kind.Of(job.Kind));
+        insert.BindUtf8(offset + 3, _queue.Of(job.Queue));
+        insert.BindUtf8(offset + 4, StateUtf8(row.State));
+        insert.BindUtf8(offset + 5, _scratch.Of(job.ArgsJson));
         insert.BindInt64(offset + 6, job.Priority);
         insert.BindInt64(offset + 7, job.MaxAttempts);
         insert.BindInt64(offset + 8, UnixMicros.From(job.RunAt));
@@ -84,7 +89,39 @@ internal sealed class JobRowBatch
         insert.BindInt64(offset + 15, job.AfterJobId);
         insert.BindInt64(offset + 16, job.BatchId);
         insert.BindInt64(offset + 17, row.FinishedAt);
-        insert.BindText(offset + 18, row.ErrorsJson);
+        if (row.ErrorsJson == JobErrorsJson.Empty)
+            insert.BindUtf8(offset + 18, "[]"u8);
+        else
+            insert.BindText(offset + 18, row.ErrorsJson);
+    }
+
+    private static ReadOnlySpan<byte> StateUtf8(JobState state) => state switch
+    {
+        JobState.Available => "available"u8,
+        JobState.Scheduled => "scheduled"u8,
+        JobState.Waiting => "waiting"u8,
+        _ => System.Text.Encoding.UTF8.GetBytes(state.ToWireName()),
+    };
+
+    /// <summary>One text as UTF-8, encoded again only when a different string comes.</summary>
+    private sealed class Utf8Text
+    {
+        private string? _text;
+        private byte[] _bytes = new byte[256];
+        private int _length;
+
+        public ReadOnlySpan<byte> Of(string text)
+        {
+            if (!ReferenceEquals(text, _text))
+            {
+                var max = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
+                if (max > _bytes.Length)
+                    _bytes = new byte[Math.Max(max, _bytes.Length * 2)];
+                _length = System.Text.Encoding.UTF8.GetBytes(text, _bytes);
+                _text = text;
+            }
+            return _bytes.AsSpan(0, _length);
+        }
     }
 
     private static string InsertSql(int rows)
