@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using Conveyor.Sqlite.Connections;
 using Conveyor.Storage;
 
@@ -89,7 +90,7 @@ internal sealed class JobRowBatch
         insert.BindInt64(offset + 15, job.AfterJobId);
         insert.BindInt64(offset + 16, job.BatchId);
         insert.BindInt64(offset + 17, row.FinishedAt);
-        if (row.ErrorsJson == JobErrorsJson.Empty)
+        if (row.ErrorsJson == JobErrorJson.EmptyArray)
             insert.BindUtf8(offset + 18, "[]"u8);
         else
             insert.BindText(offset + 18, row.ErrorsJson);
