@@ -8,8 +8,8 @@ namespace Conveyor.Sqlite;
 public sealed partial class SqliteJobStore
 {
     // A claim reads its candidates in claim order (walking conveyor_jobs_claim; the ordering-key check
-    // probes conveyor_jobs_ordering), then leases each by primary key; the immediate transaction around
-    // both makes the claim atomic against every other process on the file. No RETURNING, no IN (SELECT …)
+    // probes conveyor_jobs_ordering), then leases them by runs of consecutive ids; the immediate
+    // transaction around both makes the claim atomic against every other process on the file. No RETURNING, no IN (SELECT …)
     // and no json_each: each of those makes SQLite build a temporary b-tree per execution, which cost
     // more than the claim itself. Kinds are matched while reading (a job of another kind is skipped),
     // against the node's kinds as UTF-8, so a claimed job's kind is the node's own string. No LIMIT
@@ -36,8 +36,8 @@ public sealed partial class SqliteJobStore
         WHERE id >= ?4 AND id <= ?5
         """;
 
-    // Completions are applied one row at a time through prepared statements: a primary-key update per
-    // job, with no JSON to build or parse. The fence (running, same node, same attempt) is in each WHERE.
+    // Completions are primary-key updates through prepared statements (plain successes by range, below),
+    // with no JSON to build or parse. The fence (running, same node, same attempt) is in each WHERE.
     private const string Fence = "id = $id AND attempt = $attempt AND state = 'running' AND node = $node";
 
     private const string SucceedSql = $"""
