@@ -155,7 +155,14 @@ internal sealed class SqliteWriter : IAsyncDisposable
         if (_firstCommitFlushes)
         {
             _firstCommitFlushes = false;
-            session.Execute("PRAGMA synchronous = NORMAL");
+            try
+            {
+                session.Execute("PRAGMA synchronous = NORMAL");
+            }
+            catch (SqliteException)
+            {
+                // Left in FULL: slower, never less durable. The group is committed either way.
+            }
         }
 
         for (var i = 0; i < group.Count; i++)
