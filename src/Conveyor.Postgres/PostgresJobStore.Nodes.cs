@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -30,7 +31,7 @@ public sealed partial class PostgresJobStore
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand(Sql(UpsertNodeSql));
         command.Parameters.Text(node.Name).Text(node.Host).Int(node.Pid).Text(node.Version).Time(node.StartedAt).Time(node.HeartbeatAt)
-            .Texts([.. node.Kinds]).Jsonb(QueuesJson(node.Queues));
+            .Texts([.. node.Kinds]).Jsonb(NodeQueuesJson.ToJson(node.Queues));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -64,7 +65,7 @@ public sealed partial class PostgresJobStore
                     StartedAt = JobRows.Time(reader, 4),
                     HeartbeatAt = JobRows.Time(reader, 5),
                     Kinds = reader.GetFieldValue<string[]>(6),
-                    Queues = ParseQueues(reader.GetString(7)),
+                    Queues = NodeQueuesJson.Parse(reader.GetString(7)),
                 });
             }
         }
@@ -81,32 +82,5 @@ public sealed partial class PostgresJobStore
         await using var command = _dataSource.CreateCommand(Sql(PruneNodesSql));
         command.Parameters.Time(parameters.HeartbeatBefore);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static string QueuesJson(IReadOnlyDictionary<string, NodeQueueSlots> queues)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var (name, slots) in queues)
-            {
-                writer.WriteStartObject(name);
-                writer.WriteNumber("busy", slots.Busy);
-                writer.WriteNumber("slots", slots.Slots);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static Dictionary<string, NodeQueueSlots> ParseQueues(string json)
-    {
-        var queues = new Dictionary<string, NodeQueueSlots>(StringComparer.Ordinal);
-        using var document = JsonDocument.Parse(json);
-        foreach (var queue in document.RootElement.EnumerateObject())
-            queues[queue.Name] = new NodeQueueSlots(queue.Value.GetProperty("busy").GetInt32(), queue.Value.GetProperty("slots").GetInt32());
-        return queues;
     }
 }

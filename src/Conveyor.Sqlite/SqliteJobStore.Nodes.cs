@@ -1,3 +1,4 @@
+using Conveyor.Serialization;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -29,7 +30,7 @@ public sealed partial class SqliteJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         var node = parameters.Node;
         var kinds = JsonLists.Strings(node.Kinds);
-        var queues = QueuesJson(node.Queues);
+        var queues = NodeQueuesJson.ToJson(node.Queues);
         return WriteAsync(scope => scope.Session.Command(UpsertNodeSql)
             .Bind("$name", node.Name)
             .Bind("$host", node.Host)
@@ -68,7 +69,7 @@ public sealed partial class SqliteJobStore
                     StartedAt = UnixMicros.ToTime(reader.GetInt64(4)),
                     HeartbeatAt = UnixMicros.ToTime(reader.GetInt64(5)),
                     Kinds = JsonSerializer.Deserialize<string[]>(reader.GetString(6)) ?? [],
-                    Queues = ParseQueues(reader.GetString(7)),
+                    Queues = NodeQueuesJson.Parse(reader.GetString(7)),
                 });
             }
             nodes.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
@@ -83,32 +84,5 @@ public sealed partial class SqliteJobStore
         return WriteAsync(scope => scope.Session.Command(PruneNodesSql)
             .Bind("$before", UnixMicros.From(parameters.HeartbeatBefore))
             .ExecuteNonQuery(), cancellationToken);
-    }
-
-    private static string QueuesJson(IReadOnlyDictionary<string, NodeQueueSlots> queues)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var (name, slots) in queues)
-            {
-                writer.WriteStartObject(name);
-                writer.WriteNumber("busy", slots.Busy);
-                writer.WriteNumber("slots", slots.Slots);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static Dictionary<string, NodeQueueSlots> ParseQueues(string json)
-    {
-        var queues = new Dictionary<string, NodeQueueSlots>(StringComparer.Ordinal);
-        using var document = JsonDocument.Parse(json);
-        foreach (var queue in document.RootElement.EnumerateObject())
-            queues[queue.Name] = new NodeQueueSlots(queue.Value.GetProperty("busy").GetInt32(), queue.Value.GetProperty("slots").GetInt32());
-        return queues;
     }
 }

@@ -88,15 +88,8 @@ public static class ApiJson
             writer.WriteStartArray("kinds");
             foreach (var kind in node.Kinds) writer.WriteStringValue(kind);
             writer.WriteEndArray();
-            writer.WriteStartObject("queues");
-            foreach (var (queue, slots) in node.Queues.OrderBy(q => q.Key, StringComparer.Ordinal))
-            {
-                writer.WriteStartObject(queue);
-                writer.WriteNumber("busy", slots.Busy);
-                writer.WriteNumber("slots", slots.Slots);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndObject();
+            writer.WritePropertyName("queues");
+            NodeQueuesJson.Write(writer, node.Queues.OrderBy(q => q.Key, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal));
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
