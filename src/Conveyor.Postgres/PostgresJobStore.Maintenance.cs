@@ -6,17 +6,15 @@ namespace Conveyor.Postgres;
 
 public sealed partial class PostgresJobStore
 {
-    private const string PromoteSql = """
-        WITH due AS (
+    // Key probes for the locked rows, whatever the LIMIT: it runs with its generic plan (see ExecutionSettingsSql).
+    internal const string PromoteSql = """
+        UPDATE {s}.jobs AS j SET state = 'available'
+        WHERE j.id = ANY (ARRAY(
             SELECT id FROM {s}.jobs
             WHERE state IN ('scheduled', 'retrying') AND run_at <= $1
             ORDER BY run_at, id
             LIMIT $2
-            FOR NO KEY UPDATE SKIP LOCKED
-        )
-        UPDATE {s}.jobs AS j SET state = 'available'
-        FROM due
-        WHERE j.id = due.id
+            FOR NO KEY UPDATE SKIP LOCKED))
         RETURNING j.queue
         """;
 
@@ -64,7 +62,7 @@ public sealed partial class PostgresJobStore
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = _dataSource.CreateBatch();
-        AddAsyncCommit(batch);
+        AddExecutionSettings(batch);
         var promote = new Npgsql.NpgsqlBatchCommand(Sql(PromoteSql));
         promote.Parameters.Time(parameters.Now).Int(parameters.Limit);
         batch.BatchCommands.Add(promote);
@@ -72,7 +70,7 @@ public sealed partial class PostgresJobStore
         var queues = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            await SkipAsyncCommitAsync(reader, cancellationToken).ConfigureAwait(false);
+            await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 promoted++;

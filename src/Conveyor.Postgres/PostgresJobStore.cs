@@ -42,6 +42,11 @@ public sealed partial class PostgresJobStore : IJobStore
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         }
+        // The store keeps no session state on a pooled connection (settings are transaction-local, advisory locks
+        // transaction-level, the listener UNLISTENs before it gives its connection back), so a connection need not be
+        // reset when it returns to the pool; the reset costs seven statements at the next use of the connection.
+        if (!builder.ConnectionStringBuilder.ContainsKey("No Reset On Close"))
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
         if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
             builder.ConnectionStringBuilder.ApplicationName = "conveyor";
         _dataSource = builder.Build();

@@ -42,6 +42,9 @@ public sealed class ClaimTests
             var text = string.Join('\n', plan);
             text.ShouldContain("jobs_claim", customMessage: $"{mode}:\n{text}");
             text.ShouldNotContain("Seq Scan on jobs", customMessage: $"{mode}:\n{text}");
+            // The claimed rows are updated through key probes, never by hashing the table against the candidates.
+            text.ShouldContain("Index Scan using jobs_pkey", customMessage: $"{mode}:\n{text}");
+            text.ShouldNotContain("Hash", customMessage: $"{mode}:\n{text}");
         }
 
         var claimed = await store.ClaimAsync(new ClaimJobsParams("node-1", "default", ["test.job", "other.job"], 50, Jobs.T0.AddSeconds(1), Jobs.T0.AddSeconds(31)));
@@ -108,6 +111,8 @@ public sealed class AsyncCommitTests
         // The pool has one session: the one that just claimed and completed.
         await using var show = store.DataSource.CreateCommand("SHOW synchronous_commit");
         ((string)(await show.ExecuteScalarAsync())!).ShouldBe("on");
+        await using var showPlans = store.DataSource.CreateCommand("SHOW plan_cache_mode");
+        ((string)(await showPlans.ExecuteScalarAsync())!).ShouldBe("auto");
         (await store.GetJobAsync(new GetJobParams(claimed[0].Id)))!.State.ShouldBe(JobState.Succeeded);
     }
 }
@@ -177,7 +182,47 @@ public sealed class HeartbeatTests
             text.ShouldContain("jobs_pkey", customMessage: text);
             text.ShouldNotContain("jobs_lease", customMessage: text);
             text.ShouldNotContain("Seq Scan on jobs", customMessage: text);
+            // One key probe per completed row; never the whole unnest again for every row found.
+            if (sql == PostgresJobStore.SucceedSql)
+                text.ShouldContain("Index Cond: (id = r.id)", customMessage: text);
         }
+    }
+}
+
+public sealed class PromotionPlanTests
+{
+    [Fact]
+    public async Task Promotion_WalksTheDueIndex_AndProbesTheKey_UnderItsGenericPlan()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        await schema.ScalarAsync<object>("""
+            INSERT INTO {s}.jobs (kind, queue, state, args, max_attempts, run_at, created_at)
+            SELECT 'test.job', 'default', CASE WHEN n % 10 = 0 THEN 'scheduled' ELSE 'succeeded' END, '{}', 3,
+                   '2030-01-01T00:00:00Z'::timestamptz + n * interval '1 ms', '2029-12-31T00:00:00Z'
+            FROM generate_series(1, 200000) AS n
+            """);
+        await schema.ScalarAsync<object>("ANALYZE {s}.jobs");
+        await using var connection = await schema.OpenConnectionAsync();
+        await using (var set = new NpgsqlCommand("SET plan_cache_mode = force_generic_plan", connection))
+            await set.ExecuteNonQueryAsync();
+        await using var explain = new NpgsqlCommand("EXPLAIN " + store.Sql(PostgresJobStore.PromoteSql), connection);
+        explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = new DateTime(2030, 1, 1, 0, 0, 1, DateTimeKind.Utc) });
+        explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 1000 });
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+                plan.Add(reader.GetString(0));
+        }
+        var text = string.Join('\n', plan);
+        text.ShouldContain("jobs_due", customMessage: text);
+        text.ShouldContain("Index Scan using jobs_pkey", customMessage: text);
+        text.ShouldNotContain("Seq Scan on jobs", customMessage: text);
+        text.ShouldNotContain("Hash", customMessage: text);
+
+        (await store.PromoteDueJobsAsync(new PromoteDueJobsParams(new DateTimeOffset(2030, 1, 1, 0, 0, 1, TimeSpan.Zero), 1000))).ShouldBe(100);
     }
 }
 
