@@ -234,16 +234,20 @@ public sealed class BulkInsertTests
         await using var schema = new TempSchema();
         var store = schema.OpenStore();
         await store.MigrateAsync();
-        var jobs = Enumerable.Range(0, PostgresJobStore.CopyThreshold + 500).Select(i => Jobs.New(queue: i % 2 == 0 ? "even" : "odd", args: $$"""{"i":{{i}}}""") with
+        // Rows are encoded by the store itself (BinaryCopyWriter): non-ASCII text, intervals of more than a day,
+        // microseconds, and one row bigger than the encoder's 64 KB chunk are among them.
+        var big = new string('x', 100_000);
+        var jobs = Enumerable.Range(0, PostgresJobStore.CopyThreshold + 500).Select(i => Jobs.New(
+            queue: i % 2 == 0 ? "even" : "odd", args: i == 1010 ? $$"""{"i":{{i}},"big":"{{big}}"}""" : $$"""{"i":{{i}},"s":"é✓"}""") with
         {
             Priority = i % 7 - 3,
-            Timeout = i % 3 == 0 ? TimeSpan.FromSeconds(i) : null,
+            Timeout = i % 3 == 0 ? TimeSpan.FromSeconds(i) : i % 3 == 1 ? TimeSpan.FromDays(1.5) + TimeSpan.FromTicks(1230) : null,
             OrderingKey = i % 5 == 0 ? "key-" + (i % 4) : null,
-            AffinityKey = i % 11 == 0 ? "tenant" : null,
+            AffinityKey = i % 11 == 0 ? "tenant-é✓" : null,
             UniqueFor = null,
             BatchId = i % 13 == 0 ? 42 : null,
             State = i % 17 == 0 ? JobState.Scheduled : JobState.Available,
-            RunAt = i % 17 == 0 ? Jobs.T0.AddHours(1) : Jobs.T0,
+            RunAt = i % 17 == 0 ? Jobs.T0.AddHours(1) : Jobs.T0.AddTicks(1230),
         }).ToArray();
 
         var inserted = await store.InsertManyAsync(new InsertJobsParams(jobs, Jobs.T0.AddSeconds(-5)));
@@ -251,10 +255,11 @@ public sealed class BulkInsertTests
         inserted.Count.ShouldBe(jobs.Length);
         for (var i = 1; i < inserted.Count; i++)
             inserted[i].Id.ShouldBeGreaterThan(inserted[i - 1].Id);
-        foreach (var i in new[] { 0, 1, 33, 55, 65, 143, 1010, jobs.Length - 1 })
+        foreach (var i in new[] { 0, 1, 33, 55, 65, 143, 1009, 1010, 1011, jobs.Length - 1 })
         {
             var job = (await store.GetJobAsync(new GetJobParams(inserted[i].Id))).ShouldNotBeNull();
             job.ArgsJson.ShouldContain($"\"i\": {i}");
+            job.ArgsJson.ShouldContain(i == 1010 ? big : "é✓");
             job.Queue.ShouldBe(jobs[i].Queue);
             job.Priority.ShouldBe(jobs[i].Priority);
             job.Timeout.ShouldBe(jobs[i].Timeout);
