@@ -35,14 +35,9 @@ public sealed class ClaimTests
             explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 50 });
             explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "node-1" });
             explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = new DateTime(2030, 1, 1, 0, 0, 31, DateTimeKind.Utc) });
-            var plan = new List<string>();
-            await using (var reader = await explain.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                    plan.Add(reader.GetString(0));
-            }
+            var text = await PlanText.ReadAsync(explain);
             await transaction.RollbackAsync();
-            return string.Join('\n', plan);
+            return text;
         }
 
         // jit_above_cost = 0: any plan would be compiled unless the settings turn JIT off.
@@ -191,13 +186,7 @@ public sealed class HeartbeatTests
                 explain.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [100, 200, 300] });
                 explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = DateTime.UtcNow });
             }
-            var plan = new List<string>();
-            await using (var reader = await explain.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                    plan.Add(reader.GetString(0));
-            }
-            var text = string.Join('\n', plan);
+            var text = await PlanText.ReadAsync(explain);
             text.ShouldContain("jobs_pkey", customMessage: text);
             text.ShouldNotContain("jobs_lease", customMessage: text);
             text.ShouldNotContain("Seq Scan on jobs", customMessage: text);
@@ -229,13 +218,7 @@ public sealed class PromotionPlanTests
         await using var explain = new NpgsqlCommand("EXPLAIN " + store.Sql(PostgresJobStore.PromoteSql), connection);
         explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = new DateTime(2030, 1, 1, 0, 0, 1, DateTimeKind.Utc) });
         explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 1000 });
-        var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-                plan.Add(reader.GetString(0));
-        }
-        var text = string.Join('\n', plan);
+        var text = await PlanText.ReadAsync(explain);
         text.ShouldContain("jobs_due", customMessage: text);
         text.ShouldContain("Index Scan using jobs_pkey", customMessage: text);
         text.ShouldNotContain("Seq Scan on jobs", customMessage: text);
