@@ -45,7 +45,7 @@ public sealed partial class PostgresJobStore : IJobStore
         // The store keeps no session state on a pooled connection (settings are transaction-local, advisory locks
         // transaction-level, the listener UNLISTENs before it gives its connection back), so a connection need not be
         // reset when it returns to the pool; the reset costs seven statements at the next use of the connection.
-        if (!builder.ConnectionStringBuilder.ContainsKey("No Reset On Close"))
+        if (!NamesSetting(options.ConnectionString, "No Reset On Close", "NoResetOnClose"))
             builder.ConnectionStringBuilder.NoResetOnClose = true;
         if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
             builder.ConnectionStringBuilder.ApplicationName = "conveyor";
@@ -53,6 +53,16 @@ public sealed partial class PostgresJobStore : IJobStore
         _notifier = new PostgresJobNotifier(_dataSource, options);
         LeaderElector = new PostgresLeaderElector(this);
         _combiner = new InsertCombiner(InsertPlainAsync);
+    }
+
+    /// <summary>
+    /// Whether the connection string itself sets <paramref name="keywords"/> (any spelling of one setting).
+    /// <c>NpgsqlConnectionStringBuilder.ContainsKey</c> cannot tell: it answers true for every keyword Npgsql knows.
+    /// </summary>
+    private static bool NamesSetting(string connectionString, params string[] keywords)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return keywords.Any(given.ContainsKey);
     }
 
     /// <summary>Creates a store from a <c>postgres://</c> URL or an Npgsql connection string, with default settings.</summary>
