@@ -47,7 +47,8 @@ internal sealed class Completer(IJobStore store, string nodeName, int batchSize,
             }
             if (!await StoreAsync(batch, giveUp).ConfigureAwait(false))
             {
-                logger.LogError("{Count} job outcomes could not be stored before shutdown; their leases will run out and the leader will put them back", batch.Count + reader.Count);
+                // Pending, not the channel's count: a single-reader channel cannot count, and asking it threw here.
+                logger.LogError("{Count} job outcomes could not be stored before shutdown; their leases will run out and the leader will put them back", Pending);
                 return;
             }
             Interlocked.Add(ref _pending, -batch.Count);

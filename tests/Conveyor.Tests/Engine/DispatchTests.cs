@@ -174,4 +174,23 @@ public sealed class DispatchTests
         // Running in the store = handlers running + outcomes waiting for the slow store: at most a batch's worth beyond the slots.
         mostRunning.ShouldBeLessThanOrEqualTo(concurrency + batch);
     }
+
+    [Fact]
+    public async Task Stop_WhenOutcomesCannotBeStored_GivesUpCleanly_AndTheJobKeepsItsLease()
+    {
+        var store = new SlowCompletionsStore(TimeSpan.FromMilliseconds(5)) { CompletionsFail = true };
+        await using var node = TestNode.Create(b => b.AddJob("test.noop", () => { }), store: store);
+        var id = (await node.Client.EnqueueAsync(new JobRequest("test.noop"))).Id;
+        await node.StartAsync();
+        while ((await node.Client.GetAsync(id))!.State != JobState.Running) await Task.Delay(5);
+
+        // The drain ends when this token fires: the completer stops retrying and logs what it could not store.
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await node.Server.StopAsync(giveUp.Token).WaitAsync(TimeSpan.FromSeconds(20));
+
+        // Not stored, not lost: still running under this node's lease, which the leader rescues once it runs out.
+        var job = (await node.Client.GetAsync(id))!;
+        job.State.ShouldBe(JobState.Running);
+        job.Node.ShouldBe(node.Server.NodeName);
+    }
 }

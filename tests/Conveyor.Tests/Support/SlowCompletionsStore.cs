@@ -5,7 +5,8 @@ namespace Conveyor.Tests.Support;
 
 /// <summary>
 /// A real memory store whose completions take <paramref name="delay"/>: stands for a database that completes
-/// more slowly than it claims. Everything else goes straight to the memory store.
+/// more slowly than it claims, or, with <see cref="CompletionsFail"/>, one that cannot complete at all.
+/// Everything else goes straight to the memory store.
 /// </summary>
 internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
 {
@@ -19,9 +20,13 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default) => _inner.InsertManyAsync(parameters, cancellationToken);
     public Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default) => _inner.ClaimAsync(parameters, cancellationToken);
 
+    /// <summary>While true, every completion fails after its delay (the database went away).</summary>
+    public bool CompletionsFail { get; set; }
+
     public async Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
     {
         await Task.Delay(delay, CancellationToken.None);
+        if (CompletionsFail) throw new InvalidOperationException("the store is down");
         await _inner.CompleteManyAsync(parameters, cancellationToken);
     }
 
