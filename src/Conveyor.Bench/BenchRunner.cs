@@ -24,6 +24,12 @@ public sealed class BenchRunner(
     private static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// The runtime waits a moment (100 ms) after new code stops appearing before it recompiles hot code, so a
+    /// quick round that compiled nothing proves nothing; rounds go on for at least this long.
+    /// </summary>
+    private static readonly TimeSpan WarmUpMinimum = TimeSpan.FromSeconds(2);
+
     /// <summary>A warm-up round that compiled fewer methods than this finds the runtime settled.</summary>
     private const int SettledJitMethods = 20;
 
@@ -49,8 +55,8 @@ public sealed class BenchRunner(
     /// the profile it gathered), in the background, over several seconds of running it. Measured with a fixed
     /// one-second warm-up, each 20,000-job run of <c>process</c> still compiled 1,000–2,800 methods (0.5–1.9 s of
     /// JIT time on one of this machine's two cores) and the figures were those of a node still starting. So rounds
-    /// repeat until one compiles fewer than <see cref="SettledJitMethods"/> methods (<see cref="JitInfo"/>), for at
-    /// most <see cref="WarmUpLimit"/>.
+    /// repeat for at least <see cref="WarmUpMinimum"/> and until one compiles fewer than <see cref="SettledJitMethods"/>
+    /// methods (<see cref="JitInfo"/>), for at most <see cref="WarmUpLimit"/>.
     /// </remarks>
     public async Task WarmUpAsync(BenchMeasure measure, CancellationToken cancellationToken = default)
     {
@@ -71,7 +77,7 @@ public sealed class BenchRunner(
             var compiledBefore = JitInfo.GetCompiledMethodCount();
             await warmer.MeasureAsync(measure, cancellationToken).ConfigureAwait(false);
             var compiled = JitInfo.GetCompiledMethodCount() - compiledBefore;
-            if ((round >= 1 && compiled < SettledJitMethods) || watch.Elapsed > WarmUpLimit) break;
+            if ((watch.Elapsed >= WarmUpMinimum && compiled < SettledJitMethods) || watch.Elapsed > WarmUpLimit) break;
         }
     }
 

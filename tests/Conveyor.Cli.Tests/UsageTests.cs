@@ -33,6 +33,10 @@ public sealed class UsageTests : IAsyncLifetime
     [InlineData("bad worker queues", "bad --queues", "worker", "--queues", "default=0")]
     [InlineData("bad worker timings", "bad worker settings", "worker", "--heartbeat-interval", "1m", "--lease-duration", "10s")]
     [InlineData("missing config", "cannot read config file", "worker", "--config", "missing.json")]
+    [InlineData("bad bench measure", "bad measure 'fast' for --measure", "bench", "--measure", "process,fast")]
+    [InlineData("bad bench runs", "bad bench settings: runs must be 1–100", "bench", "--runs", "0")]
+    [InlineData("bad bench jobs", "bad bench settings: jobs must be at least 1", "bench", "--jobs", "0")]
+    [InlineData("bench nodes on memory", "--nodes needs a store that node processes can share", "--store", "memory:", "bench", "--nodes", "2")]
     public async Task BadUsage_ExitsTwoWithOneLine(string what, string message, params string[] args)
     {
         var result = await _workspace.RunAsync(args.Where(a => a.Length > 0).ToArray());

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Conveyor.Cli.Tests.Support;
+
+namespace Conveyor.Cli.Tests;
+
+/// <summary>
+/// <c>conveyor bench</c> as CONTRACT.md shapes it: one JSON object per measure, every measure on a fresh store that is
+/// removed afterwards. Only the shape and the bookkeeping are checked; speed is never asserted here.
+/// </summary>
+public sealed class BenchTests : IAsyncLifetime
+{
+    private readonly Workspace _workspace = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _workspace.DisposeAsync();
+
+    private static List<JsonElement> JsonLines(string stdout) =>
+        [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
+
+    [Fact]
+    public async Task Json_PrintsOneObjectPerMeasure_InOrder_WithMedianAndRange()
+    {
+        var results = JsonLines(await _workspace.OkAsync(
+            "--store", "memory:", "bench", "--jobs", "400", "--latency-jobs", "20", "--runs", "3", "--json"));
+
+        results.Select(r => r.GetProperty("measure").GetString()).ShouldBe(["enqueue_single", "enqueue_bulk", "process", "latency"]);
+        foreach (var result in results)
+        {
+            result.GetProperty("store").GetString().ShouldBe("memory");
+            result.GetProperty("concurrency").GetInt32().ShouldBe(16);
+            result.GetProperty("runs").GetInt32().ShouldBe(3);
+        }
+        foreach (var result in results.Take(3))
+        {
+            result.GetProperty("jobs").GetInt32().ShouldBe(400);
+            var rate = result.GetProperty("jobs_per_s").GetDouble();
+            rate.ShouldBeGreaterThan(0);
+            result.GetProperty("jobs_per_s_min").GetDouble().ShouldBeLessThanOrEqualTo(rate);
+            result.GetProperty("jobs_per_s_max").GetDouble().ShouldBeGreaterThanOrEqualTo(rate);
+        }
+        var latency = results[3];
+        latency.GetProperty("jobs").GetInt32().ShouldBe(20);
+        var p50 = latency.GetProperty("p50_ms").GetDouble();
+        p50.ShouldBeGreaterThan(0);
+        latency.GetProperty("p99_ms").GetDouble().ShouldBeGreaterThanOrEqualTo(p50);
+        results[0].GetProperty("p99_ms").GetDouble().ShouldBeGreaterThanOrEqualTo(results[0].GetProperty("p50_ms").GetDouble());
+    }
+
+    [Fact]
+    public async Task Sqlite_MeasuresOnFreshFiles_AndLeavesNothingBehind()
+    {
+        var before = Directory.GetFiles(_workspace.Directory);
+
+        var results = JsonLines(await _workspace.OkAsync("bench", "--measure", "enqueue_bulk,process", "--jobs", "1500", "--json"));
+
+        results.Select(r => r.GetProperty("measure").GetString()).ShouldBe(["enqueue_bulk", "process"]);
+        results.ShouldAllBe(r => r.GetProperty("store").GetString() == "sqlite" && r.GetProperty("jobs").GetInt32() == 1500);
+        Directory.GetFiles(_workspace.Directory).ShouldBe(before, ignoreOrder: true);
+        // The named store was not used for the measures.
+        (await _workspace.CountsAsync()).Values.Sum().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task WithoutJson_PrintsOneLinePerMeasure()
+    {
+        var result = await _workspace.RunAsync("--store", "memory:", "bench", "--measure", "process", "--jobs", "300");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var line = result.OutputLines.ShouldHaveSingleItem();
+        line.ShouldStartWith("process");
+        line.ShouldContain("memory");
+        line.ShouldContain("300 jobs");
+        line.ShouldContain("jobs/s");
+    }
+}
