@@ -22,6 +22,9 @@ public sealed class BenchRunner(
     public const string NoopKind = "conveyor.noop";
 
     private static readonly TimeSpan WaitLimit = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a measure may go without a job finishing before it fails (its node retries a lost store forever).</summary>
+    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(20);
 
     /// <summary>
@@ -149,12 +152,20 @@ public sealed class BenchRunner(
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(WaitLimit);
         // The handler count tells how far we are without loading the store; the store says when all are stored.
+        var handling = Stall("process");
         while (node.Handled < n)
         {
             await Task.Delay(2, limit.Token).ConfigureAwait(false);
+            handling.Check(node.Handled);
             Report(BenchMeasure.Process, "processing", node.Handled, n);
         }
-        while (await SucceededAsync(node, cancellationToken).ConfigureAwait(false) < n) await Task.Delay(1, limit.Token).ConfigureAwait(false);
+        var storing = Stall("process (storing outcomes)");
+        long stored;
+        while ((stored = await SucceededAsync(node, cancellationToken).ConfigureAwait(false)) < n)
+        {
+            storing.Check(stored);
+            await Task.Delay(1, limit.Token).ConfigureAwait(false);
+        }
         var elapsed = watch.Elapsed;
         Report(BenchMeasure.Process, "processing", n, n);
         await node.Server.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -185,8 +196,10 @@ public sealed class BenchRunner(
         var watch = Stopwatch.StartNew();
         await node.Monitor.ResumeQueueAsync(Validation.Names.DefaultQueue, cancellationToken).ConfigureAwait(false);
         long succeeded;
+        var processing = Stall($"process on {options.Nodes} nodes");
         while ((succeeded = await SucceededAsync(node, limit.Token).ConfigureAwait(false)) < n)
         {
+            processing.Check(succeeded);
             Report(BenchMeasure.Process, "processing", succeeded, n);
             await Task.Delay(20, limit.Token).ConfigureAwait(false);
         }
@@ -217,7 +230,12 @@ public sealed class BenchRunner(
         }
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(TimeSpan.FromSeconds(60));
-        while (node.Handled < total) await Task.Delay(5, limit.Token).ConfigureAwait(false);
+        var starting = Stall("latency");
+        while (node.Handled < total)
+        {
+            starting.Check(node.Handled);
+            await Task.Delay(5, limit.Token).ConfigureAwait(false);
+        }
         var elapsed = watch.Elapsed;
         await node.Server.StopAsync(cancellationToken).ConfigureAwait(false);
         var latencies = node.Latencies(skipFirst: warmUp);
@@ -265,6 +283,8 @@ public sealed class BenchRunner(
             PeakMegabytes = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1),
         };
     }
+
+    private static StallGuard Stall(string what) => new(what, StallLimit, TimeProvider.System);
 
     private void Report(BenchMeasure measure, string stage, long done, long total) => progress?.Report(new BenchProgress(measure, stage, done, total));
 
