@@ -25,6 +25,9 @@ public sealed class BenchRunner(
 
     /// <summary>How long a measure may go without a job finishing before it fails (its node retries a lost store forever).</summary>
     private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a bench node's stop may drain and store outcomes.</summary>
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(20);
 
     /// <summary>
@@ -84,19 +87,44 @@ public sealed class BenchRunner(
         }
     }
 
-    /// <summary>Takes one measure on a fresh store.</summary>
-    public Task<BenchResult> MeasureAsync(BenchMeasure measure, CancellationToken cancellationToken = default) => measure switch
+    /// <summary>Takes one measure on a fresh store, then removes the store.</summary>
+    /// <remarks>
+    /// When the measure fails, removing the store may well fail for the same reason (a server that went away);
+    /// that second failure must not replace the first, which says what happened.
+    /// </remarks>
+    public async Task<BenchResult> MeasureAsync(BenchMeasure measure, CancellationToken cancellationToken = default)
     {
-        BenchMeasure.EnqueueSingle => EnqueueSingleAsync(cancellationToken),
-        BenchMeasure.EnqueueBulk => EnqueueBulkAsync(cancellationToken),
-        BenchMeasure.Process => ProcessAsync(cancellationToken),
-        BenchMeasure.Latency => LatencyAsync(cancellationToken),
-        _ => throw new ArgumentOutOfRangeException(nameof(measure)),
-    };
+        var bench = await freshStore(cancellationToken).ConfigureAwait(false);
+        BenchResult result;
+        try
+        {
+            result = await (measure switch
+            {
+                BenchMeasure.EnqueueSingle => EnqueueSingleAsync(bench, cancellationToken),
+                BenchMeasure.EnqueueBulk => EnqueueBulkAsync(bench, cancellationToken),
+                BenchMeasure.Process => ProcessAsync(bench, cancellationToken),
+                BenchMeasure.Latency => LatencyAsync(bench, cancellationToken),
+                _ => throw new ArgumentOutOfRangeException(nameof(measure)),
+            }).ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                await bench.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The measure's own failure is rethrown below.
+            }
+            throw;
+        }
+        await bench.DisposeAsync().ConfigureAwait(false);
+        return result;
+    }
 
-    private async Task<BenchResult> EnqueueSingleAsync(CancellationToken cancellationToken)
+    private async Task<BenchResult> EnqueueSingleAsync(BenchStore bench, CancellationToken cancellationToken)
     {
-        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
         await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: false);
         var client = node.Client;
         var n = options.Jobs;
@@ -128,9 +156,8 @@ public sealed class BenchRunner(
             Percentiles.Of(durations, 0.50), Percentiles.Of(durations, 0.99));
     }
 
-    private async Task<BenchResult> EnqueueBulkAsync(CancellationToken cancellationToken)
+    private async Task<BenchResult> EnqueueBulkAsync(BenchStore bench, CancellationToken cancellationToken)
     {
-        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
         await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: false);
         var watch = Stopwatch.StartNew();
         await QueueNoopsAsync(node.Client, BenchMeasure.EnqueueBulk, options.Jobs, cancellationToken).ConfigureAwait(false);
@@ -138,10 +165,9 @@ public sealed class BenchRunner(
         return Result(BenchMeasure.EnqueueBulk, bench, options.Jobs, elapsed, options.Jobs / elapsed.TotalSeconds);
     }
 
-    private async Task<BenchResult> ProcessAsync(CancellationToken cancellationToken)
+    private async Task<BenchResult> ProcessAsync(BenchStore bench, CancellationToken cancellationToken)
     {
-        if (options.Nodes > 0) return await ProcessOnNodesAsync(cancellationToken).ConfigureAwait(false);
-        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
+        if (options.Nodes > 0) return await ProcessOnNodesAsync(bench, cancellationToken).ConfigureAwait(false);
         await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: true);
         var n = options.Jobs;
         await QueueNoopsAsync(node.Client, BenchMeasure.Process, n, cancellationToken).ConfigureAwait(false);
@@ -176,10 +202,9 @@ public sealed class BenchRunner(
     /// The process measure on K node processes: the jobs are queued on a paused queue, the nodes start and register,
     /// and the clock runs from resuming the queue until every job has succeeded — process start-up is not measured.
     /// </summary>
-    private async Task<BenchResult> ProcessOnNodesAsync(CancellationToken cancellationToken)
+    private async Task<BenchResult> ProcessOnNodesAsync(BenchStore bench, CancellationToken cancellationToken)
     {
         if (launcher is null) throw new InvalidOperationException("no way to start node processes was given");
-        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
         if (bench.Url is null) throw new InvalidOperationException($"the {bench.Store.Name} store cannot be shared with node processes");
         await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: false);
         var n = options.Jobs;
@@ -208,9 +233,8 @@ public sealed class BenchRunner(
         return Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds) with { Nodes = options.Nodes };
     }
 
-    private async Task<BenchResult> LatencyAsync(CancellationToken cancellationToken)
+    private async Task<BenchResult> LatencyAsync(BenchStore bench, CancellationToken cancellationToken)
     {
-        await using var bench = await freshStore(cancellationToken).ConfigureAwait(false);
         await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: true);
         await node.Server.StartAsync(cancellationToken).ConfigureAwait(false);
         var warmUp = Math.Min(10, options.LatencyJobs);
@@ -343,8 +367,17 @@ public sealed class BenchRunner(
             Interlocked.Increment(ref _handled);
         }
 
+        /// <summary>
+        /// Stops the node, giving up on outcomes it cannot store after <see cref="StopLimit"/> (a lost server would
+        /// otherwise keep the stop retrying them), then disposes it.
+        /// </summary>
         public async ValueTask DisposeAsync()
         {
+            if (_services.GetService<JobServer>() is { } server)
+            {
+                using var giveUp = new CancellationTokenSource(StopLimit);
+                await server.StopAsync(giveUp.Token).ConfigureAwait(false);
+            }
             await _services.DisposeAsync().ConfigureAwait(false);
         }
     }
