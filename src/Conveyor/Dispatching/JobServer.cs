@@ -144,7 +144,9 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     /// <summary>
     /// Stops the node: no new claims; running jobs get <see cref="WorkerOptions.ShutdownTimeout"/> to finish
     /// (less if <paramref name="cancellationToken"/> fires first), then their tokens are cancelled and they
-    /// go back to <c>available</c> with no attempt charged. Returns when every task of the node has ended.
+    /// go back to <c>available</c> with no attempt charged. Outcomes a failing store does not take are retried
+    /// for at most another <see cref="WorkerOptions.ShutdownTimeout"/> (or until the token fires); those jobs
+    /// keep their leases and are rescued when the leases run out. Returns when every task of the node has ended.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -174,6 +176,10 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             await _watchdogTask.ConfigureAwait(false);
 
             core.Completer.Complete();
+            // Outcomes the store refuses (it is down) are retried for one more drain period at most, even when the
+            // caller gave no token: a stop must end. Jobs whose outcome was not stored keep their leases, which run
+            // out, and the leader puts them back (at-least-once). A slow store call in progress is never cut.
+            _giveUpCompletions!.CancelAfter(_options.ShutdownTimeout);
             using (cancellationToken.Register(() => _giveUpCompletions!.Cancel()))
             {
                 await _completerTask.ConfigureAwait(false);

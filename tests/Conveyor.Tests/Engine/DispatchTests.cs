@@ -193,4 +193,29 @@ public sealed class DispatchTests
         job.State.ShouldBe(JobState.Running);
         job.Node.ShouldBe(node.Server.NodeName);
     }
+
+    [Fact]
+    public async Task Stop_WithoutAToken_WhenOutcomesCannotBeStored_EndsAfterTheShutdownTimeout()
+    {
+        var store = new SlowCompletionsStore(TimeSpan.FromMilliseconds(5)) { CompletionsFail = true };
+        // Not "await using": if the stop never ended, disposing would wait for it too and the test would hang
+        // instead of failing.
+        var node = TestNode.Create(b => b.AddJob("test.noop", () => { }),
+            w => w.ShutdownTimeout = TimeSpan.FromMilliseconds(300), store);
+        try
+        {
+            var id = (await node.Client.EnqueueAsync(new JobRequest("test.noop"))).Id;
+            await node.StartAsync();
+            while ((await node.Client.GetAsync(id))!.State != JobState.Running) await Task.Delay(5);
+
+            // No token: the completer's retries end one shutdown timeout after the drain instead of never.
+            await node.Server.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+
+            (await node.Client.GetAsync(id))!.State.ShouldBe(JobState.Running);
+        }
+        finally
+        {
+            await node.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+    }
 }
