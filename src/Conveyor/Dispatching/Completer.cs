@@ -52,7 +52,16 @@ internal sealed class Completer(IJobStore store, string nodeName, int batchSize,
                 return;
             }
             Interlocked.Add(ref _pending, -batch.Count);
-            Stored?.Invoke(jobs);
+            try
+            {
+                Stored?.Invoke(jobs);
+            }
+            catch (Exception e)
+            {
+                // A bug in what follows a stored batch must not end this loop: every later outcome would then
+                // stay unstored while the node goes on claiming.
+                logger.LogError(e, "Handling {Count} stored job outcomes failed; outcomes are still being stored", jobs.Count);
+            }
             batch.Clear();
             jobs = new List<RunningJob>(batchSize);
         }
