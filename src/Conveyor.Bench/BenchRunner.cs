@@ -226,11 +226,25 @@ public sealed class BenchRunner(
         {
             processing.Check(succeeded);
             Report(BenchMeasure.Process, "processing", succeeded, n);
-            await Task.Delay(20, limit.Token).ConfigureAwait(false);
+            await Task.Delay(NextCountIn(succeeded, n, watch.Elapsed), limit.Token).ConfigureAwait(false);
         }
         var elapsed = watch.Elapsed;
         Report(BenchMeasure.Process, "processing", n, n);
         return Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds) with { Nodes = options.Nodes };
+    }
+
+    /// <summary>
+    /// When to count the succeeded jobs again while node processes work. Counting is a query over the whole jobs
+    /// table (~5 ms of the server's CPU at 20,000 jobs), so counting every 20 ms took a quarter of a core from the
+    /// nodes being measured. Now: every 100 ms while far from done, then half the time the current rate says is
+    /// left (at least 5 ms), so the end is still seen within a few milliseconds.
+    /// </summary>
+    private static TimeSpan NextCountIn(long done, long total, TimeSpan elapsed)
+    {
+        var far = TimeSpan.FromMilliseconds(100);
+        if (done <= 0) return far;
+        var left = TimeSpan.FromTicks((long)(elapsed.Ticks * (double)(total - done) / done));
+        return TimeSpan.FromTicks(Math.Clamp(left.Ticks / 2, TimeSpan.FromMilliseconds(5).Ticks, far.Ticks));
     }
 
     private async Task<BenchResult> LatencyAsync(BenchStore bench, CancellationToken cancellationToken)
