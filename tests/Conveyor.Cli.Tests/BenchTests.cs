@@ -62,6 +62,23 @@ public sealed class BenchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Nodes_RunsProcessOnNodeProcesses_AndLeavesNoneRunning()
+    {
+        var results = JsonLines(await _workspace.OkAsync("bench", "--measure", "process", "--nodes", "2", "--jobs", "600", "--json"));
+
+        var result = results.ShouldHaveSingleItem();
+        result.GetProperty("measure").GetString().ShouldBe("process");
+        result.GetProperty("nodes").GetInt32().ShouldBe(2);
+        result.GetProperty("jobs").GetInt32().ShouldBe(600);
+        result.GetProperty("jobs_per_s").GetDouble().ShouldBeGreaterThan(0);
+        // The worker processes were started on the bench's fresh file; none outlives the bench.
+        System.Diagnostics.Process.GetProcesses()
+            .Count(p => { try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(_workspace.Directory); } catch (IOException) { return false; } })
+            .ShouldBe(0);
+        Directory.GetFiles(_workspace.Directory).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task WithoutJson_PrintsOneLinePerMeasure()
     {
         var result = await _workspace.RunAsync("--store", "memory:", "bench", "--measure", "process", "--jobs", "300");
