@@ -1,8 +1,5 @@
-using Conveyor.Serialization;
-using System.Buffers;
-using System.Text;
-using System.Text.Json;
 using Conveyor.Postgres.Jobs;
+using Conveyor.Serialization;
 using Conveyor.Storage;
 
 namespace Conveyor.Postgres;

@@ -1,7 +1,5 @@
-using Conveyor.Serialization;
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
+using Conveyor.Serialization;
 using Conveyor.Sqlite.Connections;
 using Conveyor.Sqlite.Jobs;
 using Conveyor.Storage;

@@ -1,5 +1,5 @@
-using Conveyor.Serialization;
 using System.Globalization;
+using Conveyor.Serialization;
 using Conveyor.Storage;
 
 namespace Conveyor.Postgres.Jobs;

@@ -1,8 +1,8 @@
-using Conveyor.Serialization;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Conveyor.Serialization;
 using Conveyor.Sqlite.Connections;
 
 namespace Conveyor.Sqlite.Jobs;

@@ -89,7 +89,7 @@ public static class ApiJson
             foreach (var kind in node.Kinds) writer.WriteStringValue(kind);
             writer.WriteEndArray();
             writer.WritePropertyName("queues");
-            NodeQueuesJson.Write(writer, node.Queues.OrderBy(q => q.Key, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal));
+            NodeQueuesJson.Write(writer, node.Queues);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();

@@ -11,13 +11,13 @@ namespace Conveyor.Serialization;
 /// </summary>
 public static class NodeQueuesJson
 {
-    /// <summary>Writes the object.</summary>
+    /// <summary>Writes the object, queues in ordinal order of their names (the same text for the same slots).</summary>
     public static void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, NodeQueueSlots> queues)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(queues);
         writer.WriteStartObject();
-        foreach (var (name, slots) in queues)
+        foreach (var (name, slots) in queues.OrderBy(q => q.Key, StringComparer.Ordinal))
         {
             writer.WriteStartObject(name);
             writer.WriteNumber("busy", slots.Busy);
