@@ -101,15 +101,77 @@ public sealed partial class PostgresJobStore
     /// Jobs without unique keys or <c>after</c> in one round trip: [lock their ordering keys,] insert — one
     /// implicit transaction. Also the write of the <see cref="InsertCombiner"/>.
     /// </summary>
-    private async Task<IReadOnlyList<InsertedJob>> InsertPlainAsync(IReadOnlyList<NewJob> jobs, IReadOnlyList<DateTimeOffset> createdAt, CancellationToken cancellationToken)
+    /// <remarks>
+    /// When a node of this process waits idle for a queue that gets available jobs here, its claim rides along
+    /// (<see cref="IEnqueueClaimer"/>): after the insert, in the same transaction, so the job is leased to it when
+    /// the call returns. Should that claim fail, the transaction rolled back and the jobs are written again without it.
+    /// </remarks>
+    private Task<IReadOnlyList<InsertedJob>> InsertPlainAsync(IReadOnlyList<NewJob> jobs, IReadOnlyList<DateTimeOffset> createdAt, CancellationToken cancellationToken) =>
+        WritePlainAsync(jobs, createdAt, rideAlong: true, cancellationToken);
+
+    private async Task<IReadOnlyList<InsertedJob>> WritePlainAsync(IReadOnlyList<NewJob> jobs, IReadOnlyList<DateTimeOffset> createdAt, bool rideAlong, CancellationToken cancellationToken)
     {
         var plan = InsertPlan.For(jobs, Options.Schema);
         var rows = InsertRows.Plain(jobs, createdAt);
-        await using var batch = _dataSource.CreateBatch();
-        if (plan.LockKeys.Length > 0)
-            batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
-        batch.BatchCommands.Add(InsertCommand(rows));
-        var outcome = await ReadInsertedAsync(batch, batch.BatchCommands.Count - 1, rows, cancellationToken).ConfigureAwait(false);
+        var rides = rideAlong ? ReserveRides(rows.AvailableQueues()) : null;
+        var insertRead = false;
+        InsertOutcome outcome;
+        List<IReadOnlyList<ClaimedJob>>? claimed = null;
+        try
+        {
+            await using var batch = _dataSource.CreateBatch();
+            if (plan.LockKeys.Length > 0)
+                batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
+            batch.BatchCommands.Add(InsertCommand(rows));
+            var insertIndex = batch.BatchCommands.Count - 1;
+            if (rides is not null)
+            {
+                // Generic plan and no JIT for the claim, as for every claim; the commit still waits for the disk.
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(ExecutionSettingsSql));
+                foreach (var ride in rides)
+                    batch.BatchCommands.Add(ClaimCommand(ride.Claim));
+                claimed = new List<IReadOnlyList<ClaimedJob>>(rides.Count);
+            }
+            outcome = await ReadInsertedAsync(batch, insertIndex, rows, cancellationToken, claimed is null ? null : async reader =>
+            {
+                insertRead = true;
+                await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < rides!.Count; i++)
+                {
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                    claimed.Add(await ReadClaimedAsync(reader, cancellationToken).ConfigureAwait(false));
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (PostgresException) when (insertRead)
+        {
+            // The server refused a statement after the insert (the claim): the whole implicit transaction rolled back,
+            // nothing was inserted. (PostgresException.BatchCommand would name the statement, but Npgsql leaves it
+            // unset for an error read while moving to the next result.)
+            ReleaseRides(rides);
+            return await WritePlainAsync(jobs, createdAt, rideAlong: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseRides(rides);
+            throw;
+        }
+        if (rides is not null)
+        {
+            for (var i = 0; i < rides.Count; i++)
+            {
+                try
+                {
+                    rides[i].Rider.Claimed(rides[i].Claim, claimed![i]);
+                }
+                catch (Exception)
+                {
+                    // The jobs are committed: a rider that fails (it logs why) must not make this call look failed, or
+                    // its caller would enqueue them again. Jobs leased to a node that cannot run them are rescued
+                    // when their leases run out.
+                }
+            }
+        }
         Publish(outcome.AvailableQueues);
         return outcome.Results;
     }
@@ -237,7 +299,12 @@ public sealed partial class PostgresJobStore
     }
 
     /// <summary>Runs <paramref name="batch"/>, whose command at <paramref name="insertIndex"/> is the insert, and maps the ids.</summary>
-    private static async Task<InsertOutcome> ReadInsertedAsync(NpgsqlBatch batch, int insertIndex, InsertRows rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="batch"/> and reads the ids its insert (command <paramref name="insertIndex"/>) returned;
+    /// <paramref name="readRest"/>, if given, reads the results after the insert's, which are otherwise skipped.
+    /// </summary>
+    private static async Task<InsertOutcome> ReadInsertedAsync(NpgsqlBatch batch, int insertIndex, InsertRows rows, CancellationToken cancellationToken,
+        Func<NpgsqlDataReader, Task>? readRest = null)
     {
         var ids = new long[rows.Count];
         var n = 0;
@@ -251,6 +318,8 @@ public sealed partial class PostgresJobStore
                     throw new InvalidOperationException("the insert returned more ids than jobs");
                 ids[n++] = reader.GetInt64(0);
             }
+            if (readRest is not null)
+                await readRest(reader).ConfigureAwait(false);
             while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
             {
             }

@@ -144,6 +144,15 @@ public sealed partial class PostgresJobStore
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = _dataSource.CreateBatch();
         AddExecutionSettings(batch);
+        batch.BatchCommands.Add(ClaimCommand(parameters));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
+        return await ReadClaimedAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="ClaimSql"/> for <paramref name="parameters"/>: on its own, or after an insert in the same transaction (a ride).</summary>
+    private NpgsqlBatchCommand ClaimCommand(ClaimJobsParams parameters)
+    {
         var claim = new NpgsqlBatchCommand(Sql(ClaimSql));
         claim.Parameters
             .Text(parameters.Queue)
@@ -152,30 +161,31 @@ public sealed partial class PostgresJobStore
             .Int(parameters.Limit)
             .Text(parameters.NodeName)
             .Time(parameters.LeaseExpiresAt);
-        batch.BatchCommands.Add(claim);
-        var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 256));
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        return claim;
+    }
+
+    /// <summary>Reads the rows of a <see cref="ClaimSql"/> result (the reader is at it), in claim order.</summary>
+    private static async Task<IReadOnlyList<ClaimedJob>> ReadClaimedAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var claimed = new List<ClaimedJob>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            claimed.Add(new ClaimedJob
             {
-                claimed.Add(new ClaimedJob
-                {
-                    Id = reader.GetInt64(0),
-                    Kind = reader.GetString(1),
-                    Queue = reader.GetString(2),
-                    ArgsJson = reader.GetString(3),
-                    Attempt = reader.GetInt32(4),
-                    MaxAttempts = reader.GetInt32(5),
-                    Priority = reader.GetInt32(6),
-                    Timeout = reader.IsDBNull(7) ? null : reader.GetFieldValue<TimeSpan>(7),
-                    OrderingKey = JobRows.NullableString(reader, 8),
-                    AffinityKey = JobRows.NullableString(reader, 9),
-                    BatchId = reader.IsDBNull(10) ? null : reader.GetInt64(10),
-                    CreatedAt = JobRows.Time(reader, 11),
-                    RunAt = JobRows.Time(reader, 12),
-                });
-            }
+                Id = reader.GetInt64(0),
+                Kind = reader.GetString(1),
+                Queue = reader.GetString(2),
+                ArgsJson = reader.GetString(3),
+                Attempt = reader.GetInt32(4),
+                MaxAttempts = reader.GetInt32(5),
+                Priority = reader.GetInt32(6),
+                Timeout = reader.IsDBNull(7) ? null : reader.GetFieldValue<TimeSpan>(7),
+                OrderingKey = JobRows.NullableString(reader, 8),
+                AffinityKey = JobRows.NullableString(reader, 9),
+                BatchId = reader.IsDBNull(10) ? null : reader.GetInt64(10),
+                CreatedAt = JobRows.Time(reader, 11),
+                RunAt = JobRows.Time(reader, 12),
+            });
         }
         // RETURNING yields rows in no promised order; callers get them in claim order.
         claimed.Sort(static (a, b) =>

@@ -34,6 +34,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     private Dispatching.QueueDispatcher[] _dispatchers = [];
     private LeaderChores? _chores;
     private IAsyncDisposable? _subscription;
+    private readonly List<IDisposable> _riders = [];
     private CancellationTokenSource? _stopClaiming;
     private CancellationTokenSource? _shutdown;
     private CancellationTokenSource? _stopBackground;
@@ -116,6 +117,11 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
                 }, cancellationToken).ConfigureAwait(false);
             }
 
+            if (_options.ClaimWithEnqueues && _store is IEnqueueClaimer claimer)
+            {
+                foreach (var dispatcher in _dispatchers) _riders.Add(claimer.AddRider(dispatcher));
+            }
+
             _stopClaiming = new CancellationTokenSource();
             _shutdown = new CancellationTokenSource();
             _stopBackground = new CancellationTokenSource();
@@ -158,6 +164,8 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             var core = _core!;
             _logger.LogInformation("Node {Node} stopping: {Running} jobs running", NodeName, core.LeasedCount);
             _stopClaiming!.Cancel();
+            foreach (var rider in _riders) rider.Dispose();
+            _riders.Clear();
 
             var workers = Task.WhenAll(_dispatchTasks);
             try
@@ -210,6 +218,9 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _lifecycle.Release();
         }
     }
+
+    /// <summary>Jobs this node got through claims carried by enqueues of its process (for tests and diagnostics).</summary>
+    internal long ClaimedWithEnqueues => _dispatchers.Sum(d => d.ClaimedWithEnqueues);
 
     /// <summary>Stops the node (draining as <see cref="StopAsync"/> does).</summary>
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -7,9 +7,14 @@ namespace Conveyor.Dispatching;
 /// <summary>
 /// The dispatcher of one queue on one node. It claims only when a worker slot is free and never more
 /// jobs than free slots, hands each claimed job to an idle worker through a bounded channel, and
-/// sleeps until a slot frees, a notification arrives, or the poll interval passes.
+/// sleeps until a slot frees, a notification arrives, or the poll interval passes. While it sleeps for
+/// want of jobs, an enqueue made in this process may carry its claim (<see cref="IClaimRider"/>).
 /// </summary>
-internal sealed class QueueDispatcher : IDisposable
+/// <remarks>
+/// Slots are taken before a claim is sent and the unused ones given back when it returns, so the claim loop
+/// and claims riding on enqueues never hold more jobs than there are slots between them.
+/// </remarks>
+internal sealed class QueueDispatcher : IClaimRider, IDisposable
 {
     private readonly JobServerCore _core;
     private readonly Channel<RunningJob> _channel;
@@ -22,6 +27,12 @@ internal sealed class QueueDispatcher : IDisposable
 
     private readonly int _claimTarget;
     private int _free;
+    // True while the claim loop sleeps because its last claim found fewer jobs than it wanted.
+    private volatile bool _idle;
+    private readonly Lock _ridesGate = new();
+    private int _ridesInFlight;
+    private bool _channelClosing;
+    private long _claimedWithEnqueues;
     private int _liveWorkers;
     private readonly List<WorkerSlot> _workers = [];
 
@@ -32,7 +43,8 @@ internal sealed class QueueDispatcher : IDisposable
         Concurrency = concurrency;
         _free = concurrency;
         _claimTarget = Math.Max(1, Math.Min(concurrency, core.Options.MaxClaimBatch) / 2);
-        _channel = Channel.CreateBounded<RunningJob>(new BoundedChannelOptions(concurrency) { SingleWriter = true });
+        // Two writers: the claim loop, and the enqueues that carry this dispatcher's claims.
+        _channel = Channel.CreateBounded<RunningJob>(new BoundedChannelOptions(concurrency) { SingleWriter = false });
     }
 
     public string Queue { get; }
@@ -40,6 +52,9 @@ internal sealed class QueueDispatcher : IDisposable
     public int Concurrency { get; }
 
     public int Busy => Concurrency - Volatile.Read(ref _free);
+
+    /// <summary>Jobs this dispatcher got through claims carried by enqueues (for tests and diagnostics).</summary>
+    public long ClaimedWithEnqueues => Interlocked.Read(ref _claimedWithEnqueues);
 
     /// <summary>Outcomes were stored: a claim held back by the completion brake may go now.</summary>
     public void CompletionsStored() => _slotFreed.Set();
@@ -72,7 +87,18 @@ internal sealed class QueueDispatcher : IDisposable
                     {
                     }
                 }
-                if (!moreLikely) await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
+                if (!moreLikely)
+                {
+                    _idle = true;
+                    try
+                    {
+                        await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _idle = false;
+                    }
+                }
 
                 // A brake: a slot frees when its handler returns, before the outcome is stored. If the store is
                 // slower at completing than at claiming, finished jobs would pile up as "running" in it, so no claim
@@ -83,7 +109,8 @@ internal sealed class QueueDispatcher : IDisposable
                     await _slotFreed.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
                     continue;
                 }
-                var want = Math.Min(Math.Min(Volatile.Read(ref _free), options.MaxClaimBatch), room);
+                var want = TakeSlots(Math.Min(options.MaxClaimBatch, room));
+                if (want == 0) continue; // an enqueue's claim took them meanwhile
                 var now = _core.Time.UtcNow();
                 var leaseUntil = now + options.LeaseDuration;
                 IReadOnlyList<ClaimedJob> jobs;
@@ -96,6 +123,7 @@ internal sealed class QueueDispatcher : IDisposable
                 }
                 catch (Exception e)
                 {
+                    Interlocked.Add(ref _free, want);
                     failures++;
                     var delay = TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, failures - 1), 5000));
                     _core.Logger.LogWarning(e, "Claiming from queue {Queue} failed ({Failures} in a row); retrying in {Delay}", Queue, failures, delay);
@@ -104,13 +132,8 @@ internal sealed class QueueDispatcher : IDisposable
                     continue;
                 }
                 moreLikely = jobs.Count == want;
-                if (jobs.Count == 0) continue;
-                Interlocked.Add(ref _free, -jobs.Count);
-                foreach (var running in _core.Track(jobs, leaseUntil, this))
-                {
-                    if (!_channel.Writer.TryWrite(running))
-                        throw new InvalidOperationException("a claimed job found no free worker; slot accounting is broken");
-                }
+                if (jobs.Count < want) Interlocked.Add(ref _free, want - jobs.Count);
+                HandOut(jobs, leaseUntil);
             }
         }
         catch (OperationCanceledException) when (stopClaiming.IsCancellationRequested)
@@ -119,8 +142,97 @@ internal sealed class QueueDispatcher : IDisposable
         }
         finally
         {
-            _channel.Writer.TryComplete();
+            // Claims riding on enqueues now may still deliver jobs: the last of them closes the channel.
+            lock (_ridesGate)
+            {
+                _channelClosing = true;
+                if (_ridesInFlight == 0) _channel.Writer.TryComplete();
+            }
         }
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> free slots at once; returns how many (0 when none is free).</summary>
+    private int TakeSlots(int max)
+    {
+        while (true)
+        {
+            var free = Volatile.Read(ref _free);
+            var take = Math.Min(free, max);
+            if (take <= 0) return 0;
+            if (Interlocked.CompareExchange(ref _free, free - take, free) == free) return take;
+        }
+    }
+
+    /// <summary>Hands claimed jobs (their slots already taken) to the workers.</summary>
+    private void HandOut(IReadOnlyList<ClaimedJob> jobs, DateTimeOffset leaseUntil)
+    {
+        if (jobs.Count == 0) return;
+        foreach (var running in _core.Track(jobs, leaseUntil, this))
+        {
+            if (!_channel.Writer.TryWrite(running))
+                throw new InvalidOperationException("a claimed job found no free worker; slot accounting is broken");
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Only while the claim loop sleeps for want of jobs: a busy loop claims on its own, and a claim carried by an
+    /// enqueue makes that enqueue wait for it. Not while a full completion batch waits (the loop's brake).
+    /// </remarks>
+    public ClaimJobsParams? TryReserve()
+    {
+        var options = _core.Options;
+        if (!_idle || _core.Completer.Pending >= options.CompletionBatchSize) return null;
+        int slots;
+        lock (_ridesGate)
+        {
+            if (_channelClosing) return null;
+            slots = TakeSlots(options.MaxClaimBatch);
+            if (slots == 0) return null;
+            _ridesInFlight++;
+        }
+        var now = _core.Time.UtcNow();
+        return new ClaimJobsParams(_core.NodeName, Queue, _core.Kinds, slots, now, now + options.LeaseDuration);
+    }
+
+    /// <inheritdoc />
+    public void Claimed(ClaimJobsParams reservation, IReadOnlyList<ClaimedJob> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        ArgumentNullException.ThrowIfNull(jobs);
+        try
+        {
+            if (jobs.Count < reservation.Limit) Interlocked.Add(ref _free, reservation.Limit - jobs.Count);
+            Interlocked.Add(ref _claimedWithEnqueues, jobs.Count);
+            HandOut(jobs, reservation.LeaseExpiresAt);
+        }
+        catch (Exception e)
+        {
+            _core.Logger.LogError(e, "Jobs claimed with an enqueue in queue {Queue} could not be handed to workers; their leases will run out", Queue);
+            throw;
+        }
+        finally
+        {
+            EndRide();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Released(ClaimJobsParams reservation)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        Interlocked.Add(ref _free, reservation.Limit);
+        EndRide();
+    }
+
+    private void EndRide()
+    {
+        lock (_ridesGate)
+        {
+            _ridesInFlight--;
+            if (_channelClosing && _ridesInFlight == 0) _channel.Writer.TryComplete();
+        }
+        _slotFreed.Set();
     }
 
     /// <summary>Starts the workers; <see cref="WorkersDone"/> completes once every one of them has ended.</summary>
