@@ -155,6 +155,36 @@ public sealed class ClaimWithEnqueueTests
             server.ClaimedWithEnqueues.ShouldBe(0);
     }
 
+    [Fact]
+    public async Task IdleNode_AfterAnEnqueuesClaimTookEverySlot_ClaimsTheRestWithoutWaitingForThePoll()
+    {
+        await using var schema = new TempSchema();
+        var started = new ConcurrentBag<int>();
+        var services = new ServiceCollection();
+        services.AddConveyor(o => o.UseStore(schema.OpenStore()))
+            .AddJob("test.count", (Counted args) => { started.Add(args.N); return Task.CompletedTask; })
+            // Two slots and a poll no test waits for: only claims that follow the first ones can finish the ten jobs.
+            .AddWorker(w => { w.Queue("default", 2); w.PollInterval = TimeSpan.FromMinutes(5); });
+        await using var provider = services.BuildServiceProvider();
+        var server = provider.GetRequiredService<JobServer>();
+        var client = provider.GetRequiredService<JobClient>();
+        await server.StartAsync(CancellationToken.None);
+        try
+        {
+            await Task.Delay(300);
+            await client.EnqueueManyAsync([.. Enumerable.Range(0, 10).Select(i => new JobRequest("test.count", $$"""{"n":{{i}}}"""))]);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (started.Count < 10 && DateTime.UtcNow < deadline)
+                await Task.Delay(10);
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None);
+        }
+        started.Order().ShouldBe(Enumerable.Range(0, 10));
+        server.ClaimedWithEnqueues.ShouldBe(2);
+    }
+
     private sealed record Counted(int N);
 
     /// <summary>A rider of the test's own: reserves <c>limit</c> slots while <see cref="Idle"/>, and records what the store did.</summary>

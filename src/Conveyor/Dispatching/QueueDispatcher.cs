@@ -33,6 +33,9 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
     private int _ridesInFlight;
     private bool _channelClosing;
     private long _claimedWithEnqueues;
+    // Set when a claim carried by an enqueue got all it asked for: more jobs may be waiting, so the loop claims
+    // again when slots free instead of sleeping (the enqueue's wake-up was spent while the slots were taken).
+    private int _rideFilled;
     private int _liveWorkers;
     private readonly List<WorkerSlot> _workers = [];
 
@@ -87,7 +90,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
                     {
                     }
                 }
-                if (!moreLikely)
+                if (!moreLikely && Interlocked.Exchange(ref _rideFilled, 0) == 0)
                 {
                     _idle = true;
                     try
@@ -203,6 +206,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
         try
         {
             if (jobs.Count < reservation.Limit) Interlocked.Add(ref _free, reservation.Limit - jobs.Count);
+            else Volatile.Write(ref _rideFilled, 1);
             Interlocked.Add(ref _claimedWithEnqueues, jobs.Count);
             HandOut(jobs, reservation.LeaseExpiresAt);
         }
