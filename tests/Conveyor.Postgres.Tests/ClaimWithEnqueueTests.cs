@@ -14,8 +14,7 @@ public sealed class ClaimWithEnqueueTests
     public async Task Enqueue_CarriesTheRidersClaim_InItsTransaction()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
+        var store = await MigratedStoreAsync(schema);
         var rider = new TestRider("default", limit: 4);
         using var registration = store.AddRider(rider);
 
@@ -34,8 +33,7 @@ public sealed class ClaimWithEnqueueTests
     public async Task Claim_TakesJobsInClaimOrder_NotJustTheNewOne()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
+        var store = await MigratedStoreAsync(schema);
         var older = await store.InsertAsync(Jobs.New());
         var rider = new TestRider("default", limit: 1);
         using var registration = store.AddRider(rider);
@@ -50,8 +48,7 @@ public sealed class ClaimWithEnqueueTests
     public async Task RidersOfOtherQueues_AndIdleRefusals_LeaveTheEnqueueAlone()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
+        var store = await MigratedStoreAsync(schema);
         var otherQueue = new TestRider("other", limit: 4);
         var busy = new TestRider("default", limit: 4) { Idle = false };
         using var first = store.AddRider(otherQueue);
@@ -69,8 +66,7 @@ public sealed class ClaimWithEnqueueTests
     public async Task RefusedClaim_ReleasesTheReservation_AndTheJobsAreWrittenOnce()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
+        var store = await MigratedStoreAsync(schema);
         // LIMIT -1 makes the server refuse the claim statement, which rolls the whole transaction back.
         var rider = new TestRider("default", limit: -1);
         using var registration = store.AddRider(rider);
@@ -88,8 +84,7 @@ public sealed class ClaimWithEnqueueTests
     public async Task FailedEnqueue_ReleasesTheReservation()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
+        var store = await MigratedStoreAsync(schema);
         var rider = new TestRider("default", limit: 4);
         using var registration = store.AddRider(rider);
 
@@ -105,8 +100,7 @@ public sealed class ClaimWithEnqueueTests
     public async Task RemovedRider_IsNotAsked()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
+        var store = await MigratedStoreAsync(schema);
         var rider = new TestRider("default", limit: 4);
         store.AddRider(rider).Dispose();
 
@@ -121,71 +115,96 @@ public sealed class ClaimWithEnqueueTests
     public async Task IdleNode_GetsAJobEnqueuedInItsProcess_WithTheEnqueuesClaim_UnlessTurnedOff(bool claimWithEnqueues)
     {
         await using var schema = new TempSchema();
-        var started = new ConcurrentBag<int>();
-        var services = new ServiceCollection();
-        services.AddConveyor(o => o.UseStore(schema.OpenStore()))
-            .AddJob("test.count", (Counted args) => { started.Add(args.N); return Task.CompletedTask; })
-            .AddWorker(w => { w.Queue("default", 4); w.ClaimWithEnqueues = claimWithEnqueues; });
-        await using var provider = services.BuildServiceProvider();
-        var server = provider.GetRequiredService<JobServer>();
-        var client = provider.GetRequiredService<JobClient>();
-        await server.StartAsync(CancellationToken.None);
-        try
+        await using (var node = await CountingNode.StartAsync(schema, w => { w.Queue("default", 4); w.ClaimWithEnqueues = claimWithEnqueues; }))
         {
-            // The node's first claim finds nothing; from then on it sleeps idle.
-            await Task.Delay(300);
             for (var i = 0; i < 5; i++)
             {
-                await client.EnqueueAsync(new JobRequest("test.count", $$"""{"n":{{i}}}"""));
-                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-                while (started.Count <= i && DateTime.UtcNow < deadline)
-                    await Task.Delay(5);
+                await node.Client.EnqueueAsync(new JobRequest("test.count", $$"""{"n":{{i}}}"""));
+                await node.WaitForAsync(i + 1);
                 // Let the wake-up's own claim (which finds nothing now) put the node back to sleep.
                 await Task.Delay(100);
             }
+            await node.StopAsync();
+            node.Started.Order().ShouldBe([0, 1, 2, 3, 4]);
+            node.Server.ClaimedWithEnqueues.ShouldBe(claimWithEnqueues ? 5 : 0);
         }
-        finally
-        {
-            await server.StopAsync(CancellationToken.None);
-        }
-        started.Order().ShouldBe([0, 1, 2, 3, 4]);
-        if (claimWithEnqueues)
-            server.ClaimedWithEnqueues.ShouldBe(5);
-        else
-            server.ClaimedWithEnqueues.ShouldBe(0);
     }
 
     [Fact]
     public async Task IdleNode_AfterAnEnqueuesClaimTookEverySlot_ClaimsTheRestWithoutWaitingForThePoll()
     {
         await using var schema = new TempSchema();
-        var started = new ConcurrentBag<int>();
-        var services = new ServiceCollection();
-        services.AddConveyor(o => o.UseStore(schema.OpenStore()))
-            .AddJob("test.count", (Counted args) => { started.Add(args.N); return Task.CompletedTask; })
-            // Two slots and a poll no test waits for: only claims that follow the first ones can finish the ten jobs.
-            .AddWorker(w => { w.Queue("default", 2); w.PollInterval = TimeSpan.FromMinutes(5); });
-        await using var provider = services.BuildServiceProvider();
-        var server = provider.GetRequiredService<JobServer>();
-        var client = provider.GetRequiredService<JobClient>();
-        await server.StartAsync(CancellationToken.None);
-        try
-        {
-            await Task.Delay(300);
-            await client.EnqueueManyAsync([.. Enumerable.Range(0, 10).Select(i => new JobRequest("test.count", $$"""{"n":{{i}}}"""))]);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (started.Count < 10 && DateTime.UtcNow < deadline)
-                await Task.Delay(10);
-        }
-        finally
-        {
-            await server.StopAsync(CancellationToken.None);
-        }
-        started.Order().ShouldBe(Enumerable.Range(0, 10));
-        server.ClaimedWithEnqueues.ShouldBe(2);
+        // Two slots and a poll no test waits for: only claims that follow the first ones can finish the ten jobs.
+        await using var node = await CountingNode.StartAsync(schema, w => { w.Queue("default", 2); w.PollInterval = TimeSpan.FromMinutes(5); });
+
+        await node.Client.EnqueueManyAsync([.. Enumerable.Range(0, 10).Select(i => new JobRequest("test.count", $$"""{"n":{{i}}}"""))]);
+        await node.WaitForAsync(10);
+        await node.StopAsync();
+
+        node.Started.Order().ShouldBe(Enumerable.Range(0, 10));
+        node.Server.ClaimedWithEnqueues.ShouldBe(2);
     }
 
     private sealed record Counted(int N);
+
+    private static async Task<PostgresJobStore> MigratedStoreAsync(TempSchema schema)
+    {
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        return store;
+    }
+
+    /// <summary>A node on the schema with a handler that records which job started; started, then left idle.</summary>
+    private sealed class CountingNode : IAsyncDisposable
+    {
+        private readonly ServiceProvider _provider;
+        private bool _stopped;
+
+        private CountingNode(TempSchema schema, Action<WorkerOptions> worker)
+        {
+            var services = new ServiceCollection();
+            services.AddConveyor(o => o.UseStore(schema.OpenStore()))
+                .AddJob("test.count", (Counted args) => { Started.Add(args.N); return Task.CompletedTask; })
+                .AddWorker(worker);
+            _provider = services.BuildServiceProvider();
+            Server = _provider.GetRequiredService<JobServer>();
+            Client = _provider.GetRequiredService<JobClient>();
+        }
+
+        public ConcurrentBag<int> Started { get; } = [];
+        public JobServer Server { get; }
+        public JobClient Client { get; }
+
+        public static async Task<CountingNode> StartAsync(TempSchema schema, Action<WorkerOptions> worker)
+        {
+            var node = new CountingNode(schema, worker);
+            await node.Server.StartAsync(CancellationToken.None);
+            // The node's first claim finds nothing; from then on it sleeps idle.
+            await Task.Delay(300);
+            return node;
+        }
+
+        /// <summary>Waits (at most 30 s) until <paramref name="count"/> jobs started; the caller's assertions say whether they did.</summary>
+        public async Task WaitForAsync(int count)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (Started.Count < count && DateTime.UtcNow < deadline)
+                await Task.Delay(5);
+        }
+
+        public async Task StopAsync()
+        {
+            if (_stopped) return;
+            _stopped = true;
+            await Server.StopAsync(CancellationToken.None);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            await _provider.DisposeAsync();
+        }
+    }
 
     /// <summary>A rider of the test's own: reserves <c>limit</c> slots while <see cref="Idle"/>, and records what the store did.</summary>
     private sealed class TestRider(string queue, int limit) : IClaimRider
