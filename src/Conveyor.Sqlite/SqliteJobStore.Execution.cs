@@ -344,24 +344,20 @@ public sealed partial class SqliteJobStore
         plain.Sort((a, b) => completions[a].Id.CompareTo(completions[b].Id));
 
         bool[]? done = null;
-        var start = 0;
-        for (var end = 1; end <= plain.Count; end++)
+        // One range statement per run of consecutive ids with the same attempt (the statement checks one attempt).
+        var runs = IdRuns.Spans(plain.Count, k => completions[plain[k]].Id,
+            (start, k) => completions[plain[k]].Attempt == completions[plain[start]].Attempt);
+        foreach (var (start, end) in runs)
         {
-            if (end < plain.Count
-                && completions[plain[end]].Id == completions[plain[end - 1]].Id + 1
-                && completions[plain[end]].Attempt == completions[plain[start]].Attempt)
+            if (end - start < 2 || !SucceedRange(session, parameters, now, completions[plain[start]].Id, completions[plain[end - 1]].Id, completions[plain[start]].Attempt))
                 continue;
-            if (end - start >= 2 && SucceedRange(session, parameters, now, completions[plain[start]].Id, completions[plain[end - 1]].Id, completions[plain[start]].Attempt))
+            done ??= new bool[completions.Count];
+            succeeded ??= [];
+            for (var k = start; k < end; k++)
             {
-                done ??= new bool[completions.Count];
-                succeeded ??= [];
-                for (var k = start; k < end; k++)
-                {
-                    done[plain[k]] = true;
-                    succeeded.Add(completions[plain[k]].Id);
-                }
+                done[plain[k]] = true;
+                succeeded.Add(completions[plain[k]].Id);
             }
-            start = end;
         }
         return done;
     }

@@ -9,21 +9,27 @@ internal static class IdRuns
     /// <summary>The runs of <paramref name="sortedIds"/> (ascending); a repeated id starts a new run.</summary>
     public static IEnumerable<(long First, long Last)> Of(IReadOnlyList<long> sortedIds)
     {
-        if (sortedIds.Count == 0)
+        foreach (var (start, end) in Spans(sortedIds.Count, i => sortedIds[i]))
+            yield return (sortedIds[start], sortedIds[end - 1]);
+    }
+
+    /// <summary>
+    /// The runs of <paramref name="count"/> items whose ids (<paramref name="idAt"/>, ascending) go up by one, as index
+    /// ranges [Start, End); <paramref name="sameRun"/>(start, i), when given, must also hold for item i to extend the
+    /// run that item start opened.
+    /// </summary>
+    public static IEnumerable<(int Start, int End)> Spans(int count, Func<int, long> idAt, Func<int, int, bool>? sameRun = null)
+    {
+        if (count == 0)
             yield break;
-        var first = sortedIds[0];
-        var last = first;
-        for (var i = 1; i < sortedIds.Count; i++)
+        var start = 0;
+        for (var i = 1; i < count; i++)
         {
-            var id = sortedIds[i];
-            if (id == last + 1)
-            {
-                last = id;
+            if (idAt(i) == idAt(i - 1) + 1 && (sameRun is null || sameRun(start, i)))
                 continue;
-            }
-            yield return (first, last);
-            first = last = id;
+            yield return (start, i);
+            start = i;
         }
-        yield return (first, last);
+        yield return (start, count);
     }
 }
