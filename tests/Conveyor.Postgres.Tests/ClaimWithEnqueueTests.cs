@@ -145,6 +145,33 @@ public sealed class ClaimWithEnqueueTests
         node.Server.ClaimedWithEnqueues.ShouldBe(2);
     }
 
+    [Fact]
+    public async Task ConcurrentEnqueues_WhileTheNodeTurnsIdleAndBusy_RunEveryJobOnce()
+    {
+        await using var schema = new TempSchema();
+        // A long poll: every job must be claimed by the loop after a wake-up or by an enqueue's claim.
+        await using var node = await CountingNode.StartAsync(schema, w => { w.Queue("default", 4); w.PollInterval = TimeSpan.FromMinutes(5); });
+
+        // Eight callers with pauses between their enqueues, so the node keeps passing between idle (claims ride
+        // along) and busy (the loop claims) while enqueues race both.
+        var callers = Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await node.Client.EnqueueAsync(new JobRequest("test.count", $$"""{"n":{{c * 1000 + i}}}"""));
+                await Task.Delay(Random.Shared.Next(0, 4));
+            }
+        }));
+        await Task.WhenAll(callers);
+        await node.WaitForAsync(320);
+        await node.StopAsync();
+
+        node.Started.Order().ShouldBe(Enumerable.Range(0, 8).SelectMany(c => Enumerable.Range(c * 1000, 40)));
+        node.Server.ClaimedWithEnqueues.ShouldBeGreaterThan(0);
+        var counts = (await schema.OpenStore().ListQueuesAsync(new ListQueuesParams())).Single().Counts;
+        counts[JobState.Succeeded].ShouldBe(320);
+    }
+
     private sealed record Counted(int N);
 
     private static async Task<PostgresJobStore> MigratedStoreAsync(TempSchema schema)
