@@ -172,6 +172,23 @@ public sealed class ClaimWithEnqueueTests
         counts[JobState.Succeeded].ShouldBe(320);
     }
 
+    [Fact]
+    public async Task JobsOfOneOrderingKey_EnqueuedTogetherWhileIdle_RunOneAfterAnother()
+    {
+        await using var schema = new TempSchema();
+        await using var node = await CountingNode.StartAsync(schema, w => { w.Queue("default", 4); w.PollInterval = TimeSpan.FromMinutes(5); });
+
+        // Keyed jobs are written with their key's lock held, not combined; the claim riding on that write may take
+        // only the first of the key, and each next one becomes claimable when the one before it succeeded.
+        await node.Client.EnqueueManyAsync([.. Enumerable.Range(0, 5).Select(i =>
+            new JobRequest("test.count", $$"""{"n":{{i}}}""", new JobOptions { OrderingKey = "k" }))]);
+        await node.WaitForAsync(5);
+        await node.StopAsync();
+
+        node.StartOrder.ShouldBe([0, 1, 2, 3, 4]);
+        node.Server.ClaimedWithEnqueues.ShouldBe(1);
+    }
+
     private sealed record Counted(int N);
 
     private static async Task<PostgresJobStore> MigratedStoreAsync(TempSchema schema)
@@ -191,7 +208,7 @@ public sealed class ClaimWithEnqueueTests
         {
             var services = new ServiceCollection();
             services.AddConveyor(o => o.UseStore(schema.OpenStore()))
-                .AddJob("test.count", (Counted args) => { Started.Add(args.N); return Task.CompletedTask; })
+                .AddJob("test.count", (Counted args) => { Started.Add(args.N); StartOrder.Enqueue(args.N); return Task.CompletedTask; })
                 .AddWorker(worker);
             _provider = services.BuildServiceProvider();
             Server = _provider.GetRequiredService<JobServer>();
@@ -199,6 +216,7 @@ public sealed class ClaimWithEnqueueTests
         }
 
         public ConcurrentBag<int> Started { get; } = [];
+        public ConcurrentQueue<int> StartOrder { get; } = new();
         public JobServer Server { get; }
         public JobClient Client { get; }
 
