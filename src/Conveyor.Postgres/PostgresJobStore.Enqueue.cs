@@ -139,7 +139,7 @@ public sealed partial class PostgresJobStore
                 for (var i = 0; i < rides!.Count; i++)
                 {
                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-                    claimed.Add(await ReadClaimedAsync(reader, cancellationToken).ConfigureAwait(false));
+                    claimed.Add(await ReadClaimedAsync(reader, rides[i].Claim.Limit, cancellationToken).ConfigureAwait(false));
                 }
             }).ConfigureAwait(false);
         }
@@ -298,7 +298,6 @@ public sealed partial class PostgresJobStore
         return await ReadInsertedAsync(insert, 0, rows, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs <paramref name="batch"/>, whose command at <paramref name="insertIndex"/> is the insert, and maps the ids.</summary>
     /// <summary>
     /// Runs <paramref name="batch"/> and reads the ids its insert (command <paramref name="insertIndex"/>) returned;
     /// <paramref name="readRest"/>, if given, reads the results after the insert's, which are otherwise skipped.

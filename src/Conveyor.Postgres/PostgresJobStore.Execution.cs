@@ -147,7 +147,7 @@ public sealed partial class PostgresJobStore
         batch.BatchCommands.Add(ClaimCommand(parameters));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
-        return await ReadClaimedAsync(reader, cancellationToken).ConfigureAwait(false);
+        return await ReadClaimedAsync(reader, parameters.Limit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><see cref="ClaimSql"/> for <paramref name="parameters"/>: on its own, or after an insert in the same transaction (a ride).</summary>
@@ -164,10 +164,10 @@ public sealed partial class PostgresJobStore
         return claim;
     }
 
-    /// <summary>Reads the rows of a <see cref="ClaimSql"/> result (the reader is at it), in claim order.</summary>
-    private static async Task<IReadOnlyList<ClaimedJob>> ReadClaimedAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    /// <summary>Reads the rows of a <see cref="ClaimSql"/> result for at most <paramref name="limit"/> jobs (the reader is at it), in claim order.</summary>
+    private static async Task<IReadOnlyList<ClaimedJob>> ReadClaimedAsync(NpgsqlDataReader reader, int limit, CancellationToken cancellationToken)
     {
-        var claimed = new List<ClaimedJob>();
+        var claimed = new List<ClaimedJob>(Math.Clamp(limit, 0, 256));
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             claimed.Add(new ClaimedJob

@@ -1,11 +1,11 @@
+using System.Collections.Immutable;
 using Conveyor.Storage;
 
 namespace Conveyor.Postgres;
 
 public sealed partial class PostgresJobStore
 {
-    private readonly Lock _ridersGate = new();
-    private IClaimRider[] _riders = [];
+    private ImmutableArray<IClaimRider> _riders = [];
 
     /// <inheritdoc />
     /// <remarks>
@@ -16,15 +16,15 @@ public sealed partial class PostgresJobStore
     public IDisposable AddRider(IClaimRider rider)
     {
         ArgumentNullException.ThrowIfNull(rider);
-        lock (_ridersGate) _riders = [.. _riders, rider];
+        ImmutableInterlocked.Update(ref _riders, riders => riders.Add(rider));
         return new RiderRegistration(this, rider);
     }
 
     /// <summary>Reserves a claim from each rider of a queue that gets available jobs in this write.</summary>
     private List<(IClaimRider Rider, ClaimJobsParams Claim)>? ReserveRides(IReadOnlyList<string> availableQueues)
     {
-        var riders = Volatile.Read(ref _riders);
-        if (riders.Length == 0 || availableQueues.Count == 0)
+        var riders = _riders;
+        if (riders.IsEmpty || availableQueues.Count == 0)
             return null;
         List<(IClaimRider, ClaimJobsParams)>? rides = null;
         foreach (var rider in riders)
@@ -47,14 +47,6 @@ public sealed partial class PostgresJobStore
 
     private sealed class RiderRegistration(PostgresJobStore store, IClaimRider rider) : IDisposable
     {
-        public void Dispose()
-        {
-            lock (store._ridersGate)
-            {
-                var index = Array.IndexOf(store._riders, rider);
-                if (index >= 0)
-                    store._riders = [.. store._riders[..index], .. store._riders[(index + 1)..]];
-            }
-        }
+        public void Dispose() => ImmutableInterlocked.Update(ref store._riders, riders => riders.Remove(rider));
     }
 }

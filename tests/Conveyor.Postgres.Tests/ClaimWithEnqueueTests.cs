@@ -5,110 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Conveyor.Postgres.Tests;
 
 /// <summary>
-/// Claims carried by enqueues (<see cref="IEnqueueClaimer"/>): the store side with a rider of the test's own, and
-/// a real node that gets a job enqueued in its process without a claim round trip of its own.
+/// Claims carried by enqueues (<see cref="IEnqueueClaimer"/>) with a real node that gets jobs enqueued in its
+/// process. The store's side of the capability is in the conformance suite (StoreConformanceTests.EnqueueClaims).
 /// </summary>
 public sealed class ClaimWithEnqueueTests
 {
-    [Fact]
-    public async Task Enqueue_CarriesTheRidersClaim_InItsTransaction()
-    {
-        await using var schema = new TempSchema();
-        var store = await MigratedStoreAsync(schema);
-        var rider = new TestRider("default", limit: 4);
-        using var registration = store.AddRider(rider);
-
-        var inserted = await store.InsertAsync(Jobs.New());
-
-        rider.Reserved.ShouldBe(1);
-        rider.Released.ShouldBe(0);
-        var claimed = rider.Claims.ShouldHaveSingleItem();
-        var job = claimed.ShouldHaveSingleItem();
-        job.Id.ShouldBe(inserted[0].Id);
-        job.Attempt.ShouldBe(1);
-        (await schema.ScalarAsync<string>($"SELECT state || ' ' || node FROM {{s}}.jobs WHERE id = {job.Id}")).ShouldBe("running rider-node");
-    }
-
-    [Fact]
-    public async Task Claim_TakesJobsInClaimOrder_NotJustTheNewOne()
-    {
-        await using var schema = new TempSchema();
-        var store = await MigratedStoreAsync(schema);
-        var older = await store.InsertAsync(Jobs.New());
-        var rider = new TestRider("default", limit: 1);
-        using var registration = store.AddRider(rider);
-
-        var newer = await store.InsertAsync(Jobs.New());
-
-        rider.Claims.ShouldHaveSingleItem().ShouldHaveSingleItem().Id.ShouldBe(older[0].Id);
-        (await schema.ScalarAsync<string>($"SELECT state FROM {{s}}.jobs WHERE id = {newer[0].Id}")).ShouldBe("available");
-    }
-
-    [Fact]
-    public async Task RidersOfOtherQueues_AndIdleRefusals_LeaveTheEnqueueAlone()
-    {
-        await using var schema = new TempSchema();
-        var store = await MigratedStoreAsync(schema);
-        var otherQueue = new TestRider("other", limit: 4);
-        var busy = new TestRider("default", limit: 4) { Idle = false };
-        using var first = store.AddRider(otherQueue);
-        using var second = store.AddRider(busy);
-
-        var inserted = await store.InsertAsync(Jobs.New());
-
-        otherQueue.Asked.ShouldBe(0);
-        busy.Asked.ShouldBe(1);
-        busy.Reserved.ShouldBe(0);
-        (await schema.ScalarAsync<string>($"SELECT state FROM {{s}}.jobs WHERE id = {inserted[0].Id}")).ShouldBe("available");
-    }
-
-    [Fact]
-    public async Task RefusedClaim_ReleasesTheReservation_AndTheJobsAreWrittenOnce()
-    {
-        await using var schema = new TempSchema();
-        var store = await MigratedStoreAsync(schema);
-        // LIMIT -1 makes the server refuse the claim statement, which rolls the whole transaction back.
-        var rider = new TestRider("default", limit: -1);
-        using var registration = store.AddRider(rider);
-
-        var inserted = await store.InsertAsync(Jobs.New());
-
-        rider.Reserved.ShouldBe(1);
-        rider.Released.ShouldBe(1);
-        rider.Claims.ShouldBeEmpty();
-        (await schema.ScalarAsync<long>("SELECT count(*) FROM {s}.jobs")).ShouldBe(1);
-        (await schema.ScalarAsync<string>($"SELECT state FROM {{s}}.jobs WHERE id = {inserted[0].Id}")).ShouldBe("available");
-    }
-
-    [Fact]
-    public async Task FailedEnqueue_ReleasesTheReservation()
-    {
-        await using var schema = new TempSchema();
-        var store = await MigratedStoreAsync(schema);
-        var rider = new TestRider("default", limit: 4);
-        using var registration = store.AddRider(rider);
-
-        await Should.ThrowAsync<Exception>(() => store.InsertAsync(Jobs.New(args: "{not json")));
-
-        rider.Reserved.ShouldBeGreaterThan(0);
-        rider.Released.ShouldBe(rider.Reserved);
-        rider.Claims.ShouldBeEmpty();
-        (await schema.ScalarAsync<long>("SELECT count(*) FROM {s}.jobs")).ShouldBe(0);
-    }
-
-    [Fact]
-    public async Task RemovedRider_IsNotAsked()
-    {
-        await using var schema = new TempSchema();
-        var store = await MigratedStoreAsync(schema);
-        var rider = new TestRider("default", limit: 4);
-        store.AddRider(rider).Dispose();
-
-        await store.InsertAsync(Jobs.New());
-
-        rider.Asked.ShouldBe(0);
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -191,13 +92,6 @@ public sealed class ClaimWithEnqueueTests
 
     private sealed record Counted(int N);
 
-    private static async Task<PostgresJobStore> MigratedStoreAsync(TempSchema schema)
-    {
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
-        return store;
-    }
-
     /// <summary>A node on the schema with a handler that records which job started; started, then left idle.</summary>
     private sealed class CountingNode : IAsyncDisposable
     {
@@ -249,30 +143,5 @@ public sealed class ClaimWithEnqueueTests
             await StopAsync();
             await _provider.DisposeAsync();
         }
-    }
-
-    /// <summary>A rider of the test's own: reserves <c>limit</c> slots while <see cref="Idle"/>, and records what the store did.</summary>
-    private sealed class TestRider(string queue, int limit) : IClaimRider
-    {
-        private int _asked, _reserved, _released;
-
-        public bool Idle { get; init; } = true;
-        public ConcurrentQueue<IReadOnlyList<ClaimedJob>> Claims { get; } = new();
-        public int Asked => Volatile.Read(ref _asked);
-        public int Reserved => Volatile.Read(ref _reserved);
-        public int Released => Volatile.Read(ref _released);
-        public string Queue { get; } = queue;
-
-        public ClaimJobsParams? TryReserve()
-        {
-            Interlocked.Increment(ref _asked);
-            if (!Idle) return null;
-            Interlocked.Increment(ref _reserved);
-            return new ClaimJobsParams("rider-node", Queue, ["test.job"], limit, Jobs.T0.AddSeconds(1), Jobs.T0.AddSeconds(31));
-        }
-
-        public void Claimed(ClaimJobsParams reservation, IReadOnlyList<ClaimedJob> jobs) => Claims.Enqueue(jobs);
-
-        void IClaimRider.Released(ClaimJobsParams reservation) => Interlocked.Increment(ref _released);
     }
 }
