@@ -156,22 +156,7 @@ public sealed partial class PostgresJobStore
             ReleaseRides(rides);
             throw;
         }
-        if (rides is not null)
-        {
-            for (var i = 0; i < rides.Count; i++)
-            {
-                try
-                {
-                    rides[i].Rider.Claimed(rides[i].Claim, claimed![i]);
-                }
-                catch (Exception)
-                {
-                    // The jobs are committed: a rider that fails (it logs why) must not make this call look failed, or
-                    // its caller would enqueue them again. Jobs leased to a node that cannot run them are rescued
-                    // when their leases run out.
-                }
-            }
-        }
+        DeliverRides(rides, claimed);
         Publish(outcome.AvailableQueues);
         return outcome.Results;
     }

@@ -37,6 +37,26 @@ public sealed partial class PostgresJobStore
         return rides;
     }
 
+    /// <summary>After the commit: each rider gets the jobs its claim took (<paramref name="claimed"/>, in ride order).</summary>
+    private static void DeliverRides(List<(IClaimRider Rider, ClaimJobsParams Claim)>? rides, List<IReadOnlyList<ClaimedJob>>? claimed)
+    {
+        if (rides is null)
+            return;
+        for (var i = 0; i < rides.Count; i++)
+        {
+            try
+            {
+                rides[i].Rider.Claimed(rides[i].Claim, claimed![i]);
+            }
+            catch (Exception)
+            {
+                // The jobs are committed: a rider that fails (it logs why) must not make the enqueue look failed, or
+                // its caller would enqueue them again. Jobs leased to a node that cannot run them are rescued when
+                // their leases run out.
+            }
+        }
+    }
+
     private static void ReleaseRides(List<(IClaimRider Rider, ClaimJobsParams Claim)>? rides)
     {
         if (rides is null)
