@@ -32,6 +32,11 @@ internal sealed class MemoryJob
     public string? ResultJson { get; set; }
     public List<JobError> Errors { get; } = [];
 
+    /// <summary>
+    /// Bumped whenever the job leaves a <see cref="JobHeap{TKey}"/>: an entry carrying an older version is stale.
+    /// </summary>
+    public int IndexVersion { get; set; }
+
     /// <summary>In its queue's ready set (available, due, first of its ordering key).</summary>
     public bool InReady { get; set; }
 

@@ -13,10 +13,12 @@ public sealed partial class MemoryJobStore
     // Available jobs whose run_at was later than "now" when they became available.
     private readonly SortedSet<(long RunAt, long Id)> _notYetDue = [];
     private readonly SortedSet<(long RunAt, long Id)> _promotable = [];
-    private readonly SortedSet<(long LeaseExpiresAt, long Id)> _leases = [];
-    private readonly SortedSet<(long FinishedAt, long Id)> _succeeded = [];
-    private readonly SortedSet<(long FinishedAt, long Id)> _dead = [];
-    private readonly SortedSet<(long FinishedAt, long Id)> _cancelled = [];
+    // Running jobs by lease end and final jobs by finish time: touched twice per job on the claim path, so
+    // heaps with lazy removal rather than sorted sets (see JobHeap).
+    private readonly JobHeap<TimeKey> _leases = new();
+    private readonly JobHeap<TimeKey> _succeeded = new();
+    private readonly JobHeap<TimeKey> _dead = new();
+    private readonly JobHeap<TimeKey> _cancelled = new();
     // Ids of the non-final jobs of each ordering key: only the smallest may be claimed.
     private readonly Dictionary<string, SortedSet<long>> _orderingKeys = new(StringComparer.Ordinal);
     // Parent id → ids of the jobs inserted to wait for it.
@@ -47,7 +49,7 @@ public sealed partial class MemoryJobStore
         _signals.Add(queue);
     }
 
-    private SortedSet<(long, long)> FinishedSet(JobState state) => state switch
+    private JobHeap<TimeKey> FinishedSet(JobState state) => state switch
     {
         JobState.Succeeded => _succeeded,
         JobState.Dead => _dead,
@@ -96,10 +98,10 @@ public sealed partial class MemoryJobStore
                 _promotable.Remove((job.RunAt.UtcTicks, job.Id));
                 break;
             case JobState.Running:
-                _leases.Remove((job.LeaseExpiresAt!.Value.UtcTicks, job.Id));
+                _leases.Remove(job);
                 break;
             case JobState.Succeeded or JobState.Dead or JobState.Cancelled:
-                FinishedSet(job.State).Remove((job.FinishedAt!.Value.UtcTicks, job.Id));
+                FinishedSet(job.State).Remove(job);
                 break;
         }
         job.Queue.Count(job.State, -1);
@@ -117,10 +119,10 @@ public sealed partial class MemoryJobStore
                 _promotable.Add((job.RunAt.UtcTicks, job.Id));
                 break;
             case JobState.Running:
-                _leases.Add((job.LeaseExpiresAt!.Value.UtcTicks, job.Id));
+                _leases.Add(job, new TimeKey(job.LeaseExpiresAt!.Value.UtcTicks, job.Id));
                 break;
             case JobState.Succeeded or JobState.Dead or JobState.Cancelled:
-                FinishedSet(job.State).Add((job.FinishedAt!.Value.UtcTicks, job.Id));
+                FinishedSet(job.State).Add(job, new TimeKey(job.FinishedAt!.Value.UtcTicks, job.Id));
                 break;
         }
     }
@@ -135,7 +137,7 @@ public sealed partial class MemoryJobStore
             return;
         }
         if (!IsFirstOfOrderingKey(job)) return;
-        job.Queue.ReadySet(job.Kind).Add(job);
+        job.Queue.ReadySet(job.Kind).Add(job, ClaimKey.Of(job));
         job.InReady = true;
         MarkForSignal(job.Queue);
     }

@@ -81,7 +81,7 @@ public sealed partial class MemoryJobStore
         ReleaseDueJobs(now);
 
         // One ready set per kind; a claim merges their heads, so it costs O(kinds · log n) per job.
-        var sets = new List<SortedSet<MemoryJob>>(parameters.Kinds.Count);
+        var sets = new List<JobHeap<ClaimKey>>(parameters.Kinds.Count);
         foreach (var kind in parameters.Kinds)
         {
             if (queue.ReadyByKind.TryGetValue(kind, out var set) && set.Count > 0 && !sets.Contains(set))
@@ -93,11 +93,15 @@ public sealed partial class MemoryJobStore
         while (claimed.Count < parameters.Limit)
         {
             MemoryJob? next = null;
+            var nextKey = default(ClaimKey);
             foreach (var set in sets)
             {
-                if (set.Count == 0) continue;
-                var head = set.Min!;
-                if (next is null || ClaimOrder.Instance.Compare(head, next) < 0) next = head;
+                if (!set.TryPeek(out var head, out var key)) continue;
+                if (next is null || key.CompareTo(nextKey) < 0)
+                {
+                    next = head;
+                    nextKey = key;
+                }
             }
             if (next is null) break;
 
@@ -181,11 +185,10 @@ public sealed partial class MemoryJobStore
     {
         var rescued = new List<RescuedJob>();
         var nowTicks = now.UtcTicks;
-        while (rescued.Count < limit && _leases.Count > 0)
+        while (rescued.Count < limit)
         {
-            var (leaseEnd, id) = _leases.Min;
-            if (leaseEnd >= nowTicks) break;
-            var job = _jobs[id];
+            if (!_leases.TryPeek(out var job, out var lease) || lease.Ticks >= nowTicks) break;
+            var id = job.Id;
             var node = job.Node;
             var wasFinal = Begin(job);
             job.Errors.Add(JobError.LeaseExpired(job.Attempt, now, node));
@@ -209,7 +212,7 @@ public sealed partial class MemoryJobStore
 
     private int Prune(PruneJobsParams parameters)
     {
-        Span<(SortedSet<(long, long)> Set, long Before)> sources =
+        Span<(JobHeap<TimeKey> Set, long Before)> sources =
         [
             (_succeeded, parameters.SucceededBefore.UtcTicks),
             (_dead, parameters.DeadBefore.UtcTicks),
@@ -219,21 +222,19 @@ public sealed partial class MemoryJobStore
         while (pruned < parameters.Limit)
         {
             // Oldest first across the three states, each against its own cut-off.
-            long oldestId = 0;
+            MemoryJob? oldest = null;
             var oldestAt = long.MaxValue;
             foreach (var (set, before) in sources)
             {
-                if (set.Count == 0) continue;
-                var (finishedAt, id) = set.Min;
-                if (finishedAt < before && finishedAt < oldestAt)
+                if (!set.TryPeek(out var job, out var finished)) continue;
+                if (finished.Ticks < before && finished.Ticks < oldestAt)
                 {
-                    oldestAt = finishedAt;
-                    oldestId = id;
+                    oldestAt = finished.Ticks;
+                    oldest = job;
                 }
             }
-            if (oldestAt == long.MaxValue) break;
-            var job = _jobs[oldestId];
-            Remove(job, job.FinishedAt!.Value);
+            if (oldest is null) break;
+            Remove(oldest, oldest.FinishedAt!.Value);
             pruned++;
         }
         return pruned;

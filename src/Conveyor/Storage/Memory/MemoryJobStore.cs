@@ -121,9 +121,9 @@ public sealed partial class MemoryJobStore : IJobStore
             {
                 if (_jobs.TryGetValue(id, out var job) && job.State == JobState.Running && job.Node == parameters.NodeName)
                 {
-                    _leases.Remove((job.LeaseExpiresAt!.Value.UtcTicks, id));
+                    _leases.Remove(job);
                     job.LeaseExpiresAt = parameters.LeaseExpiresAt;
-                    _leases.Add((parameters.LeaseExpiresAt.UtcTicks, id));
+                    _leases.Add(job, new TimeKey(parameters.LeaseExpiresAt.UtcTicks, id));
                 }
                 else
                 {

@@ -22,7 +22,7 @@ internal sealed class MemoryQueue(string name)
     /// <summary>True while the queue is listed in the store's pending signals of the current call.</summary>
     public bool SignalPending { get; set; }
 
-    public Dictionary<string, SortedSet<MemoryJob>> ReadyByKind { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, JobHeap<ClaimKey>> ReadyByKind { get; } = new(StringComparer.Ordinal);
 
     public long Total { get; private set; }
 
@@ -39,11 +39,11 @@ internal sealed class MemoryQueue(string name)
         return counts;
     }
 
-    public SortedSet<MemoryJob> ReadySet(string kind)
+    public JobHeap<ClaimKey> ReadySet(string kind)
     {
         if (!ReadyByKind.TryGetValue(kind, out var set))
         {
-            set = new SortedSet<MemoryJob>(ClaimOrder.Instance);
+            set = new JobHeap<ClaimKey>();
             ReadyByKind[kind] = set;
         }
         return set;
