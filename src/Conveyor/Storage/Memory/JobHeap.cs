@@ -17,7 +17,9 @@ internal sealed class JobHeap<TKey>
     where TKey : struct, IComparable<TKey>
 {
     private const int CompactionSlack = 1024;
-    private PriorityQueue<Entry, TKey> _heap = new();
+    private readonly PriorityQueue<Entry, TKey> _heap = new();
+    // Reused by every rebuild, as is the heap's own array: a rebuild allocates nothing once both have grown.
+    private readonly List<(Entry, TKey)> _live = [];
 
     /// <summary>The number of live entries.</summary>
     public int Count { get; private set; }
@@ -54,12 +56,13 @@ internal sealed class JobHeap<TKey>
 
     private void Compact()
     {
-        var live = new List<(Entry, TKey)>(Count);
         foreach (var (entry, key) in _heap.UnorderedItems)
         {
-            if (entry.Version == entry.Job.IndexVersion) live.Add((entry, key));
+            if (entry.Version == entry.Job.IndexVersion) _live.Add((entry, key));
         }
-        _heap = new PriorityQueue<Entry, TKey>(live);
+        _heap.Clear();
+        _heap.EnqueueRange(_live);
+        _live.Clear();
     }
 
     private readonly record struct Entry(MemoryJob Job, int Version);

@@ -7,9 +7,10 @@ namespace Conveyor.Storage.Memory;
 /// </summary>
 /// <remarks>
 /// Every verb costs O(log n) per job it touches, never a scan of the queue: each queue keeps, per
-/// kind, a sorted set of the jobs a claim may take right now (available, due, and first of their
-/// ordering key), and the store keeps sorted sets of scheduled/retrying jobs by run_at, running jobs
-/// by lease end and final jobs by finish time for the leader's chores.
+/// kind, a heap of the jobs a claim may take right now (available, due, and first of their ordering
+/// key), and the store keeps heaps of running jobs by lease end and final jobs by finish time (removal
+/// from these is lazy, see <see cref="JobHeap{TKey}"/>) and sorted sets of scheduled/retrying jobs by
+/// run_at for the leader's chores.
 /// Capabilities: in-process notifications, no transactional enqueue, one process only.
 /// </remarks>
 public sealed partial class MemoryJobStore : IJobStore
