@@ -68,6 +68,93 @@ public sealed class JobHeapTests
         heap.Count.ShouldBe(0);
     }
 
+    [Theory]
+    [InlineData(1, 0.95)]
+    [InlineData(2, 0.5)]
+    [InlineData(3, 0.0)]
+    public void AgreesWithASortedSet_UnderMixedAddsRemovesAndTakes(int seed, double inOrderShare)
+    {
+        // Mostly increasing keys exercise the ordered run (its ring buffer wraps, grows and is compacted with its
+        // front moved on); smaller keys go to the heap; every take must be the model's minimum.
+        var random = new Random(seed);
+        var heap = new JobHeap<ClaimKey>();
+        var model = new SortedSet<ClaimKey>();
+        var live = new List<MemoryJob>();
+        var nextTicks = 1_000L;
+        var id = 0L;
+        for (var step = 0; step < 60_000; step++)
+        {
+            var roll = random.NextDouble();
+            if (roll < 0.5 || live.Count == 0)
+            {
+                var ticks = random.NextDouble() < inOrderShare ? nextTicks++ : random.NextInt64(0, nextTicks);
+                var job = new MemoryJob
+                {
+                    Id = ++id, Kind = "k", Queue = new MemoryQueue("q"), ArgsJson = "{}", Priority = 0, CreatedAt = T0,
+                    RunAt = new DateTimeOffset(ticks, TimeSpan.Zero),
+                };
+                heap.Add(job, ClaimKey.Of(job));
+                model.Add(ClaimKey.Of(job));
+                live.Add(job);
+            }
+            else if (roll < 0.75)
+            {
+                var index = random.Next(live.Count);
+                var job = live[index];
+                live[index] = live[^1];
+                live.RemoveAt(live.Count - 1);
+                heap.Remove(job);
+                model.Remove(ClaimKey.Of(job));
+            }
+            else
+            {
+                heap.TryPeek(out var job, out var key).ShouldBeTrue();
+                key.ShouldBe(model.Min);
+                job.Id.ShouldBe(model.Min.Id);
+                heap.Remove(job);
+                model.Remove(key);
+                live.Remove(job);
+            }
+            heap.Count.ShouldBe(model.Count);
+        }
+        Drain(heap).ShouldBe(model.Select(k => k.Id).ToList());
+    }
+
+    [Fact]
+    public void InOrderKeys_SurviveARebuildOfAWrappedRun()
+    {
+        // 3,000 in order, 2,000 taken from the front, 2,500 more: the run's ring buffer now wraps around its end.
+        // Removing two of every three then rebuilds it with its front in the middle of the array.
+        var heap = new JobHeap<ClaimKey>();
+        var jobs = new List<MemoryJob>();
+        void AddInOrder(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var job = Job(jobs.Count + 1);
+                jobs.Add(job);
+                heap.Add(job, ClaimKey.Of(job));
+            }
+        }
+        AddInOrder(3_000);
+        for (var i = 0; i < 2_000; i++)
+        {
+            heap.TryPeek(out var first, out _).ShouldBeTrue();
+            first.Id.ShouldBe(i + 1);
+            heap.Remove(first);
+        }
+        AddInOrder(2_500);
+        var kept = new List<long>();
+        foreach (var job in jobs.Skip(2_000))
+        {
+            if (job.Id % 3 == 0) kept.Add(job.Id);
+            else heap.Remove(job);
+        }
+
+        heap.Count.ShouldBe(kept.Count);
+        Drain(heap).ShouldBe(kept);
+    }
+
     [Fact]
     public void AJobReAddedAfterRemoval_ComesOutOnce()
     {
