@@ -88,6 +88,29 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task RescueExpiredLeases_AfterManyExtensions_RescuesOnceAtTheLastLeaseEnd_AndNeverAJobThatFinished()
+    {
+        // A store may keep its lease index lazily (the memory store does): every earlier lease end must be forgotten.
+        var ids = await InsertManyAsync(TestJobs.New(), TestJobs.New());
+        var claimed = await ClaimAsync(limit: 2);
+        claimed.Select(c => c.Id).ShouldBe(ids);
+        var extended = ids[0];
+        var finished = ids[1];
+        for (var i = 1; i <= 25; i++)
+        {
+            var lost = await Store.ExtendLeasesAsync(new ExtendLeasesParams(Node1, ids, TestTime.At(i), TestTime.At(30 + i)));
+            lost.ShouldBeEmpty();
+        }
+        await CompleteAsync(claimed[1], JobOutcome.Succeeded, now: TestTime.At(26));
+
+        (await Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(TestTime.At(40)))).ShouldBeEmpty();
+        (await Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(TestTime.At(55)))).ShouldBeEmpty();
+        (await Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(TestTime.At(56)))).Select(r => r.Id).ShouldBe([extended]);
+        (await Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(TestTime.At(1_000)))).ShouldBeEmpty();
+        (await GetAsync(finished)).State.ShouldBe(JobState.Succeeded);
+    }
+
+    [Fact]
     public async Task RescueExpiredLeases_RespectsLimit()
     {
         await InsertManyAsync(TestJobs.New(), TestJobs.New(), TestJobs.New());
