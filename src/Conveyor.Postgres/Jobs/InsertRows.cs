@@ -13,6 +13,7 @@ internal sealed class InsertRows
     private readonly InsertedJob[] _results;
     private readonly int[] _inputOf;
     private readonly List<(int Input, int HolderInput)> _sameCall = [];
+    private IReadOnlyList<string>? _availableQueues;
 
     private InsertRows(InsertedJob[] results, int rowCount)
     {
@@ -151,8 +152,10 @@ internal sealed class InsertRows
         return _results;
     }
 
-    /// <summary>The queues that get jobs claimable at once.</summary>
-    public IReadOnlyList<string> AvailableQueues()
+    /// <summary>The queues that get jobs claimable at once (worked out once: a write asks before and after it runs).</summary>
+    public IReadOnlyList<string> AvailableQueues() => _availableQueues ??= FindAvailableQueues();
+
+    private IReadOnlyList<string> FindAvailableQueues()
     {
         var queues = new List<string>(1);
         for (var row = 0; row < Count; row++)
