@@ -19,7 +19,7 @@ namespace Conveyor.Postgres;
 /// <para>Transactional enqueue: pass the caller's <see cref="NpgsqlTransaction"/> in
 /// <see cref="InsertJobsParams.Transaction"/>; the jobs exist only if the caller commits.</para>
 /// </remarks>
-public sealed partial class PostgresJobStore : IJobStore, IEnqueueClaimer
+public sealed partial class PostgresJobStore : IJobStore, IEnqueueClaimer, ISpaceReclaimer
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresJobNotifier _notifier;

@@ -7,16 +7,30 @@ namespace Conveyor.Maintenance;
 /// <summary>
 /// Every node tries to lead at each maintenance tick; the one the store elects promotes due jobs,
 /// rescues expired leases, prunes old jobs and forgets dead nodes. Chores are idempotent, so a brief
-/// overlap of two leaders during a hand-over does no harm.
+/// overlap of two leaders during a hand-over does no harm. A leader of a store that reclaims space
+/// (<see cref="ISpaceReclaimer"/>) also offers it the chance every <see cref="ReclaimCheckInterval"/>, in a loop of
+/// its own so that a long vacuum never delays promotions and rescues.
 /// </summary>
 internal sealed class LeaderChores(JobServerCore core)
 {
-    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
+    /// <summary>
+    /// How often the leader asks the store whether reclaiming is due: a busy node makes ~20,000 dead row versions a
+    /// second, so the maintenance tick (a second) would let them overshoot the store's threshold by half.
+    /// </summary>
+    internal static readonly TimeSpan ReclaimCheckInterval = TimeSpan.FromMilliseconds(250);
 
-    public bool IsLeader { get; private set; }
+    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
+    private volatile bool _isLeader;
+
+    public bool IsLeader
+    {
+        get => _isLeader;
+        private set => _isLeader = value;
+    }
 
     public async Task RunAsync(CancellationToken stop)
     {
+        var reclaiming = core.Store is ISpaceReclaimer reclaimer ? ReclaimLoopAsync(reclaimer, stop) : Task.CompletedTask;
         try
         {
             while (true)
@@ -29,6 +43,8 @@ internal sealed class LeaderChores(JobServerCore core)
         {
             // Node stopping.
         }
+        // Nothing of the leader may run once it gives up the leadership.
+        await reclaiming.ConfigureAwait(false);
         if (IsLeader)
         {
             try
@@ -76,6 +92,31 @@ internal sealed class LeaderChores(JobServerCore core)
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             core.Logger.LogWarning(e, "Maintenance tick failed; trying again at the next one");
+        }
+    }
+
+    private async Task ReclaimLoopAsync(ISpaceReclaimer reclaimer, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(ReclaimCheckInterval, core.Time, stop).ConfigureAwait(false);
+                if (!IsLeader) continue;
+                try
+                {
+                    await reclaimer.ReclaimSpaceAsync(new ReclaimSpaceParams(), stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+                {
+                    core.Logger.LogWarning(e, "Reclaiming the store's space failed; trying again in {Interval}", core.Options.MaintenanceInterval);
+                    await Task.Delay(core.Options.MaintenanceInterval, core.Time, stop).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Node stopping.
         }
     }
 }
