@@ -21,6 +21,16 @@ public sealed class VacuumTests
             [.. claimed.Select(c => new JobCompletion(c.Id, c.Attempt, JobOutcome.Succeeded))], Jobs.T0.AddSeconds(2)));
     }
 
+    /// <summary>A store with the given threshold, after <paramref name="jobs"/> jobs ran, once the server's statistics count their dead rows.</summary>
+    private static async Task<PostgresJobStore> StoreWithDeadRowsAsync(TempSchema schema, int threshold, int jobs)
+    {
+        var store = schema.OpenStore(o => o with { VacuumAfterDeadRows = threshold });
+        await store.MigrateAsync();
+        await ChurnAsync(store, jobs);
+        await Task.Delay(1500); // backends report their statistics at most once a second
+        return store;
+    }
+
     /// <summary>Asks until the store vacuums (its statistics lag the writes by up to a second); false after 30 s.</summary>
     private static async Task<bool> ReclaimWhenDueAsync(PostgresJobStore store)
     {
@@ -38,10 +48,7 @@ public sealed class VacuumTests
     public async Task ReclaimSpace_VacuumsOnceTheTableHoldsEnoughDeadRows_AndNotBefore()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore(o => o with { VacuumAfterDeadRows = 300 });
-        await store.MigrateAsync();
-        await ChurnAsync(store, 100);
-        await Task.Delay(1500); // let the statistics catch up: 200 dead rows, under the threshold
+        var store = await StoreWithDeadRowsAsync(schema, threshold: 300, jobs: 100); // 200 dead rows: under it
 
         (await store.ReclaimSpaceAsync(new ReclaimSpaceParams())).ShouldBeFalse();
         (await VacuumCountAsync(schema)).ShouldBe(0);
@@ -88,10 +95,7 @@ public sealed class VacuumTests
     public async Task ReclaimSpace_IsOff_WhenTheThresholdIsZero()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore(o => o with { VacuumAfterDeadRows = 0 });
-        await store.MigrateAsync();
-        await ChurnAsync(store, 200);
-        await Task.Delay(1500);
+        var store = await StoreWithDeadRowsAsync(schema, threshold: 0, jobs: 200);
 
         (await store.ReclaimSpaceAsync(new ReclaimSpaceParams())).ShouldBeFalse();
         (await VacuumCountAsync(schema)).ShouldBe(0);
