@@ -119,7 +119,8 @@ public sealed partial class PostgresJobStore
         List<IReadOnlyList<ClaimedJob>>? claimed = null;
         try
         {
-            await using var batch = _dataSource.CreateBatch();
+            await using var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false);
+            await using var batch = session.Connection.CreateBatch();
             if (plan.LockKeys.Length > 0)
                 batch.BatchCommands.Add(LockKeysCommand(plan.LockKeys));
             batch.BatchCommands.Add(InsertCommand(rows));
@@ -317,10 +318,10 @@ public sealed partial class PostgresJobStore
     private async Task<IReadOnlyList<InsertedJob>> CopyInOwnTransactionAsync(InsertJobsParams parameters, InsertPlan plan, CancellationToken cancellationToken)
     {
         IReadOnlyList<InsertedJob> results;
-        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false))
+        await using (var transaction = await session.Connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
-            results = await CopyAsync(connection, transaction, parameters, plan, cancellationToken).ConfigureAwait(false);
+            results = await CopyAsync(session.Connection, transaction, parameters, plan, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         Publish(AvailableQueues(parameters.Jobs));

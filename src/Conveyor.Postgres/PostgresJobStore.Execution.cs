@@ -148,7 +148,8 @@ public sealed partial class PostgresJobStore
         if (parameters.Kinds.Count == 0)
             return [];
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = _dataSource.CreateBatch();
+        await using var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = session.Connection.CreateBatch();
         AddExecutionSettings(batch);
         batch.BatchCommands.Add(ClaimCommand(parameters));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -253,7 +254,8 @@ public sealed partial class PostgresJobStore
         }
 
         // One round trip: the completions, then (only when needed) the jobs waiting on them, in one implicit transaction.
-        await using var batch = _dataSource.CreateBatch();
+        await using var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = session.Connection.CreateBatch();
         AddExecutionSettings(batch);
         NpgsqlBatchCommand complete;
         if (succeeded.Count == completions.Count)
@@ -310,7 +312,8 @@ public sealed partial class PostgresJobStore
         if (parameters.JobIds.Count == 0)
             return [];
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = _dataSource.CreateBatch();
+        await using var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = session.Connection.CreateBatch();
         AddExecutionSettings(batch);
         var extend = new NpgsqlBatchCommand(Sql(ExtendSql));
         extend.Parameters.Text(parameters.NodeName).Longs([.. parameters.JobIds]).Time(parameters.LeaseExpiresAt);

@@ -24,6 +24,7 @@ public sealed partial class PostgresJobStore : IJobStore, IEnqueueClaimer, ISpac
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresJobNotifier _notifier;
     private readonly InsertCombiner _combiner;
+    private readonly HotSessions _hot;
     private readonly Lock _readyGate = new();
     private readonly string _s;
     private Task? _ready;
@@ -50,6 +51,7 @@ public sealed partial class PostgresJobStore : IJobStore, IEnqueueClaimer, ISpac
         if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
             builder.ConnectionStringBuilder.ApplicationName = "conveyor";
         _dataSource = builder.Build();
+        _hot = new HotSessions(_dataSource);
         _notifier = new PostgresJobNotifier(_dataSource, options);
         LeaderElector = new PostgresLeaderElector(this);
         _combiner = new InsertCombiner(InsertPlainAsync);
@@ -121,6 +123,7 @@ public sealed partial class PostgresJobStore : IJobStore, IEnqueueClaimer, ISpac
             return;
         await _combiner.DisposeAsync().ConfigureAwait(false);
         await _notifier.DisposeAsync().ConfigureAwait(false);
+        await _hot.DisposeAsync().ConfigureAwait(false);
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
