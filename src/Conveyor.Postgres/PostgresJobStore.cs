@@ -51,7 +51,7 @@ public sealed partial class PostgresJobStore : IJobStore, IEnqueueClaimer, ISpac
         if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
             builder.ConnectionStringBuilder.ApplicationName = "conveyor";
         _dataSource = builder.Build();
-        _hot = new HotSessions(_dataSource);
+        _hot = new HotSessions(_dataSource, HotSessions.MaxIdleFor(builder.ConnectionStringBuilder.MaxPoolSize));
         _notifier = new PostgresJobNotifier(_dataSource, options);
         LeaderElector = new PostgresLeaderElector(this);
         _combiner = new InsertCombiner(InsertPlainAsync);

@@ -27,7 +27,7 @@ public sealed class HotSessionsTests
     public async Task ASessionGivenBack_IsTheNextOneHandedOut_LastInFirstOut()
     {
         await using var dataSource = NpgsqlDataSource.Create(TestServer.ConnectionString);
-        await using var hot = new HotSessions(dataSource);
+        await using var hot = new HotSessions(dataSource, 8);
         var first = await hot.RentAsync(CancellationToken.None);
         var second = await hot.RentAsync(CancellationToken.None);
         var firstPid = await BackendAsync(first);
@@ -49,7 +49,7 @@ public sealed class HotSessionsTests
     public async Task ASessionThatBroke_IsClosed_WithEveryIdleOne_AndTheNextRentOpensAFreshSession()
     {
         await using var dataSource = NpgsqlDataSource.Create(TestServer.ConnectionString);
-        await using var hot = new HotSessions(dataSource);
+        await using var hot = new HotSessions(dataSource, 8);
         var a = await hot.RentAsync(CancellationToken.None);
         var b = await hot.RentAsync(CancellationToken.None);
         var pids = new[] { await BackendAsync(a), await BackendAsync(b) };
@@ -71,22 +71,32 @@ public sealed class HotSessionsTests
     public async Task AtMostMaxIdleSessionsAreKept_AndDisposingClosesThem_AndOnesGivenBackLater()
     {
         await using var dataSource = NpgsqlDataSource.Create(TestServer.ConnectionString);
-        var hot = new HotSessions(dataSource);
+        var hot = new HotSessions(dataSource, 8);
         var rented = new List<HotSessions.Session>();
-        for (var i = 0; i < HotSessions.MaxIdle + 2; i++)
+        for (var i = 0; i < hot.MaxIdle + 2; i++)
             rented.Add(await hot.RentAsync(CancellationToken.None));
         var late = rented[^1];
         rented.RemoveAt(rented.Count - 1);
         foreach (var session in rented)
             await session.DisposeAsync();
 
-        rented.Count(s => s.Connection.FullState == ConnectionState.Open).ShouldBe(HotSessions.MaxIdle);
+        rented.Count(s => s.Connection.FullState == ConnectionState.Open).ShouldBe(hot.MaxIdle);
 
         await hot.DisposeAsync();
         rented.ShouldAllBe(s => s.Connection.FullState == ConnectionState.Closed);
         await late.DisposeAsync();
         late.Connection.FullState.ShouldBe(ConnectionState.Closed);
     }
+
+    [Theory]
+    [InlineData(100, 8)]
+    [InlineData(20, 5)]
+    [InlineData(10, 2)]
+    [InlineData(4, 1)]
+    [InlineData(3, 0)]
+    [InlineData(1, 0)]
+    public void AtMostAQuarterOfThePool_IsKeptHot(int maxPoolSize, int maxIdle) =>
+        HotSessions.MaxIdleFor(maxPoolSize).ShouldBe(maxIdle);
 
     [Fact]
     public async Task TheStore_KeepsClaimingAndCompleting_AfterItsSessionsWereTerminated()

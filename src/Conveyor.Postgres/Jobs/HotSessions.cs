@@ -15,10 +15,17 @@ namespace Conveyor.Postgres.Jobs;
 /// broke; a broken one means the server may have restarted, so the idle ones are closed as well rather than
 /// failing one call each. At most <see cref="MaxIdle"/> are kept; the rest go back to Npgsql's pool.
 /// </remarks>
-internal sealed class HotSessions(NpgsqlDataSource dataSource) : IAsyncDisposable
+internal sealed class HotSessions(NpgsqlDataSource dataSource, int maxIdle) : IAsyncDisposable
 {
-    /// <summary>Sessions kept open between calls; more than a node's concurrent hot calls (claim loops, completer, heartbeat).</summary>
-    public const int MaxIdle = 8;
+    /// <summary>
+    /// Sessions kept open between calls for a pool of <paramref name="maxPoolSize"/>: 8 (more than a node's concurrent
+    /// hot calls: claim loops, completer, heartbeat, enqueues), but never more than a quarter of the pool, which the
+    /// listener, the monitor's queries and the application's own transactions share; none for a pool under 4.
+    /// </summary>
+    public static int MaxIdleFor(int maxPoolSize) => Math.Clamp(maxPoolSize / 4, 0, 8);
+
+    /// <summary>How many sessions are kept open between calls.</summary>
+    public int MaxIdle => maxIdle;
 
     private readonly ConcurrentStack<NpgsqlConnection> _idle = new();
     private int _disposed;
@@ -39,7 +46,7 @@ internal sealed class HotSessions(NpgsqlDataSource dataSource) : IAsyncDisposabl
             await CloseIdleAsync().ConfigureAwait(false);
             return;
         }
-        if (Volatile.Read(ref _disposed) == 0 && _idle.Count < MaxIdle)
+        if (Volatile.Read(ref _disposed) == 0 && _idle.Count < maxIdle)
         {
             _idle.Push(connection);
             // Disposed meanwhile: nobody else will close it.
