@@ -44,12 +44,13 @@ public sealed class ClaimTests
             return text;
         }
 
-        // Without stats a generic plan reads every available job and sorts them; the store's settings keep the walk.
+        // Without stats a generic plan may read every available job and sort them (it did here, alone: 0.7 s a claim;
+        // under the parallel test load the planner sometimes picks the walk anyway, so that is not asserted); the
+        // store's settings keep the walk whatever the planner would pick.
         var unanalyzed = await ExplainAsync(PostgresJobStore.ExecutionSettingsSql);
         unanalyzed.ShouldContain("jobs_claim", customMessage: unanalyzed);
         unanalyzed.ShouldNotContain("Sort", customMessage: unanalyzed);
         unanalyzed.ShouldNotContain("Bitmap Heap Scan on jobs c", customMessage: unanalyzed);
-        (await ExplainAsync("SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL jit = off")).ShouldContain("Sort");
         await schema.ScalarAsync<object>("ANALYZE {s}.jobs");
 
         // jit_above_cost = 0: any plan would be compiled unless the settings turn JIT off.
