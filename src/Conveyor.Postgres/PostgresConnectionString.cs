@@ -8,7 +8,9 @@ namespace Conveyor.Postgres;
 /// Reads the two ways of naming a PostgreSQL store: a URL
 /// (<c>postgres://user:pass@host:port/db?schema=x</c>, also <c>postgresql://</c>) and an Npgsql connection
 /// string (<c>Host=h;Username=u;Database=db</c>, optionally with <c>Schema=x</c>). Used by
-/// <c>UsePostgres(…)</c> and the CLI's <c>--store</c>.
+/// <c>UsePostgres(…)</c> and the CLI's <c>--store</c>. Besides the schema, both forms may carry
+/// <c>vacuum_after_dead_rows</c> (<see cref="PostgresStoreOptions.VacuumAfterDeadRows"/>; 0 turns the leader's
+/// vacuum off), so that nodes started from the CLI can set it too.
 /// </summary>
 public static class PostgresConnectionString
 {
@@ -24,6 +26,9 @@ public static class PostgresConnectionString
         ["sslkey"] = "SSL Key",
     };
 
+    /// <summary>The setting of <see cref="PostgresStoreOptions.VacuumAfterDeadRows"/> in a URL or connection string.</summary>
+    public const string VacuumAfterDeadRowsParameter = "vacuum_after_dead_rows";
+
     /// <summary>True when <paramref name="value"/> starts like a PostgreSQL URL (<c>postgres://</c> or <c>postgresql://</c>).</summary>
     public static bool IsUrl(string value)
     {
@@ -34,24 +39,48 @@ public static class PostgresConnectionString
     }
 
     /// <summary>
-    /// Parses a URL or a key=value connection string into store options (connection string and schema;
-    /// the other settings keep their defaults, change them with <c>with { … }</c>).
+    /// Parses a URL or a key=value connection string into store options (connection string, schema and
+    /// <c>vacuum_after_dead_rows</c>; the other settings keep their defaults, change them with <c>with { … }</c>).
     /// </summary>
-    /// <exception cref="ArgumentException">The value is neither a valid URL nor a valid Npgsql connection string, or names an invalid schema.</exception>
+    /// <exception cref="ArgumentException">The value is neither a valid URL nor a valid Npgsql connection string, names an
+    /// invalid schema, or a <c>vacuum_after_dead_rows</c> that is not a whole number of rows.</exception>
     public static PostgresStoreOptions Parse(string connectionStringOrUrl)
     {
         ArgumentNullException.ThrowIfNull(connectionStringOrUrl);
         var value = connectionStringOrUrl.Trim();
         if (value.Length == 0)
             throw new ArgumentException("the PostgreSQL connection string is empty", nameof(connectionStringOrUrl));
-        var (connectionString, schema) = IsUrl(value) ? FromUrl(value) : FromKeyValues(value);
-        var options = new PostgresStoreOptions(connectionString) { Schema = schema ?? PostgresStoreOptions.DefaultSchema };
+        var (connectionString, settings) = IsUrl(value) ? FromUrl(value) : FromKeyValues(value);
+        var options = new PostgresStoreOptions(connectionString) { Schema = settings.Schema ?? PostgresStoreOptions.DefaultSchema };
         if (SchemaName.Check(options.Schema) is { } error)
             throw new ArgumentException(error, nameof(connectionStringOrUrl));
+        if (settings.VacuumAfterDeadRows is { } vacuum)
+        {
+            if (!int.TryParse(vacuum, NumberStyles.None, CultureInfo.InvariantCulture, out var rows))
+                throw new ArgumentException(
+                    $"{VacuumAfterDeadRowsParameter} must be a whole number of dead rows (0 turns the leader's vacuum off), not '{vacuum}'",
+                    nameof(connectionStringOrUrl));
+            options = options with { VacuumAfterDeadRows = rows };
+        }
         return options;
     }
 
-    private static (string ConnectionString, string? Schema) FromKeyValues(string value)
+    /// <summary>The store's own settings found beside the connection's: null where not given.</summary>
+    private sealed record StoreSettings(string? Schema, string? VacuumAfterDeadRows);
+
+    /// <summary>Takes the store's own setting <paramref name="key"/> into <paramref name="settings"/>; false for a connection setting.</summary>
+    private static bool TakeStoreSetting(string key, string value, ref StoreSettings settings)
+    {
+        if (key.Equals("schema", StringComparison.OrdinalIgnoreCase))
+            settings = settings with { Schema = value };
+        else if (key.Equals(VacuumAfterDeadRowsParameter, StringComparison.OrdinalIgnoreCase))
+            settings = settings with { VacuumAfterDeadRows = value };
+        else
+            return false;
+        return true;
+    }
+
+    private static (string ConnectionString, StoreSettings Settings) FromKeyValues(string value)
     {
         DbConnectionStringBuilder generic;
         try
@@ -62,16 +91,16 @@ public static class PostgresConnectionString
         {
             throw new ArgumentException($"'{Redact(value)}' is neither a postgres:// URL nor a key=value connection string: {e.Message}", nameof(value), e);
         }
-        string? schema = null;
-        if (generic.TryGetValue("schema", out var s))
+        var settings = new StoreSettings(null, null);
+        foreach (var key in generic.Keys.Cast<string>().ToList())
         {
-            schema = Convert.ToString(s, CultureInfo.InvariantCulture);
-            generic.Remove("schema");
+            if (TakeStoreSetting(key, Convert.ToString(generic[key], CultureInfo.InvariantCulture) ?? "", ref settings))
+                generic.Remove(key);
         }
         try
         {
             var builder = new NpgsqlConnectionStringBuilder(generic.ConnectionString);
-            return (builder.ConnectionString, schema);
+            return (builder.ConnectionString, settings);
         }
         catch (ArgumentException e)
         {
@@ -79,7 +108,7 @@ public static class PostgresConnectionString
         }
     }
 
-    private static (string ConnectionString, string? Schema) FromUrl(string value)
+    private static (string ConnectionString, StoreSettings Settings) FromUrl(string value)
     {
         var schemeEnd = value.IndexOf("://", StringComparison.Ordinal) + 3;
         var rest = value[schemeEnd..];
@@ -139,7 +168,7 @@ public static class PostgresConnectionString
         if (!string.IsNullOrEmpty(database))
             builder.Database = database;
 
-        string? schema = null;
+        var settings = new StoreSettings(null, null);
         if (!string.IsNullOrEmpty(query))
         {
             foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
@@ -147,11 +176,8 @@ public static class PostgresConnectionString
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);
                 var key = Decode(eq >= 0 ? pair[..eq] : pair);
                 var parameter = eq >= 0 ? Decode(pair[(eq + 1)..]) : "";
-                if (key.Equals("schema", StringComparison.OrdinalIgnoreCase))
-                {
-                    schema = parameter;
+                if (TakeStoreSetting(key, parameter, ref settings))
                     continue;
-                }
                 var keyword = UrlParameterAliases.GetValueOrDefault(key, key);
                 try
                 {
@@ -163,7 +189,7 @@ public static class PostgresConnectionString
                 }
             }
         }
-        return (builder.ConnectionString, schema);
+        return (builder.ConnectionString, settings);
     }
 
     /// <summary>Hosts as Npgsql writes them (<c>h1:5432,h2</c>); IPv6 addresses lose their brackets only when no port follows.</summary>

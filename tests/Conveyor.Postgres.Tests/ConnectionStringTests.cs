@@ -92,4 +92,30 @@ public sealed class ConnectionStringTests
         PostgresConnectionString.IsUrl("POSTGRESQL://h/db").ShouldBeTrue();
         PostgresConnectionString.IsUrl("Host=h").ShouldBeFalse();
     }
+
+    [Theory]
+    [InlineData("postgres://u@h/db?schema=w&vacuum_after_dead_rows=0", 0)]
+    [InlineData("postgres://u@h/db?VACUUM_AFTER_DEAD_ROWS=250000&sslmode=disable", 250_000)]
+    [InlineData("Host=h;Database=db;vacuum_after_dead_rows=5000", 5_000)]
+    [InlineData("postgres://u@h/db", PostgresStoreOptions.DefaultVacuumAfterDeadRows)]
+    [InlineData("Host=h;Database=db", PostgresStoreOptions.DefaultVacuumAfterDeadRows)]
+    public void VacuumAfterDeadRows_IsAStoreSetting_InEitherForm_AndNotPassedToNpgsql(string value, int expected)
+    {
+        var options = PostgresConnectionString.Parse(value);
+
+        options.VacuumAfterDeadRows.ShouldBe(expected);
+        options.ConnectionString.ShouldNotContain("vacuum", Case.Insensitive);
+    }
+
+    [Theory]
+    [InlineData("postgres://u@h/db?vacuum_after_dead_rows=-1", "-1")]
+    [InlineData("postgres://u@h/db?vacuum_after_dead_rows=lots", "lots")]
+    [InlineData("Host=h;vacuum_after_dead_rows=1.5", "1.5")]
+    public void VacuumAfterDeadRows_ThatIsNotAWholeNumber_IsRefusedByName(string value, string given)
+    {
+        var error = Should.Throw<ArgumentException>(() => PostgresConnectionString.Parse(value));
+
+        error.Message.ShouldContain("vacuum_after_dead_rows");
+        error.Message.ShouldContain($"'{given}'");
+    }
 }
