@@ -339,7 +339,9 @@ public sealed partial class PostgresJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(Sql(ProgressSql));
+        // A handler may report several times per job: on a hot session, as every other statement of a running job.
+        await using var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(Sql(ProgressSql), session.Connection);
         command.Parameters.Int(parameters.Percent).Text(parameters.Message).Long(parameters.Id).Text(parameters.NodeName).Int(parameters.Attempt);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -5,7 +5,8 @@ using Npgsql;
 namespace Conveyor.Postgres.Jobs;
 
 /// <summary>
-/// Open sessions for the statements that run thousands of times a second (claims, completions, heartbeats),
+/// Open sessions for the statements that run thousands of times a second (claims, completions, heartbeats,
+/// progress, plain enqueues),
 /// handed out last-in first-out so that they keep landing on the same few server processes.
 /// </summary>
 /// <remarks>
