@@ -6,8 +6,8 @@ namespace Conveyor.Postgres.Jobs;
 
 /// <summary>
 /// Open sessions for the statements that run thousands of times a second (claims, completions, heartbeats,
-/// progress, plain enqueues),
-/// handed out last-in first-out so that they keep landing on the same few server processes.
+/// progress, plain enqueues), handed out last-in first-out so that they keep landing on the same few server
+/// processes.
 /// </summary>
 /// <remarks>
 /// Npgsql's pool hands out its idle connections first-in first-out. With the 20 or so sessions a busy node has
