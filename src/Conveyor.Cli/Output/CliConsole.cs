@@ -29,17 +29,21 @@ internal sealed class CliConsole
     public bool IsInteractive { get; }
 
     /// <summary>The process's console.</summary>
-    public static CliConsole FromProcess()
+    public static CliConsole FromProcess() => Create(Console.Out, Console.Error, redirected: Console.IsOutputRedirected);
+
+    /// <summary>A console writing to <paramref name="output"/> and <paramref name="error"/> as to a pipe: no colours, no live views.</summary>
+    public static CliConsole Redirected(TextWriter output, TextWriter error) => Create(output, error, redirected: true);
+
+    private static CliConsole Create(TextWriter output, TextWriter error, bool redirected)
     {
-        var redirected = Console.IsOutputRedirected;
         var ansi = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(Console.Out),
+            Out = new AnsiConsoleOutput(output),
             Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
             ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
         });
         if (redirected) ansi.Profile.Width = RedirectedWidth;
-        return new CliConsole(Console.Out, Console.Error, ansi, !redirected);
+        return new CliConsole(output, error, ansi, !redirected);
     }
 }

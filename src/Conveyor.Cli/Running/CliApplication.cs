@@ -11,6 +11,8 @@ namespace Conveyor.Cli.Running;
 /// </summary>
 internal sealed class CliApplication(CliConsole console, bool debug)
 {
+    private const string StoreOptionName = "--store";
+
     public async Task<int> RunAsync(string[] args)
     {
         var errors = new ErrorReporter(console.Error, debug);
@@ -25,6 +27,9 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             errors.Line($"{first.Message} (see '{command} --help')");
             return ExitCodes.Usage;
         }
+        // Before anything is awaited: the runtime reads this setting when the thread pool first runs work.
+        if (InvokedStore(parse) is { } store)
+            ThreadPoolSpin.Configure(store);
 
         using var signal = new ShutdownSignal();
         try
@@ -51,7 +56,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
     /// </summary>
     private Command BuildRoot()
     {
-        var store = new Option<string?>("--store")
+        var store = new Option<string?>(StoreOptionName)
         {
             Description = $"The store: sqlite:PATH (default {StoreUrl.Default}), memory:, postgres://user:pass@host:port/db; or set {StoreSelector.EnvironmentVariable}",
             HelpName = "STORE",
@@ -72,6 +77,19 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new DemoCommand(context).Build(),
             new BenchCommand(context).Build(),
         };
+    }
+
+    /// <summary>The store this invocation names, or null when it does not parse (the command itself reports that).</summary>
+    private static StoreUrl? InvokedStore(ParseResult parse)
+    {
+        try
+        {
+            return StoreSelector.Resolve(parse.GetValue<string?>(StoreOptionName));
+        }
+        catch (UsageException)
+        {
+            return null;
+        }
     }
 
     private static IEnumerable<string> CommandPath(Command command)
