@@ -11,10 +11,10 @@ namespace Conveyor.Cli.Running;
 /// A thread-pool thread that runs out of work spins (a loop of <c>sched_yield</c>) before it sleeps, so that
 /// work arriving soon after is picked up without a wake-up. A node hands work between threads several times
 /// per job, so its threads spin often: over a PostgreSQL <c>process</c> run they made ~13 <c>sched_yield</c>
-/// calls per job, about 40 % of the node's CPU samples. When PostgreSQL runs on the same cores, that CPU is
+/// calls per job, 46 % of the node's CPU samples. When PostgreSQL runs on the same cores, that CPU is
 /// taken from the server processes executing the node's own claims, completions and COPYs. With the spin
-/// off, alternated runs gave lower enqueue-to-start latency and faster bulk enqueues (see
-/// docs/benchmarks.md, seventh round). With SQLite the store runs inside the node and the hand-offs are
+/// off, alternated runs gave <c>process</c> ×1.08 and enqueue-to-start latency p50 ×0.91 (medians of 15 and
+/// 11 pairs), enqueues unchanged (docs/benchmarks.md, seventh round). With SQLite the store runs inside the node and the hand-offs are
 /// the whole cycle: the spin off cost 3–14 % there, so it is turned off only for a local PostgreSQL.
 /// A remote server does not share the node's cores; the runtime's default stays.
 /// </remarks>
