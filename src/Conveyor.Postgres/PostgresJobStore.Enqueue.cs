@@ -158,8 +158,26 @@ public sealed partial class PostgresJobStore
             throw;
         }
         DeliverRides(rides, claimed);
-        Publish(outcome.AvailableQueues);
+        Publish(claimed is null ? outcome.AvailableQueues : rows.AvailableQueuesLeftAfter(ClaimedIds(claimed)));
         return outcome.Results;
+    }
+
+    /// <summary>The ids the claims riding on a write took.</summary>
+    /// <remarks>
+    /// A queue whose new jobs were all taken by those claims needs no wake-up: any other node would claim nothing,
+    /// and with many idle nodes a wake-up per enqueue costs each of them an empty claim (and this store a NOTIFY).
+    /// A ride may take older jobs instead of new ones, or leave jobs of kinds its node does not run; their queues
+    /// are still woken.
+    /// </remarks>
+    private static HashSet<long> ClaimedIds(List<IReadOnlyList<ClaimedJob>> claimed)
+    {
+        var ids = new HashSet<long>();
+        foreach (var jobs in claimed)
+        {
+            foreach (var job in jobs)
+                ids.Add(job.Id);
+        }
+        return ids;
     }
 
     private static NpgsqlTransaction CheckCallerTransaction(DbTransaction candidate)

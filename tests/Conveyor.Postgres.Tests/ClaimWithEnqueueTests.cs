@@ -32,6 +32,32 @@ public sealed class ClaimWithEnqueueTests
     }
 
     [Fact]
+    public async Task AnEnqueueWhoseClaimTookEveryNewJob_WakesNoOtherNode_OneThatLeftAJob_Does()
+    {
+        await using var schema = new TempSchema();
+        await using var node = await CountingNode.StartAsync(schema, w => { w.Queue("default", 4); w.PollInterval = TimeSpan.FromMinutes(5); });
+        var other = schema.OpenStore();
+        var woken = new ConcurrentQueue<string>();
+        await using var subscription = await other.Notifier!.SubscribeAsync(woken.Enqueue);
+
+        await node.Client.EnqueueAsync(new JobRequest("test.count", """{"n":1}"""));
+        await node.WaitForAsync(1);
+        // Far longer than the 5 ms the sender waits between NOTIFYs, and than a NOTIFY takes to arrive.
+        await Task.Delay(1000);
+
+        node.Server.ClaimedWithEnqueues.ShouldBe(1);
+        woken.ShouldBeEmpty();
+
+        // A kind this node does not run: its claim rides along but takes nothing, so the other nodes are told.
+        await node.Client.EnqueueAsync(new JobRequest("test.elsewhere", "{}"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (woken.IsEmpty && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+
+        woken.ShouldContain("default");
+    }
+
+    [Fact]
     public async Task IdleNode_AfterAnEnqueuesClaimTookEverySlot_ClaimsTheRestWithoutWaitingForThePoll()
     {
         await using var schema = new TempSchema();
