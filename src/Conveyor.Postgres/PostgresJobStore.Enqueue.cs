@@ -140,7 +140,7 @@ public sealed partial class PostgresJobStore
                 for (var i = 0; i < rides!.Count; i++)
                 {
                     await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-                    claimed.Add(await ReadClaimedAsync(reader, rides[i].Claim.Limit, cancellationToken).ConfigureAwait(false));
+                    claimed.Add(await ReadClaimedAsync(reader, rides[i].Claim, cancellationToken).ConfigureAwait(false));
                 }
             }).ConfigureAwait(false);
         }

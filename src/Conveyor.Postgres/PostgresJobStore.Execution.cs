@@ -154,7 +154,7 @@ public sealed partial class PostgresJobStore
         batch.BatchCommands.Add(ClaimCommand(parameters));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
-        return await ReadClaimedAsync(reader, parameters.Limit, cancellationToken).ConfigureAwait(false);
+        return await ReadClaimedAsync(reader, parameters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><see cref="ClaimSql"/> for <paramref name="parameters"/>: on its own, or after an insert in the same transaction (a ride).</summary>
@@ -171,17 +171,22 @@ public sealed partial class PostgresJobStore
         return claim;
     }
 
-    /// <summary>Reads the rows of a <see cref="ClaimSql"/> result for at most <paramref name="limit"/> jobs (the reader is at it), in claim order.</summary>
-    private static async Task<IReadOnlyList<ClaimedJob>> ReadClaimedAsync(NpgsqlDataReader reader, int limit, CancellationToken cancellationToken)
+    /// <summary>Reads the rows of the <see cref="ClaimSql"/> result for <paramref name="claim"/> (the reader is at it), in claim order.</summary>
+    /// <remarks>
+    /// A claim takes jobs of its one queue, so the rows' queue is the caller's string: no new string per job. The
+    /// kind is read as a new string: looking it up among the claim's kinds through <c>GetChars</c> allocated more
+    /// than the string (BenchmarkDotNet, per job: 1,145 B against 1,100 B).
+    /// </remarks>
+    private static async Task<IReadOnlyList<ClaimedJob>> ReadClaimedAsync(NpgsqlDataReader reader, ClaimJobsParams claim, CancellationToken cancellationToken)
     {
-        var claimed = new List<ClaimedJob>(Math.Clamp(limit, 0, 256));
+        var claimed = new List<ClaimedJob>(Math.Clamp(claim.Limit, 0, 256));
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             claimed.Add(new ClaimedJob
             {
                 Id = reader.GetInt64(0),
                 Kind = reader.GetString(1),
-                Queue = reader.GetString(2),
+                Queue = claim.Queue,
                 ArgsJson = reader.GetString(3),
                 Attempt = reader.GetInt32(4),
                 MaxAttempts = reader.GetInt32(5),
@@ -283,11 +288,16 @@ public sealed partial class PostgresJobStore
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
+            var allSucceeded = succeeded.Count == completions.Count;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                var keyed = reader.GetBoolean(2);
+                // A plain success frees nothing for others: its row's strings are not even read.
+                if (allSucceeded && !keyed)
+                    continue;
                 var state = reader.GetString(1);
                 // Released jobs are claimable again; a finished job with an ordering key lets the next one of its key run.
-                if (state == "available" || (reader.GetBoolean(2) && state is "succeeded" or "dead"))
+                if (state == "available" || (keyed && state is "succeeded" or "dead"))
                     available.Add(reader.GetString(0));
             }
             if (succeeded.Count > 0 && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))

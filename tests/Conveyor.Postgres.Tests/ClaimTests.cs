@@ -102,6 +102,23 @@ public sealed class ClaimTests
     }
 
     [Fact]
+    public async Task ClaimedJobs_CarryTheClaimsOwnQueueString_NotACopyPerJob()
+    {
+        await using var schema = new TempSchema();
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        await store.InsertManyAsync(new InsertJobsParams([Jobs.New(kind: "mail.send"), Jobs.New(kind: "mail.sendall")], Jobs.T0));
+        // Built at run time, so it is not the same instance as a literal the store could have kept.
+        var queue = string.Concat("def", "ault");
+
+        var claimed = await store.ClaimAsync(new ClaimJobsParams("node-1", queue, ["mail.send", "mail.sendall"], 10, Jobs.T0.AddSeconds(1), Jobs.T0.AddSeconds(31)));
+
+        claimed.Count.ShouldBe(2);
+        claimed.ShouldAllBe(job => ReferenceEquals(job.Queue, queue));
+        claimed.Select(c => c.Kind).ShouldBe(["mail.send", "mail.sendall"], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task ConcurrentSingleEnqueues_AreWrittenTogether_AndEachGetsItsOwnIds()
     {
         await using var schema = new TempSchema();
