@@ -263,7 +263,8 @@ public sealed partial class PostgresJobStore
         await using var batch = session.Connection.CreateBatch();
         AddExecutionSettings(batch);
         NpgsqlBatchCommand complete;
-        if (succeeded.Count == completions.Count)
+        var allSucceeded = succeeded.Count == completions.Count;
+        if (allSucceeded)
         {
             complete = new NpgsqlBatchCommand(Sql(SucceedSql));
             complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Texts(results);
@@ -288,7 +289,6 @@ public sealed partial class PostgresJobStore
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
-            var allSucceeded = succeeded.Count == completions.Count;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var keyed = reader.GetBoolean(2);

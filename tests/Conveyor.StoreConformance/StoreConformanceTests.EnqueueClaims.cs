@@ -61,6 +61,28 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task EnqueueClaims_WhenOffered_AQueueWhoseNewJobsTheClaimsTookAll_IsNotWoken_OneWithAJobLeft_Is()
+    {
+        if (Store is not IEnqueueClaimer claimer || Store.Notifier is not { } notifier)
+            return;
+        var woken = new ConcurrentQueue<string>();
+        await using var subscription = await notifier.SubscribeAsync(woken.Enqueue);
+        var rider = new TestRider(TestJobs.Queue, limit: 1);
+        using var registration = claimer.AddRider(rider);
+
+        // The rider took the one new job: any node woken now would claim nothing. This process's subscribers hear
+        // of an enqueue before it returns (the second half checks that), so nothing heard by now means none.
+        await InsertAsync(TestJobs.New());
+        rider.Claims.ShouldHaveSingleItem().ShouldHaveSingleItem();
+        woken.ShouldBeEmpty();
+
+        // Two new jobs, one taken: the other still needs a node.
+        await InsertManyAsync(TestJobs.New(), TestJobs.New());
+        rider.Claims.Count.ShouldBe(2);
+        woken.ShouldContain(TestJobs.Queue);
+    }
+
+    [Fact]
     public async Task EnqueueClaims_WhenOffered_AClaimTheStoreCannotRun_NeitherFailsTheEnqueueNorWritesItTwice()
     {
         if (Store is not IEnqueueClaimer claimer)

@@ -153,29 +153,22 @@ internal sealed class InsertRows
     }
 
     /// <summary>The queues that get jobs claimable at once (worked out once: a write asks before and after it runs).</summary>
-    public IReadOnlyList<string> AvailableQueues() => _availableQueues ??= FindAvailableQueues();
+    public IReadOnlyList<string> AvailableQueues() => _availableQueues ??= QueuesWithAvailableRows(claimedIds: null);
 
     /// <summary>
     /// The queues that got a claimable job <paramref name="claimedIds"/> does not hold (ids assigned): those whose
     /// other nodes must still be woken after claims rode on this write.
     /// </summary>
-    public IReadOnlyList<string> AvailableQueuesLeftAfter(IReadOnlySet<long> claimedIds)
-    {
-        var queues = new List<string>(1);
-        for (var row = 0; row < Count; row++)
-        {
-            if (States[row] == "available" && !claimedIds.Contains(_results[_inputOf[row]].Id) && !queues.Contains(Queues[row]!, StringComparer.Ordinal))
-                queues.Add(Queues[row]!);
-        }
-        return queues;
-    }
+    public IReadOnlyList<string> AvailableQueuesLeftAfter(IReadOnlySet<long> claimedIds) => QueuesWithAvailableRows(claimedIds);
 
-    private IReadOnlyList<string> FindAvailableQueues()
+    private List<string> QueuesWithAvailableRows(IReadOnlySet<long>? claimedIds)
     {
         var queues = new List<string>(1);
         for (var row = 0; row < Count; row++)
         {
-            if (States[row] == "available" && !queues.Contains(Queues[row]!, StringComparer.Ordinal))
+            if (States[row] != "available" || (claimedIds is not null && claimedIds.Contains(_results[_inputOf[row]].Id)))
+                continue;
+            if (!queues.Contains(Queues[row]!, StringComparer.Ordinal))
                 queues.Add(Queues[row]!);
         }
         return queues;
