@@ -111,7 +111,7 @@ public sealed partial class PostgresJobStore
     internal const string ExecutionSettingsSql =
         "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('jit', 'off', true), set_config('enable_sort', 'off', true)";
 
-    private const string ExecutionSettingsAsyncCommitSql = ExecutionSettingsSql + ", set_config('synchronous_commit', 'off', true)";
+    internal const string ExecutionSettingsAsyncCommitSql = ExecutionSettingsSql + ", set_config('synchronous_commit', 'off', true)";
 
     private const string CancelDependentsSql = "SELECT {s}.cancel_dependents($1, $2, $3, $4)";
 
