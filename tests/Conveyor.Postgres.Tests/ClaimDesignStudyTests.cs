@@ -37,7 +37,7 @@ public sealed class ClaimDesignStudyTests
         var output = await stdout;
         process.ExitCode.ShouldBe(0, await stderr);
         output.ShouldContain("300 jobs, claims of 7, 1 rounds");
-        foreach (var design in new[] { "store", "current", "combined", "narrow", "lease-row" })
+        foreach (var design in new[] { "store", "current", "combined", "narrow", "lease-row", "hot-claim" })
             output.ShouldContain($"  {design} ");
     }
 

@@ -20,6 +20,9 @@ internal abstract class ClaimDesign
     /// <summary>What the design's figure answers, for the report.</summary>
     public abstract string Question { get; }
 
+    /// <summary>The table whose rows the design finishes (the study checks there that every job succeeded).</summary>
+    public virtual string JobsTable => "jobs";
+
     /// <summary>True when the completions ride in the next claim's round trip instead of a session of their own.</summary>
     public virtual bool CompletesWithClaim => false;
 

@@ -34,7 +34,7 @@ internal static class ClaimDesignStudy
         var schema = settings.Schema;
         try
         {
-            ClaimDesign[] designs = [new StoreDesign(store), new CurrentDesign(), new CombinedDesign(), new NarrowTableDesign(), new RangeLeaseDesign()];
+            ClaimDesign[] designs = [new StoreDesign(store), new CurrentDesign(), new CombinedDesign(), new NarrowTableDesign(), new RangeLeaseDesign(), new HotUpdateDesign()];
             await using (var connection = await store.DataSource.OpenConnectionAsync())
             {
                 foreach (var design in designs) await design.CreateAsync(connection, schema);
@@ -71,7 +71,7 @@ internal static class ClaimDesignStudy
         await using (var connection = await store.DataSource.OpenConnectionAsync())
         {
             await using var truncate = new NpgsqlCommand(
-                $"TRUNCATE {schema}.jobs, {schema}.study_ready, {schema}.study_leases, {schema}.study_claims", connection);
+                $"TRUNCATE {schema}.jobs, {schema}.study_ready, {schema}.study_leases, {schema}.study_claims, {schema}.study_hot_jobs", connection);
             await truncate.ExecuteNonQueryAsync();
         }
         var runAt = DateTimeOffset.UtcNow.AddMinutes(-1);
@@ -112,7 +112,7 @@ internal static class ClaimDesignStudy
         }
         var elapsed = watch.Elapsed;
 
-        await using var check = new NpgsqlCommand($"SELECT count(*) FILTER (WHERE state = 'succeeded'), count(*) FROM {schema}.jobs", claims);
+        await using var check = new NpgsqlCommand($"SELECT count(*) FILTER (WHERE state = 'succeeded'), count(*) FROM {schema}.{design.JobsTable}", claims);
         await using var reader = await check.ExecuteReaderAsync();
         await reader.ReadAsync();
         var (succeeded, total) = (reader.GetInt64(0), reader.GetInt64(1));
