@@ -45,6 +45,7 @@ public sealed class ClaimDesignStudyTests
     [InlineData(new string[0], "usage: claim-designs")]
     [InlineData(new[] { "Host=127.0.0.1", "--runs", "zero" }, "--runs needs a positive whole number")]
     [InlineData(new[] { "Host=127.0.0.1", "--slots", "0" }, "--slots needs a positive whole number")]
+    [InlineData(new[] { "not a connection string" }, "is neither a postgres:// URL nor a key=value connection string")]
     public async Task BadArguments_AreRefusedWithTheReason_BeforeAnyServerIsContacted(string[] args, string error)
     {
         File.Exists(StudyPath).ShouldBeTrue($"the benchmarks are not built: {StudyPath} is missing");

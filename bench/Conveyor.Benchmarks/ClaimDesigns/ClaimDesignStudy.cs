@@ -28,9 +28,26 @@ internal static class ClaimDesignStudy
         }
         if (Option(args, "--runs", 5) is not { } runs || Option(args, "--jobs", 20_000) is not { } jobs || Option(args, "--slots", 16) is not { } slots)
             return 2;
-        var settings = PostgresConnectionString.Parse(args[0]) with { Schema = $"conveyor_designs_{Guid.NewGuid():N}"[..30] };
+        PostgresStoreOptions settings;
+        try
+        {
+            settings = PostgresConnectionString.Parse(args[0]) with { Schema = $"conveyor_designs_{Guid.NewGuid():N}"[..30] };
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
         await using var store = new PostgresJobStore(settings);
-        await store.MigrateAsync();
+        try
+        {
+            await store.MigrateAsync();
+        }
+        catch (NpgsqlException e)
+        {
+            Console.Error.WriteLine($"cannot reach the server: {e.Message}");
+            return 1;
+        }
         var schema = settings.Schema;
         try
         {
