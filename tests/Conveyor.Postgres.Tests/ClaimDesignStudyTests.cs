@@ -16,26 +16,9 @@ public sealed class ClaimDesignStudyTests
     [Fact]
     public async Task EveryDesign_ClaimsEachJobOnce_AndStoresItsSuccess_OnTheStoresSchema()
     {
-        File.Exists(StudyPath).ShouldBeTrue($"the benchmarks are not built: {StudyPath} is missing");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { StudyPath, "claim-designs", TestServer.ConnectionString, "--runs", "1", "--jobs", "300", "--slots", "7" })
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        var (exitCode, output, error) = await RunStudyAsync(TestServer.ConnectionString, "--runs", "1", "--jobs", "300", "--slots", "7");
 
-        var output = await stdout;
-        process.ExitCode.ShouldBe(0, await stderr);
+        exitCode.ShouldBe(0, error);
         output.ShouldContain("300 jobs, claims of 7, 1 rounds");
         foreach (var design in new[] { "store", "current", "combined", "narrow", "lease-row", "hot-claim" })
             output.ShouldContain($"  {design} ");
@@ -46,18 +29,34 @@ public sealed class ClaimDesignStudyTests
     [InlineData(new[] { "Host=127.0.0.1", "--runs", "zero" }, "--runs needs a positive whole number")]
     [InlineData(new[] { "Host=127.0.0.1", "--slots", "0" }, "--slots needs a positive whole number")]
     [InlineData(new[] { "not a connection string" }, "is neither a postgres:// URL nor a key=value connection string")]
-    public async Task BadArguments_AreRefusedWithTheReason_BeforeAnyServerIsContacted(string[] args, string error)
+    public async Task BadArguments_AreRefusedWithTheReason_BeforeAnyServerIsContacted(string[] args, string reason)
+    {
+        var (exitCode, _, error) = await RunStudyAsync(args);
+
+        exitCode.ShouldBe(2);
+        error.ShouldContain(reason);
+    }
+
+    /// <summary>Runs <c>dotnet Conveyor.Benchmarks.dll claim-designs args…</c> as a child process to its end (at most two minutes).</summary>
+    private static async Task<(int ExitCode, string Output, string Error)> RunStudyAsync(params string[] args)
     {
         File.Exists(StudyPath).ShouldBeTrue($"the benchmarks are not built: {StudyPath} is missing");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(StudyPath);
-        start.ArgumentList.Add("claim-designs");
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var arg in args.Prepend("claim-designs").Prepend(StudyPath))
+            start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        process.ExitCode.ShouldBe(2);
-        (await stderr).ShouldContain(error);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"claim-designs {string.Join(' ', args)} did not end within two minutes");
+        }
+        return (process.ExitCode, await output, await error);
     }
 }

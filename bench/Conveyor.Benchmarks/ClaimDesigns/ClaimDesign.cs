@@ -26,11 +26,25 @@ internal abstract class ClaimDesign
     /// <summary>True when the completions ride in the next claim's round trip instead of a session of their own.</summary>
     public virtual bool CompletesWithClaim => false;
 
-    /// <summary>Tables the design needs beside the store's schema (run once).</summary>
-    public virtual Task CreateAsync(NpgsqlConnection connection, string schema) => Task.CompletedTask;
+    /// <summary>The tables the design adds beside the store's schema, emptied before each run with the jobs.</summary>
+    public virtual IReadOnlyList<string> Tables => [];
 
-    /// <summary>After the store's bulk insert of a run's jobs: anything else the design keeps per queued job.</summary>
-    public virtual Task FillAsync(NpgsqlConnection connection, string schema) => Task.CompletedTask;
+    /// <summary>Creates <see cref="Tables"/> (<c>{s}</c> is the schema); null when the design adds none.</summary>
+    protected virtual string? CreateSql => null;
+
+    /// <summary>Run after the store's bulk insert of a run's jobs: what else the design keeps per queued job; null for nothing.</summary>
+    protected virtual string? FillSql => null;
+
+    public Task CreateAsync(NpgsqlConnection connection, string schema) => ExecuteAsync(connection, schema, CreateSql);
+
+    public Task FillAsync(NpgsqlConnection connection, string schema) => ExecuteAsync(connection, schema, FillSql);
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string schema, string? sql)
+    {
+        if (sql is null) return;
+        await using var command = new NpgsqlCommand(sql.Replace("{s}", schema, StringComparison.Ordinal), connection);
+        await command.ExecuteNonQueryAsync();
+    }
 
     /// <summary>Leases up to <paramref name="limit"/> jobs; with <see cref="CompletesWithClaim"/>, stores <paramref name="finished"/> first.</summary>
     public abstract Task<List<TakenJob>> ClaimAsync(NpgsqlConnection connection, string schema, int limit, IReadOnlyList<TakenJob> finished);

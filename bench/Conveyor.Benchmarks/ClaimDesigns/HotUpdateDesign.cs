@@ -16,20 +16,14 @@ internal sealed class HotUpdateDesign : ClaimDesign
 
     public override string JobsTable => "study_hot_jobs";
 
-    public override async Task CreateAsync(NpgsqlConnection connection, string schema)
-    {
-        await using var command = new NpgsqlCommand($"""
-            CREATE TABLE {schema}.study_hot_jobs (LIKE {schema}.jobs INCLUDING ALL) WITH (fillfactor = 90);
-            DROP INDEX {schema}.study_hot_jobs_lease_expires_at_idx;
-            """, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public override IReadOnlyList<string> Tables => [JobsTable];
 
-    public override async Task FillAsync(NpgsqlConnection connection, string schema)
-    {
-        await using var command = new NpgsqlCommand($"INSERT INTO {schema}.study_hot_jobs SELECT * FROM {schema}.jobs", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    protected override string CreateSql => """
+        CREATE TABLE {s}.study_hot_jobs (LIKE {s}.jobs INCLUDING ALL) WITH (fillfactor = 90);
+        DROP INDEX {s}.study_hot_jobs_lease_expires_at_idx;
+        """;
+
+    protected override string FillSql => "INSERT INTO {s}.study_hot_jobs SELECT * FROM {s}.jobs";
 
     public override Task<List<TakenJob>> ClaimAsync(NpgsqlConnection connection, string schema, int limit, IReadOnlyList<TakenJob> finished)
     {

@@ -12,23 +12,17 @@ internal sealed class NarrowTableDesign : ClaimDesign
 
     public override string Question => "claims that leave the wide job row alone: delete from a narrow table, insert a lease per job";
 
-    public override async Task CreateAsync(NpgsqlConnection connection, string schema)
-    {
-        await using var command = new NpgsqlCommand($"""
-            CREATE TABLE {schema}.study_ready (id bigint PRIMARY KEY, queue text NOT NULL, kind text NOT NULL,
-                priority integer NOT NULL, run_at timestamptz NOT NULL) WITH (fillfactor = 90);
-            CREATE INDEX study_ready_claim ON {schema}.study_ready (queue, priority DESC, run_at, id);
-            CREATE TABLE {schema}.study_leases (id bigint PRIMARY KEY, node text NOT NULL, expires_at timestamptz NOT NULL);
-            """, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public override IReadOnlyList<string> Tables => ["study_ready", "study_leases"];
 
-    public override async Task FillAsync(NpgsqlConnection connection, string schema)
-    {
-        await using var command = new NpgsqlCommand(
-            $"INSERT INTO {schema}.study_ready SELECT id, queue, kind, priority, run_at FROM {schema}.jobs WHERE state = 'available'", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    protected override string CreateSql => """
+        CREATE TABLE {s}.study_ready (id bigint PRIMARY KEY, queue text NOT NULL, kind text NOT NULL,
+            priority integer NOT NULL, run_at timestamptz NOT NULL) WITH (fillfactor = 90);
+        CREATE INDEX study_ready_claim ON {s}.study_ready (queue, priority DESC, run_at, id);
+        CREATE TABLE {s}.study_leases (id bigint PRIMARY KEY, node text NOT NULL, expires_at timestamptz NOT NULL);
+        """;
+
+    protected override string FillSql =>
+        "INSERT INTO {s}.study_ready SELECT id, queue, kind, priority, run_at FROM {s}.jobs WHERE state = 'available'";
 
     public override Task<List<TakenJob>> ClaimAsync(NpgsqlConnection connection, string schema, int limit, IReadOnlyList<TakenJob> finished)
     {

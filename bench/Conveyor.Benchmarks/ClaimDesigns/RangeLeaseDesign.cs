@@ -13,15 +13,13 @@ internal sealed class RangeLeaseDesign : ClaimDesign
 
     public override string Question => "one lease row per claim, job rows written only by the completion (claims of a queue take turns)";
 
-    public override async Task CreateAsync(NpgsqlConnection connection, string schema)
-    {
-        await using var command = new NpgsqlCommand($"""
-            CREATE TABLE {schema}.study_claims (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, queue text NOT NULL,
-                node text NOT NULL, ids bigint[] NOT NULL, expires_at timestamptz NOT NULL);
-            CREATE INDEX study_claims_queue ON {schema}.study_claims (queue);
-            """, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public override IReadOnlyList<string> Tables => ["study_claims"];
+
+    protected override string CreateSql => """
+        CREATE TABLE {s}.study_claims (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, queue text NOT NULL,
+            node text NOT NULL, ids bigint[] NOT NULL, expires_at timestamptz NOT NULL);
+        CREATE INDEX study_claims_queue ON {s}.study_claims (queue);
+        """;
 
     public override Task<List<TakenJob>> ClaimAsync(NpgsqlConnection connection, string schema, int limit, IReadOnlyList<TakenJob> finished)
     {
