@@ -54,22 +54,14 @@ public sealed partial class MemoryJobStore : IJobStore
         cancellationToken.ThrowIfCancellationRequested();
         if (parameters.Transaction is not null)
             throw new NotSupportedException("the memory store cannot join a database transaction (SupportsTransactionalEnqueue is false)");
-        IReadOnlyList<InsertedJob> inserted;
-        string[]? signals;
         try
         {
-            lock (_lock)
-            {
-                inserted = Insert(parameters.Jobs, parameters.Now);
-                signals = TakeSignals();
-            }
+            return Task.FromResult<IReadOnlyList<InsertedJob>>(Change(parameters, static (store, p) => store.Insert(p.Jobs, p.Now)));
         }
         catch (JobNotFoundException e)
         {
             return Task.FromException<IReadOnlyList<InsertedJob>>(e);
         }
-        Signal(signals);
-        return Task.FromResult(inserted);
     }
 
     /// <inheritdoc />
@@ -78,15 +70,7 @@ public sealed partial class MemoryJobStore : IJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         cancellationToken.ThrowIfCancellationRequested();
-        IReadOnlyList<ClaimedJob> claimed;
-        string[]? signals;
-        lock (_lock)
-        {
-            claimed = Claim(parameters);
-            signals = TakeSignals();
-        }
-        Signal(signals);
-        return Task.FromResult(claimed);
+        return Task.FromResult(Change(parameters, static (store, p) => store.Claim(p)));
     }
 
     /// <inheritdoc />
@@ -99,14 +83,12 @@ public sealed partial class MemoryJobStore : IJobStore
             if (!Enum.IsDefined(completion.Outcome))
                 throw new ArgumentOutOfRangeException(nameof(parameters), completion.Outcome, $"unknown outcome for job {completion.Id}");
         }
-        string[]? signals;
-        lock (_lock)
+        Change(parameters, static (store, p) =>
         {
-            foreach (var completion in parameters.Completions)
-                Complete(parameters.NodeName, completion, parameters.Now);
-            signals = TakeSignals();
-        }
-        Signal(signals);
+            foreach (var completion in p.Completions)
+                store.Complete(p.NodeName, completion, p.Now);
+            return true;
+        });
         return Task.CompletedTask;
     }
 
@@ -156,15 +138,7 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        int promoted;
-        string[]? signals;
-        lock (_lock)
-        {
-            promoted = PromoteDue(parameters.Now, parameters.Limit);
-            signals = TakeSignals();
-        }
-        Signal(signals);
-        return Task.FromResult(promoted);
+        return Task.FromResult(Change(parameters, static (store, p) => store.PromoteDue(p.Now, p.Limit)));
     }
 
     /// <inheritdoc />
@@ -172,15 +146,7 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        IReadOnlyList<RescuedJob> rescued;
-        string[]? signals;
-        lock (_lock)
-        {
-            rescued = RescueExpired(parameters.Now, parameters.Limit);
-            signals = TakeSignals();
-        }
-        Signal(signals);
-        return Task.FromResult(rescued);
+        return Task.FromResult<IReadOnlyList<RescuedJob>>(Change(parameters, static (store, p) => store.RescueExpired(p.Now, p.Limit)));
     }
 
     /// <inheritdoc />
@@ -225,15 +191,7 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        JobChangeResult result;
-        string[]? signals;
-        lock (_lock)
-        {
-            result = Cancel(parameters.Id, parameters.Now);
-            signals = TakeSignals();
-        }
-        Signal(signals);
-        return Task.FromResult(result);
+        return Task.FromResult(Change(parameters, static (store, p) => store.Cancel(p.Id, p.Now)));
     }
 
     /// <inheritdoc />
@@ -241,15 +199,7 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        JobChangeResult result;
-        string[]? signals;
-        lock (_lock)
-        {
-            result = Retry(parameters.Id, parameters.Now);
-            signals = TakeSignals();
-        }
-        Signal(signals);
-        return Task.FromResult(result);
+        return Task.FromResult(Change(parameters, static (store, p) => store.Retry(p.Id, p.Now)));
     }
 
     /// <inheritdoc />
@@ -257,15 +207,7 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        JobChangeResult result;
-        string[]? signals;
-        lock (_lock)
-        {
-            result = Delete(parameters.Id, parameters.Now);
-            signals = TakeSignals();
-        }
-        Signal(signals);
-        return Task.FromResult(result);
+        return Task.FromResult(Change(parameters, static (store, p) => store.Delete(p.Id, p.Now)));
     }
 
     /// <inheritdoc />
@@ -288,17 +230,15 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        string[]? signals;
-        lock (_lock)
+        Change(parameters, static (store, p) =>
         {
-            var queue = GetQueue(parameters.Queue);
-            queue.Paused = parameters.Paused;
+            var queue = store.GetQueue(p.Queue);
+            queue.Paused = p.Paused;
             queue.HasPauseRecord = true;
             // Jobs became claimable again: wake the nodes instead of waiting for their poll.
-            if (!parameters.Paused && queue.HasReadyJobs()) MarkForSignal(queue);
-            signals = TakeSignals();
-        }
-        Signal(signals);
+            if (!p.Paused && queue.HasReadyJobs()) store.MarkForSignal(queue);
+            return true;
+        });
         return Task.CompletedTask;
     }
 
@@ -341,6 +281,24 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         _notifier.Clear();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> under the store's lock, then wakes the nodes waiting on the queues it made
+    /// claimable. The wake-ups go out after the lock is released: subscribers run on this thread, and a subscriber
+    /// that called back into the store would otherwise do so under the lock.
+    /// </summary>
+    private TResult Change<TArg, TResult>(TArg arg, Func<MemoryJobStore, TArg, TResult> change)
+    {
+        TResult result;
+        string[]? signals;
+        lock (_lock)
+        {
+            result = change(this, arg);
+            signals = TakeSignals();
+        }
+        Signal(signals);
+        return result;
     }
 
     private string[]? TakeSignals()
