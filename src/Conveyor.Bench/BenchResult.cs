@@ -29,4 +29,17 @@ public sealed record BenchResult
     [JsonPropertyName("seconds")] public required double Seconds { get; init; }
     /// <summary>The process's peak working set at the end of the measure (the node runs in this process).</summary>
     [JsonPropertyName("peak_mb")] public double? PeakMegabytes { get; init; }
+
+    /// <summary>
+    /// CPU time of the bench's process per job over the timed window, in microseconds: the node (or the enqueuing
+    /// callers), and with SQLite or memory the store as well. Null for <c>latency</c> (mostly idle by design) and
+    /// for node processes (<c>--nodes</c>).
+    /// </summary>
+    [JsonPropertyName("node_cpu_us_per_job")] public double? NodeCpuMicrosecondsPerJob { get; init; }
+
+    /// <summary>
+    /// CPU time of the store's server processes per job over the timed window, in microseconds, when the server runs
+    /// on this machine (a local PostgreSQL); null otherwise and for <c>latency</c>.
+    /// </summary>
+    [JsonPropertyName("server_cpu_us_per_job")] public double? ServerCpuMicrosecondsPerJob { get; init; }
 }

@@ -132,6 +132,7 @@ public sealed class BenchRunner(
         var next = -1;
         var step = Math.Max(1, n / 200);
         Report(BenchMeasure.EnqueueSingle, "enqueueing", 0, n);
+        var cpu = CpuWindow.Start(bench);
         var watch = Stopwatch.StartNew();
         var callers = new Task[Math.Min(options.Concurrency, n)];
         for (var c = 0; c < callers.Length; c++)
@@ -150,19 +151,22 @@ public sealed class BenchRunner(
         }
         await Task.WhenAll(callers).ConfigureAwait(false);
         var elapsed = watch.Elapsed;
+        var used = cpu.PerJob(n);
         Report(BenchMeasure.EnqueueSingle, "enqueueing", n, n);
         Array.Sort(durations);
-        return Result(BenchMeasure.EnqueueSingle, bench, n, elapsed, n / elapsed.TotalSeconds,
-            Percentiles.Of(durations, 0.50), Percentiles.Of(durations, 0.99));
+        return WithCpu(Result(BenchMeasure.EnqueueSingle, bench, n, elapsed, n / elapsed.TotalSeconds,
+            Percentiles.Of(durations, 0.50), Percentiles.Of(durations, 0.99)), used);
     }
 
     private async Task<BenchResult> EnqueueBulkAsync(BenchStore bench, CancellationToken cancellationToken)
     {
         await using var node = BenchNode.Create(bench.Store, options.Concurrency, worker: false);
+        var cpu = CpuWindow.Start(bench);
         var watch = Stopwatch.StartNew();
         await QueueNoopsAsync(node.Client, BenchMeasure.EnqueueBulk, options.Jobs, cancellationToken).ConfigureAwait(false);
         var elapsed = watch.Elapsed;
-        return Result(BenchMeasure.EnqueueBulk, bench, options.Jobs, elapsed, options.Jobs / elapsed.TotalSeconds);
+        var used = cpu.PerJob(options.Jobs);
+        return WithCpu(Result(BenchMeasure.EnqueueBulk, bench, options.Jobs, elapsed, options.Jobs / elapsed.TotalSeconds), used);
     }
 
     private async Task<BenchResult> ProcessAsync(BenchStore bench, CancellationToken cancellationToken)
@@ -175,6 +179,7 @@ public sealed class BenchRunner(
 
         Report(BenchMeasure.Process, "processing", 0, n);
         var allHandled = node.WhenHandled(n);
+        var cpu = CpuWindow.Start(bench);
         var watch = Stopwatch.StartNew();
         await node.Server.StartAsync(cancellationToken).ConfigureAwait(false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -206,9 +211,10 @@ public sealed class BenchRunner(
             else await Task.Delay(1, limit.Token).ConfigureAwait(false);
         }
         var elapsed = watch.Elapsed;
+        var result = WithCpu(Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds), cpu.PerJob(n));
         Report(BenchMeasure.Process, "processing", n, n);
         await node.Server.StopAsync(cancellationToken).ConfigureAwait(false);
-        return Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds);
+        return result;
     }
 
     /// <summary>
@@ -251,6 +257,7 @@ public sealed class BenchRunner(
         while ((await node.Monitor.ListNodesAsync(limit.Token).ConfigureAwait(false)).Count < options.Nodes)
             await Task.Delay(50, limit.Token).ConfigureAwait(false);
 
+        var cpu = CpuWindow.Start(bench);
         var watch = Stopwatch.StartNew();
         await node.Monitor.ResumeQueueAsync(Validation.Names.DefaultQueue, cancellationToken).ConfigureAwait(false);
         long succeeded;
@@ -263,7 +270,9 @@ public sealed class BenchRunner(
         }
         var elapsed = watch.Elapsed;
         Report(BenchMeasure.Process, "processing", n, n);
-        return Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds) with { Nodes = options.Nodes };
+        // This process only counted; the nodes' CPU is theirs. The server's is what they cost it, plus the counting.
+        var server = cpu.PerJob(n).Server;
+        return Result(BenchMeasure.Process, bench, n, elapsed, n / elapsed.TotalSeconds) with { Nodes = options.Nodes, ServerCpuMicrosecondsPerJob = server };
     }
 
     /// <summary>
@@ -354,6 +363,9 @@ public sealed class BenchRunner(
             PeakMegabytes = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1),
         };
     }
+
+    private static BenchResult WithCpu(BenchResult result, (double Process, double? Server) perJob) =>
+        result with { NodeCpuMicrosecondsPerJob = perJob.Process, ServerCpuMicrosecondsPerJob = perJob.Server };
 
     /// <summary>How often a running measure reports progress and checks for a stall.</summary>
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(50);

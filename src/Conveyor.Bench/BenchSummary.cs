@@ -10,6 +10,8 @@ internal static class BenchSummary
         var rates = Figures(runs, r => r.JobsPerSecond);
         var p50 = Figures(runs, r => r.P50Milliseconds);
         var p99 = Figures(runs, r => r.P99Milliseconds);
+        var nodeCpu = Figures(runs, r => r.NodeCpuMicrosecondsPerJob);
+        var serverCpu = Figures(runs, r => r.ServerCpuMicrosecondsPerJob);
         return runs[0] with
         {
             Runs = runs.Count,
@@ -24,6 +26,8 @@ internal static class BenchSummary
             P99MillisecondsMax = p99?.Max(),
             Seconds = Median(Figures(runs, r => r.Seconds))!.Value,
             PeakMegabytes = runs.Max(r => r.PeakMegabytes),
+            NodeCpuMicrosecondsPerJob = Median(nodeCpu),
+            ServerCpuMicrosecondsPerJob = Median(serverCpu),
         };
     }
 

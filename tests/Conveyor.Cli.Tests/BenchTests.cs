@@ -38,9 +38,13 @@ public sealed class BenchTests : IAsyncLifetime
             rate.ShouldBeGreaterThan(0);
             result.GetProperty("jobs_per_s_min").GetDouble().ShouldBeLessThanOrEqualTo(rate);
             result.GetProperty("jobs_per_s_max").GetDouble().ShouldBeGreaterThanOrEqualTo(rate);
+            // The memory store runs in the bench's process: its CPU is the node's figure, and there is no server.
+            result.GetProperty("node_cpu_us_per_job").GetDouble().ShouldBeGreaterThan(0);
+            result.GetProperty("server_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
         }
         var latency = results[3];
         latency.GetProperty("jobs").GetInt32().ShouldBe(20);
+        latency.GetProperty("node_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
         var p50 = latency.GetProperty("p50_ms").GetDouble();
         p50.ShouldBeGreaterThan(0);
         latency.GetProperty("p99_ms").GetDouble().ShouldBeGreaterThanOrEqualTo(p50);
@@ -71,6 +75,9 @@ public sealed class BenchTests : IAsyncLifetime
         result.GetProperty("nodes").GetInt32().ShouldBe(2);
         result.GetProperty("jobs").GetInt32().ShouldBe(600);
         result.GetProperty("jobs_per_s").GetDouble().ShouldBeGreaterThan(0);
+        // The nodes' CPU is in their own processes; SQLite has no server of its own.
+        result.GetProperty("node_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
+        result.GetProperty("server_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
         // The worker processes were started on the bench's fresh file; none outlives the bench.
         System.Diagnostics.Process.GetProcesses()
             .Count(p => { try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(_workspace.Directory); } catch (IOException) { return false; } })
@@ -89,6 +96,7 @@ public sealed class BenchTests : IAsyncLifetime
         line.ShouldContain("memory");
         line.ShouldContain("300 jobs");
         line.ShouldContain("jobs/s");
+        line.ShouldContain("CPU per job");
     }
 }
 

@@ -135,6 +135,13 @@ internal sealed class BenchCommand(CliContext context)
         if (r.P50MillisecondsMin is { } p50Low) percentiles += $" (p50 {p50Low:0.###}–{r.P50MillisecondsMax:0.###}, p99 {r.P99MillisecondsMin:0.###}–{r.P99MillisecondsMax:0.###})";
         if (r.Runs > 1) percentiles += $"  median of {r.Runs}";
         var measure = r.Nodes is { } nodes ? $"{r.Measure}×{nodes}" : r.Measure;
-        return $"{measure,-15} {r.Store,-8} {r.Jobs,8:N0} jobs  c={r.Concurrency,-3} {rate}{percentiles}  ({r.Seconds:0.###} s, peak {r.PeakMegabytes:0} MB)";
+        var cpu = (r.NodeCpuMicrosecondsPerJob, r.ServerCpuMicrosecondsPerJob) switch
+        {
+            ({ } node, { } server) => $", CPU per job: node {node:0.#} µs, server {server:0.#} µs",
+            ({ } node, null) => $", CPU per job {node:0.#} µs",
+            (null, { } server) => $", server CPU per job {server:0.#} µs",
+            _ => "",
+        };
+        return $"{measure,-15} {r.Store,-8} {r.Jobs,8:N0} jobs  c={r.Concurrency,-3} {rate}{percentiles}  ({r.Seconds:0.###} s, peak {r.PeakMegabytes:0} MB{cpu})";
     }
 }

@@ -1,4 +1,5 @@
 using Conveyor.Bench;
+using Conveyor.Cli.Benchmarks;
 using Conveyor.Postgres;
 using Conveyor.Sqlite;
 using Conveyor.Storage.Memory;
@@ -40,11 +41,16 @@ internal sealed class BenchStores(StoreUrl store)
                 var postgres = new PostgresJobStore(settings);
                 await postgres.MigrateAsync(cancellationToken);
                 await OpenPoolAsync(postgres, settings.Schema, cancellationToken);
+                // Only a server on this machine can be read: its processes share the node's cores, which is what the
+                // figure is for. A remote host's pids mean nothing here.
+                var serverCpu = Running.ThreadPoolSpin.IsLocalPostgres(store)
+                    ? await LocalPostgresCpuMeter.TryCreateAsync(postgres.DataSource, cancellationToken)
+                    : null;
                 return new BenchStore(postgres, async () =>
                 {
                     await using var dropper = new PostgresJobStore(settings with { AutoMigrate = false });
                     await dropper.DropSchemaAsync(CancellationToken.None);
-                }, url: $"{settings.ConnectionString};Schema={settings.Schema}");
+                }, url: $"{settings.ConnectionString};Schema={settings.Schema}", serverCpu: serverCpu);
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(store), store.Kind, "unknown store kind");
