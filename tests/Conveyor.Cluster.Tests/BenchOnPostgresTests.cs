@@ -38,9 +38,34 @@ public sealed class BenchOnPostgresTests
         results[2].GetProperty("node_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
         results[2].GetProperty("server_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
 
-        var (exitCode, left) = await cluster.Server.PsqlAsync("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'conveyor\\_bench\\_%'");
-        exitCode.ShouldBe(0, left);
-        left.Trim().ShouldBe("0", "every measure's schema is dropped");
+        (await BenchSchemasLeftAsync(cluster)).ShouldBe("0", "every measure's schema is dropped");
+    }
+
+    [Fact]
+    public async Task Bench_OnNodeProcesses_WarmsThemUp_ReportsTheServersCpuPerJob_AndLeavesNothingRunning()
+    {
+        await using var cluster = await TestCluster.OnSharedServerAsync();
+
+        var stdout = await cluster.OkAsync("bench", "--measure", "process", "--nodes", "2", "--jobs", "2000", "--json");
+
+        var result = JsonDocument.Parse(stdout.Trim()).RootElement;
+        result.GetProperty("nodes").GetInt32().ShouldBe(2);
+        result.GetProperty("jobs").GetInt32().ShouldBe(2000);
+        result.GetProperty("jobs_per_s").GetDouble().ShouldBeGreaterThan(0);
+        // The nodes' CPU is in their own processes; the server's is what they cost it.
+        result.GetProperty("node_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
+        if (IsLoopback(cluster.Server.ConnectionString)) result.GetProperty("server_cpu_us_per_job").GetDouble().ShouldBeGreaterThan(0);
+        System.Diagnostics.Process.GetProcesses()
+            .Count(p => { try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains("conveyor_bench_"); } catch (IOException) { return false; } })
+            .ShouldBe(0, "no node process outlives the bench");
+        (await BenchSchemasLeftAsync(cluster)).ShouldBe("0", "every measure's schema is dropped");
+    }
+
+    private static async Task<string> BenchSchemasLeftAsync(TestCluster cluster)
+    {
+        var (exitCode, output) = await cluster.Server.PsqlAsync("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'conveyor\\_bench\\_%'");
+        exitCode.ShouldBe(0, output);
+        return output.Trim();
     }
 
     private static bool IsLoopback(string connectionString)

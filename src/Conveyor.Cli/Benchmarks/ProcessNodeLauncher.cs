@@ -9,7 +9,7 @@ namespace Conveyor.Cli.Benchmarks;
 /// </summary>
 internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
 {
-    public Task<IAsyncDisposable> StartNodesAsync(string storeUrl, int nodes, int concurrency, CancellationToken cancellationToken)
+    public Task<IAsyncDisposable> StartNodesAsync(string storeUrl, int nodes, int concurrency, IReadOnlyList<string> queues, CancellationToken cancellationToken)
     {
         var processes = new List<Process>(nodes);
         try
@@ -17,6 +17,7 @@ internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
             for (var i = 1; i <= nodes; i++)
             {
                 var start = StartInfo(["worker", "--store", storeUrl, "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--queues", string.Join(',', queues),
                     "--name", $"bench-node-{i}-{Environment.ProcessId}"]);
                 var process = Process.Start(start) ?? throw new InvalidOperationException("could not start a node process");
                 // Their logs are not part of the measure; drain them so a full pipe never blocks a node.
