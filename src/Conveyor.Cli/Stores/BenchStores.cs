@@ -43,7 +43,7 @@ internal sealed class BenchStores(StoreUrl store)
                 await OpenPoolAsync(postgres, settings.Schema, cancellationToken);
                 // Only a server on this machine can be read: its processes share the node's cores, which is what the
                 // figure is for. A remote host's pids mean nothing here.
-                var serverCpu = Running.ThreadPoolSpin.IsLocalPostgres(store)
+                var serverCpu = LocalPostgres.Is(store)
                     ? await LocalPostgresCpuMeter.TryCreateAsync(postgres.DataSource, cancellationToken)
                     : null;
                 return new BenchStore(postgres, async () =>
