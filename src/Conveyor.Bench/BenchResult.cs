@@ -31,9 +31,9 @@ public sealed record BenchResult
     [JsonPropertyName("peak_mb")] public double? PeakMegabytes { get; init; }
 
     /// <summary>
-    /// CPU time of the bench's process per job over the timed window, in microseconds: the node (or the enqueuing
-    /// callers), and with SQLite or memory the store as well. Null for <c>latency</c> (mostly idle by design) and
-    /// for node processes (<c>--nodes</c>).
+    /// CPU time of the node per job over the timed window, in microseconds: the bench's process (the node or the
+    /// enqueuing callers, and with SQLite or memory the store as well), or with <c>--nodes</c> the node processes
+    /// together. Null for <c>latency</c> (mostly idle by design).
     /// </summary>
     [JsonPropertyName("node_cpu_us_per_job")] public double? NodeCpuMicrosecondsPerJob { get; init; }
 

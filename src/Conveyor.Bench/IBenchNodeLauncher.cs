@@ -1,11 +1,11 @@
 namespace Conveyor.Bench;
 
-/// <summary>Starts node processes on a store for the scale-out measure; disposing the result stops them.</summary>
+/// <summary>Starts node processes on a store for the scale-out measure.</summary>
 public interface IBenchNodeLauncher
 {
     /// <summary>
     /// Starts <paramref name="nodes"/> node processes on the store named by <paramref name="storeUrl"/>, each serving
     /// <paramref name="queues"/> with <paramref name="concurrency"/> slots per queue.
     /// </summary>
-    Task<IAsyncDisposable> StartNodesAsync(string storeUrl, int nodes, int concurrency, IReadOnlyList<string> queues, CancellationToken cancellationToken);
+    Task<IBenchNodes> StartNodesAsync(string storeUrl, int nodes, int concurrency, IReadOnlyList<string> queues, CancellationToken cancellationToken);
 }

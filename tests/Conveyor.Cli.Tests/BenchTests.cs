@@ -75,8 +75,8 @@ public sealed class BenchTests : IAsyncLifetime
         result.GetProperty("nodes").GetInt32().ShouldBe(2);
         result.GetProperty("jobs").GetInt32().ShouldBe(600);
         result.GetProperty("jobs_per_s").GetDouble().ShouldBeGreaterThan(0);
-        // The nodes' CPU is in their own processes; SQLite has no server of its own.
-        result.GetProperty("node_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
+        // The node processes' CPU (SQLite runs inside them); SQLite has no server of its own.
+        result.GetProperty("node_cpu_us_per_job").GetDouble().ShouldBeGreaterThan(0);
         result.GetProperty("server_cpu_us_per_job").ValueKind.ShouldBe(JsonValueKind.Null);
         // The worker processes were started on the bench's fresh file; none outlives the bench.
         System.Diagnostics.Process.GetProcesses()

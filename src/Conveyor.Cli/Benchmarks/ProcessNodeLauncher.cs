@@ -9,7 +9,7 @@ namespace Conveyor.Cli.Benchmarks;
 /// </summary>
 internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
 {
-    public Task<IAsyncDisposable> StartNodesAsync(string storeUrl, int nodes, int concurrency, IReadOnlyList<string> queues, CancellationToken cancellationToken)
+    public Task<IBenchNodes> StartNodesAsync(string storeUrl, int nodes, int concurrency, IReadOnlyList<string> queues, CancellationToken cancellationToken)
     {
         var processes = new List<Process>(nodes);
         try
@@ -33,7 +33,7 @@ internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
             foreach (var process in processes) Stop(process);
             throw;
         }
-        return Task.FromResult<IAsyncDisposable>(new Nodes(processes));
+        return Task.FromResult<IBenchNodes>(new Nodes(processes));
     }
 
     /// <summary>This program again: <c>dotnet Conveyor.Cli.dll …</c>, or its apphost when it was started that way.</summary>
@@ -60,8 +60,19 @@ internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
         }
     }
 
-    private sealed class Nodes(List<Process> processes) : IAsyncDisposable
+    private sealed class Nodes(List<Process> processes) : IBenchNodes
     {
+        public TimeSpan ProcessorTime()
+        {
+            var total = TimeSpan.Zero;
+            foreach (var process in processes)
+            {
+                process.Refresh();
+                total += process.TotalProcessorTime;
+            }
+            return total;
+        }
+
         public async ValueTask DisposeAsync()
         {
             // Every job has succeeded when the bench stops the nodes, so a kill loses nothing and is quicker than a drain.
