@@ -82,8 +82,10 @@ public sealed record PostgresStoreOptions
     /// vacuum that took <c>t</c> it waits at least <c>4t</c>). Every claim and completion leaves a dead version, and
     /// a claim walks the dead entries its index keeps for the jobs claimed since the last vacuum: without this, a
     /// node working through a million queued jobs claims at half its speed between autovacuum's runs (at most one
-    /// a minute by default). Default 40,000; 0 leaves the table to autovacuum. Nothing happens when the store's
-    /// database user does not own the table (only its owner may vacuum it).
+    /// a minute by default). Between vacuums the leader also analyzes the table when it holds more than twice the rows
+    /// the planner last recorded (and at least 10,000), so that sessions stop using plans made while it was empty.
+    /// Default 40,000; 0 leaves the table to autovacuum, both. Nothing happens when the store's database user does
+    /// not own the table (only its owner may vacuum or analyze it).
     /// </summary>
     public int VacuumAfterDeadRows { get; init; } = DefaultVacuumAfterDeadRows;
 
