@@ -32,7 +32,7 @@ internal readonly struct CpuWindow
     public (double Process, double? Server) PerJob(int jobs)
     {
         var process = Micros(_nodes() - _nodesBefore, jobs);
-        double? server = _meter is not null && _server is { } before ? Micros(_meter.Read() - before, jobs) : null;
+        double? server = _server is { } before ? Micros(_meter!.Read() - before, jobs) : null;
         return (process, server);
     }
 

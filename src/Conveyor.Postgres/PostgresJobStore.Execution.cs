@@ -115,8 +115,9 @@ public sealed partial class PostgresJobStore
     /// doing so as the table grew. After a vacuum that found the table empty (TRUNCATE OFF keeps its pages, so the
     /// planner counts no row in any of them until the next ANALYZE) the completion can still pick a walk of the
     /// whole primary key: a completion of ~400 jobs took 50–130 ms in the bench (ninth round of
-    /// docs/benchmarks.md). That case is not closed by a setting; the statements that can be are bounded by their
-    /// keys in their text (the claim, the heartbeat).
+    /// docs/benchmarks.md). No setting closes that case: the claim and the heartbeat are bounded by their keys in
+    /// their text, and for the completion the leader analyzes the table once it outgrows the recorded count
+    /// (<see cref="ReclaimSpaceAsync"/>), which makes every session plan again.
     /// </remarks>
     internal const string ExecutionSettingsSql =
         "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('jit', 'off', true), " +
