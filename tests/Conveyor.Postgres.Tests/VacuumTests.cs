@@ -66,8 +66,10 @@ public sealed class VacuumTests
         await ChurnAsync(store, 100);
         (await ReclaimWhenDueAsync(store)).ShouldBeTrue();
 
+        // The vacuum ran on the jobs table. Whether it could remove the dead rows is not asserted: that depends on the
+        // snapshots of every session of the database, and the tests of other classes run beside this one on the same
+        // server (a statement of theirs that started before the completions kept all 400 rows, once in CI).
         (await VacuumCountAsync(schema)).ShouldBe(1);
-        (await schema.ScalarAsync<long>("SELECT pg_stat_get_dead_tuples('{s}.jobs'::regclass)")).ShouldBe(0);
         var counts = (await store.ListQueuesAsync(new ListQueuesParams())).Single().Counts;
         counts[JobState.Succeeded].ShouldBe(200);
     }
