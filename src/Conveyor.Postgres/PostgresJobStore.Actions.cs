@@ -1,4 +1,5 @@
 using Conveyor.Postgres.Jobs;
+using Conveyor.Postgres.Schema;
 using Conveyor.Storage;
 using Npgsql;
 
@@ -10,9 +11,28 @@ public sealed partial class PostgresJobStore
 
     private const string RetryJobSql = """
         UPDATE {s}.jobs
-        SET state = 'available', run_at = $2, finished_at = NULL, lease_expires_at = NULL,
+        SET state = $3, run_at = $2, finished_at = NULL, lease_expires_at = NULL, node = NULL, started_at = NULL,
             max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
         WHERE id = $1
+        """;
+
+    // The job an enqueue of this unique key would return instead of a new one, other than the job itself.
+    private const string UniqueHolderSql = $$"""
+        SELECT id FROM {s}.jobs
+        WHERE unique_key = $1 AND id <> $2
+          AND (state IN {{PostgresMigrations.NonFinalStates}}
+               OR (state = 'succeeded' AND unique_for IS NOT NULL AND finished_at + unique_for > $3))
+        ORDER BY id
+        LIMIT 1
+        """;
+
+    // The later unfinished jobs of the ordering key, locked: a claim skips them until the retry commits (and then
+    // finds the retried job before them), and one being claimed now is read once that claim committed.
+    private const string LaterOfOrderingKeySql = $$"""
+        SELECT id, state FROM {s}.jobs
+        WHERE ordering_key = $1 AND id > $2 AND state IN {{PostgresMigrations.NonFinalStates}}
+        ORDER BY id
+        FOR UPDATE
         """;
 
     private const string DeleteSql = "DELETE FROM {s}.jobs WHERE id = $1";
@@ -37,16 +57,96 @@ public sealed partial class PostgresJobStore
     }
 
     /// <inheritdoc />
-    public Task<JobChangeResult> RetryJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A final job asks again what an enqueue asks (<see cref="RetryConflictAsync"/>), under the advisory locks an
+    /// enqueue of its keys takes. Those are taken before the row's lock, in the inserters' order, so a retry and an
+    /// enqueue never wait for each other in a circle.
+    /// </remarks>
+    public async Task<JobChangeResult> RetryJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return ChangeJobAsync(parameters, static job => job.State is JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled, (batch, job) =>
+        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var seen = await FindJobAsync(connection, transaction, parameters.Id, forUpdate: false, cancellationToken).ConfigureAwait(false);
+        if (seen is null)
+            return new JobChangeResult(JobChangeStatus.NotFound, null);
+        var keys = new SortedSet<string>(StringComparer.Ordinal);
+        if (seen.OrderingKey is { } orderingKey) keys.Add(InsertPlan.LockKey(Options.Schema, 'o', orderingKey));
+        if (seen.UniqueKey is { } uniqueKey) keys.Add(InsertPlan.LockKey(Options.Schema, 'u', uniqueKey));
+        if (keys.Count > 0)
         {
-            var retry = new NpgsqlBatchCommand(Sql(RetryJobSql));
-            retry.Parameters.Long(job.Id).Time(parameters.Now);
-            batch.BatchCommands.Add(retry);
-            return true;
-        }, reread: true, cancellationToken);
+            await using var locks = new NpgsqlBatch(connection, transaction);
+            locks.BatchCommands.Add(LockKeysCommand([.. keys]));
+            await locks.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var job = await FindJobAsync(connection, transaction, parameters.Id, forUpdate: true, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+            return new JobChangeResult(JobChangeStatus.NotFound, null);
+        if (job.State is not (JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled))
+            return new JobChangeResult(JobChangeStatus.NotAllowed, job);
+        var state = JobState.Available;
+        // A retrying or scheduled job still holds its keys and its place; only a final one must ask again.
+        if (job.State.IsFinal())
+        {
+            var (conflict, waits) = await RetryConflictAsync(connection, transaction, job, parameters.Now, cancellationToken).ConfigureAwait(false);
+            if (conflict is not null)
+                return conflict;
+            if (waits)
+                state = JobState.Waiting;
+        }
+        await using (var retry = new NpgsqlCommand(Sql(RetryJobSql), connection, transaction))
+        {
+            retry.Parameters.Long(job.Id).Time(parameters.Now).Text(state.ToWireName());
+            await retry.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var after = await FindJobAsync(connection, transaction, parameters.Id, forUpdate: false, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (state == JobState.Available)
+            _notifier.Publish(job.Queue);
+        return new JobChangeResult(JobChangeStatus.Done, after);
+    }
+
+    /// <summary>
+    /// What refuses running a final job again: another job holding its unique key, a later job of its ordering key
+    /// running, or the job it waits for having ended without success or been deleted. <c>Waits</c>: the job it waits
+    /// for has not ended yet, so it waits for it again (that row is locked FOR SHARE, as an enqueue's parents are, so
+    /// its completion's release of dependents sees this job).
+    /// </summary>
+    private async Task<(JobChangeResult? Conflict, bool Waits)> RetryConflictAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, JobInfo job, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (job.UniqueKey is { } uniqueKey)
+        {
+            await using var unique = new NpgsqlCommand(Sql(UniqueHolderSql), connection, transaction);
+            unique.Parameters.Text(uniqueKey).Long(job.Id).Time(now);
+            if (await unique.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long holder)
+                return (JobChangeResult.UniqueKeyHeld(job, holder), false);
+        }
+        if (job.OrderingKey is { } orderingKey)
+        {
+            await using var later = new NpgsqlCommand(Sql(LaterOfOrderingKeySql), connection, transaction);
+            later.Parameters.Text(orderingKey).Long(job.Id);
+            await using var reader = await later.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (reader.GetString(1) == "running")
+                    return (JobChangeResult.OrderingKeyRunning(job, reader.GetInt64(0)), false);
+            }
+        }
+        if (job.AfterJobId is { } parentId)
+        {
+            await using var parent = new NpgsqlCommand(Sql(ParentLookupSql), connection, transaction);
+            parent.Parameters.Longs([parentId]);
+            await using var reader = await parent.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                return (JobChangeResult.ParentFailed(job, null), false);
+            var state = JobRows.ParseState(reader.GetString(1));
+            if (state is JobState.Dead or JobState.Cancelled)
+                return (JobChangeResult.ParentFailed(job, state), false);
+            return (null, state != JobState.Succeeded);
+        }
+        return (null, false);
     }
 
     /// <inheritdoc />

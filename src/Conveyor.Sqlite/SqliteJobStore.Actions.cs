@@ -10,10 +10,30 @@ public sealed partial class SqliteJobStore
 
     private const string RetryJobSql = """
         UPDATE conveyor_jobs
-        SET state = 'available', run_at = $now, finished_at = NULL, lease_expires_at = NULL,
+        SET state = $state, run_at = $now, finished_at = NULL, lease_expires_at = NULL, node = NULL, started_at = NULL,
             max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
         WHERE id = $id
         """;
+
+    // The job an enqueue of this unique key would return instead of a new one, other than the job itself.
+    private const string UniqueHolderSql = $"""
+        SELECT id FROM conveyor_jobs
+        WHERE unique_key = $key AND id <> $id
+          AND (state IN {JobRows.NonFinalStates}
+               OR (state = 'succeeded' AND unique_for_us IS NOT NULL AND finished_at + unique_for_us > $now))
+        ORDER BY id
+        LIMIT 1
+        """;
+
+    // A later job of the ordering key that runs now (walks conveyor_jobs_ordering from the job's id).
+    private const string OrderingRunnerSql = $"""
+        SELECT id FROM conveyor_jobs
+        WHERE ordering_key = $key AND id > $id AND state IN {JobRows.NonFinalStates} AND state = 'running'
+        ORDER BY id
+        LIMIT 1
+        """;
+
+    private const string ParentStateSql = "SELECT state FROM conveyor_jobs WHERE id = $id";
 
     private const string DeleteSql = "DELETE FROM conveyor_jobs WHERE id = $id";
 
@@ -54,10 +74,43 @@ public sealed partial class SqliteJobStore
                 return new JobChangeResult(JobChangeStatus.NotFound, null);
             if (job.State is not (JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled))
                 return new JobChangeResult(JobChangeStatus.NotAllowed, job);
-            session.Command(RetryJobSql).Bind("$now", UnixMicros.From(parameters.Now)).Bind("$id", parameters.Id).ExecuteNonQuery();
-            scope.JobsAvailable(job.Queue);
+            var state = JobState.Available;
+            // A retrying or scheduled job still holds its keys and its place; only a final one must ask again.
+            if (job.State.IsFinal() && RetryConflict(session, job, parameters.Now, ref state) is { } conflict)
+                return conflict;
+            session.Command(RetryJobSql).Bind("$state", state.ToWireName()).Bind("$now", UnixMicros.From(parameters.Now))
+                .Bind("$id", parameters.Id).ExecuteNonQuery();
+            if (state == JobState.Available)
+                scope.JobsAvailable(job.Queue);
             return new JobChangeResult(JobChangeStatus.Done, JobRows.Find(session, parameters.Id));
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// What refuses running a final job again: another job holding its unique key, a later job of its ordering key
+    /// running, or the job it waits for having ended without success or been deleted. A parent that has not ended
+    /// yet makes the job wait for it again (<paramref name="state"/> becomes waiting). The write transaction holds
+    /// the file, so nothing changes between these reads and the update.
+    /// </summary>
+    private static JobChangeResult? RetryConflict(SqliteSession session, JobInfo job, DateTimeOffset now, ref JobState state)
+    {
+        if (job.UniqueKey is { } uniqueKey
+            && session.Command(UniqueHolderSql).Bind("$key", uniqueKey).Bind("$id", job.Id).Bind("$now", UnixMicros.From(now)).ExecuteScalar() is long holder)
+            return JobChangeResult.UniqueKeyHeld(job, holder);
+        if (job.OrderingKey is { } orderingKey
+            && session.Command(OrderingRunnerSql).Bind("$key", orderingKey).Bind("$id", job.Id).ExecuteScalar() is long runner)
+            return JobChangeResult.OrderingKeyRunning(job, runner);
+        if (job.AfterJobId is { } parentId)
+        {
+            if (session.Command(ParentStateSql).Bind("$id", parentId).ExecuteScalar() is not string parentState)
+                return JobChangeResult.ParentFailed(job, null);
+            var parent = JobRows.ParseState(parentState);
+            if (parent is JobState.Dead or JobState.Cancelled)
+                return JobChangeResult.ParentFailed(job, parent);
+            if (parent != JobState.Succeeded)
+                state = JobState.Waiting;
+        }
+        return null;
     }
 
     /// <inheritdoc />

@@ -188,6 +188,20 @@ public sealed class JobCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retry_OfAJobWhoseUniqueKeyAnotherJobHolds_ExitsOneWithTheReason_AndChangesNothing()
+    {
+        var first = (await _workspace.EnqueueAsync("conveyor.noop", "--unique-key", "invoice-7")).ToString();
+        await _workspace.OkAsync("jobs", "cancel", first);
+        var second = (await _workspace.EnqueueAsync("conveyor.noop", "--unique-key", "invoice-7")).ToString();
+
+        var retry = await _workspace.RunAsync("jobs", "retry", first);
+
+        retry.ExitCode.ShouldBe(1, retry.ToString());
+        retry.ErrorLines.ShouldBe([$"conveyor: cannot retry job {first}: job {second} holds its unique key 'invoice-7'"]);
+        (await _workspace.JobAsync(long.Parse(first))).GetProperty("state").GetString().ShouldBe("cancelled");
+    }
+
+    [Fact]
     public async Task PauseAndResume_ShowInQueues()
     {
         (await _workspace.OkAsync("queues", "pause", "smtp")).Trim().ShouldBe("queue smtp paused");

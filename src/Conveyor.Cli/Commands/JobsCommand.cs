@@ -93,6 +93,8 @@ internal sealed class JobsCommand(CliContext context)
                     throw new OperationFailedException($"job {jobId} not found");
                 case JobChangeStatus.NotAllowed:
                     throw new OperationFailedException($"cannot {verb} job {jobId}: it is {result.Job?.State.ToWireName() ?? "in another state"}; {Allowed(verb)}");
+                case JobChangeStatus.Conflict:
+                    throw new OperationFailedException($"cannot {verb} job {jobId}: {result.Reason}");
             }
             if (result.Job is { } job && parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteJob(w, job));
             else context.Console.Out.WriteLine(result.Job is { } changed ? $"job {jobId} {changed.State.ToWireName()}" : $"job {jobId} deleted");

@@ -84,7 +84,11 @@ public sealed class JobClient
     public Task<JobChangeResult> CancelAsync(long id, CancellationToken cancellationToken = default) =>
         _store.CancelJobAsync(new JobIdParams(id, _time.UtcNow()), cancellationToken);
 
-    /// <summary>Runs a dead, cancelled, retrying or scheduled job again now.</summary>
+    /// <summary>
+    /// Runs a dead, cancelled, retrying or scheduled job again now. A dead or cancelled job is refused
+    /// (<see cref="JobChangeStatus.Conflict"/>, with <see cref="JobChangeResult.Reason"/>) when running it again would break
+    /// its unique key, its ordering key or its <c>after</c>; one whose <c>after</c> job has not ended waits for it again.
+    /// </summary>
     public Task<JobChangeResult> RetryAsync(long id, CancellationToken cancellationToken = default) =>
         _store.RetryJobAsync(new JobIdParams(id, _time.UtcNow()), cancellationToken);
 

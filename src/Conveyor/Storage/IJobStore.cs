@@ -108,10 +108,18 @@ public interface IJobStore : IAsyncDisposable
 
     /// <summary>
     /// Makes a <c>dead</c>, <c>cancelled</c>, <c>retrying</c> or <c>scheduled</c> job <c>available</c> now
-    /// (run_at = now, finished_at and lease cleared, errors and attempt kept; max_attempts raised to
+    /// (run_at = now, finished_at, node, started_at and lease cleared, errors and attempt kept; max_attempts raised to
     /// attempt + 1 when exhausted). Any other state (<c>waiting</c>, <c>available</c>, <c>running</c>,
     /// <c>succeeded</c>): <see cref="JobChangeStatus.NotAllowed"/>.
     /// </summary>
+    /// <remarks>
+    /// A final job (<c>dead</c>, <c>cancelled</c>) runs again only under the rules it was enqueued under, checked
+    /// atomically with the change; otherwise <see cref="JobChangeStatus.Conflict"/> with the reason, and nothing
+    /// changes: another job holds its unique key (as an enqueue of that key would find it); a later job of its
+    /// ordering key is running (the retried job would run beside it); the job it waits for (<c>after</c>) ended
+    /// <c>dead</c> or <c>cancelled</c>, or was deleted. When the job it waits for has not ended yet, the job becomes
+    /// <c>waiting</c> again instead of <c>available</c>.
+    /// </remarks>
     Task<JobChangeResult> RetryJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -26,10 +26,34 @@ public enum JobChangeStatus
     NotFound,
     /// <summary>The job's state does not allow the change; <see cref="JobChangeResult.Job"/> holds it unchanged.</summary>
     NotAllowed,
+    /// <summary>
+    /// The job's state allows the change, but another job or a rule the job was enqueued under does not (a retry
+    /// that would run a second job of a unique key, run two jobs of an ordering key at once, or run a job before the
+    /// job it waits for succeeded). <see cref="JobChangeResult.Reason"/> says which; the job is unchanged.
+    /// </summary>
+    Conflict,
 }
 
 /// <summary>The outcome of cancel, retry or delete, with the job as it is now.</summary>
-public sealed record JobChangeResult(JobChangeStatus Status, JobInfo? Job);
+/// <param name="Status">What happened.</param>
+/// <param name="Job">The job after the change, or unchanged when the change was refused (null when deleted or not found).</param>
+/// <param name="Reason">For <see cref="JobChangeStatus.Conflict"/>: why, in one sentence a person can act on.</param>
+public sealed record JobChangeResult(JobChangeStatus Status, JobInfo? Job, string? Reason = null)
+{
+    /// <summary>A retry refused because <paramref name="holderId"/> holds the job's unique key.</summary>
+    public static JobChangeResult UniqueKeyHeld(JobInfo job, long holderId) =>
+        new(JobChangeStatus.Conflict, job, $"job {holderId} holds its unique key '{job.UniqueKey}'");
+
+    /// <summary>A retry refused because <paramref name="runningId"/>, a later job of the same ordering key, is running.</summary>
+    public static JobChangeResult OrderingKeyRunning(JobInfo job, long runningId) =>
+        new(JobChangeStatus.Conflict, job, $"job {runningId} of its ordering key '{job.OrderingKey}' is running; retry once it has ended");
+
+    /// <summary>A retry refused because the job it waits for ended without success (<paramref name="parentState"/>) or, when null, was deleted.</summary>
+    public static JobChangeResult ParentFailed(JobInfo job, JobState? parentState) =>
+        new(JobChangeStatus.Conflict, job, parentState is { } state
+            ? $"job {job.AfterJobId} it waits for ended {state.ToWireName()}; retry that job first"
+            : $"job {job.AfterJobId} it waits for was deleted, so it can never run");
+}
 
 /// <summary>List every queue.</summary>
 public sealed record ListQueuesParams;

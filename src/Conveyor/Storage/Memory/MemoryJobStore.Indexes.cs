@@ -194,6 +194,17 @@ public sealed partial class MemoryJobStore
             PlaceAvailable(next, now);
     }
 
+    /// <summary>Records that <paramref name="childId"/> waits for <paramref name="parentId"/>.</summary>
+    private void AddDependent(long parentId, long childId)
+    {
+        if (!_dependents.TryGetValue(parentId, out var children))
+        {
+            children = [];
+            _dependents[parentId] = children;
+        }
+        children.Add(childId);
+    }
+
     /// <summary>
     /// Releases or cancels the jobs waiting on jobs that just ended. Iterative, so a long chain of
     /// dependents cannot overflow the stack.
@@ -233,9 +244,10 @@ public sealed partial class MemoryJobStore
         }
     }
 
+    // A deleted parent counts as cancelled, as in the other stores (IJobStore.DeleteJobAsync).
     private static JobError DependencyFailed(MemoryJob job, MemoryJob parent, DateTimeOffset now) =>
         new(job.Attempt, now, JobError.DependencyFailedType,
-            parent.Deleted ? $"job {parent.Id} it waited for was deleted" : $"job {parent.Id} it waited for ended {parent.State.ToWireName()}");
+            $"job {parent.Id} it waited for ended {(parent.Deleted ? JobState.Cancelled : parent.State).ToWireName()}");
 
     /// <summary>The job that holds <paramref name="key"/> at <paramref name="now"/>, if any.</summary>
     private MemoryJob? FindUniqueHolder(string key, DateTimeOffset now)

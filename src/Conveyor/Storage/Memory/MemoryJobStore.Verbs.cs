@@ -55,12 +55,7 @@ public sealed partial class MemoryJobStore
                 else if (parent.State != JobState.Succeeded)
                 {
                     job.State = JobState.Waiting;
-                    if (!_dependents.TryGetValue(parentId, out var children))
-                    {
-                        children = [];
-                        _dependents[parentId] = children;
-                    }
-                    children.Add(job.Id);
+                    AddDependent(parentId, job.Id);
                 }
             }
 
@@ -293,8 +288,11 @@ public sealed partial class MemoryJobStore
         if (!_jobs.TryGetValue(id, out var job)) return new JobChangeResult(JobChangeStatus.NotFound, null);
         if (job.State is not (JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled))
             return new JobChangeResult(JobChangeStatus.NotAllowed, job.ToInfo());
+        // A retrying or scheduled job still holds its keys and its place; only a final one must ask again.
+        MemoryJob? waitFor = null;
+        if (job.State.IsFinal() && RetryConflict(job, now, out waitFor) is { } conflict) return conflict;
         var wasFinal = Begin(job);
-        job.State = JobState.Available;
+        job.State = waitFor is null ? JobState.Available : JobState.Waiting;
         job.RunAt = now;
         job.FinishedAt = null;
         job.Node = null;
@@ -302,8 +300,36 @@ public sealed partial class MemoryJobStore
         job.LeaseExpiresAt = null;
         if (job.Attempt >= job.MaxAttempts) job.MaxAttempts = job.Attempt + 1;
         RegisterUniqueKey(job);
+        if (waitFor is not null) AddDependent(waitFor.Id, job.Id);
         End(job, wasFinal, now);
         return new JobChangeResult(JobChangeStatus.Done, job.ToInfo());
+    }
+
+    /// <summary>
+    /// What refuses running a final job again: another job holding its unique key, a later job of its ordering key
+    /// running, or the job it waits for having ended without success or been deleted. A parent that has not ended
+    /// yet is returned in <paramref name="waitFor"/>: the job waits for it again.
+    /// </summary>
+    private JobChangeResult? RetryConflict(MemoryJob job, DateTimeOffset now, out MemoryJob? waitFor)
+    {
+        waitFor = null;
+        if (job.UniqueKey is { } uniqueKey && FindUniqueHolder(uniqueKey, now) is { } holder && holder.Id != job.Id)
+            return JobChangeResult.UniqueKeyHeld(job.ToInfo(), holder.Id);
+        if (job.OrderingKey is { } orderingKey && _orderingKeys.TryGetValue(orderingKey, out var ids))
+        {
+            foreach (var id in ids.GetViewBetween(job.Id + 1, long.MaxValue))
+            {
+                if (_jobs[id].State == JobState.Running)
+                    return JobChangeResult.OrderingKeyRunning(job.ToInfo(), id);
+            }
+        }
+        if (job.AfterJobId is { } parentId)
+        {
+            if (!_jobs.TryGetValue(parentId, out var parent)) return JobChangeResult.ParentFailed(job.ToInfo(), null);
+            if (parent.State is JobState.Dead or JobState.Cancelled) return JobChangeResult.ParentFailed(job.ToInfo(), parent.State);
+            if (parent.State != JobState.Succeeded) waitFor = parent;
+        }
+        return null;
     }
 
     private JobChangeResult Delete(long id, DateTimeOffset now)
