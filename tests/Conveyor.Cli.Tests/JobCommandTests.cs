@@ -210,6 +210,10 @@ public sealed class JobCommandTests : IAsyncLifetime
         paused.GetProperty("paused").GetBoolean().ShouldBeTrue();
         paused.GetProperty("counts").EnumerateObject().Select(p => p.Name)
             .ShouldBe(["scheduled", "waiting", "available", "running", "retrying", "succeeded", "dead", "cancelled"]);
+        // No live node serves it: the limits say so rather than being left out.
+        paused.EnumerateObject().Select(p => p.Name).ShouldBe(["name", "paused", "counts", "slots", "busy", "nodes"]);
+        paused.GetProperty("slots").GetInt32().ShouldBe(0);
+        paused.GetProperty("nodes").GetInt32().ShouldBe(0);
 
         (await _workspace.OkAsync("queues", "resume", "smtp")).Trim().ShouldBe("queue smtp resumed");
         Workspace.Parse(await _workspace.OkAsync("queues", "--json")).GetProperty("queues")[0].GetProperty("paused").GetBoolean().ShouldBeFalse();

@@ -7,17 +7,17 @@ using Conveyor.Validation;
 
 namespace Conveyor.Cli.Commands;
 
-/// <summary><c>conveyor queues</c> (counts per state, pause state), <c>queues pause Q</c>, <c>queues resume Q</c>.</summary>
+/// <summary><c>conveyor queues</c> (counts per state, pause state, slots of live nodes), <c>queues pause Q</c>, <c>queues resume Q</c>.</summary>
 internal sealed class QueuesCommand(CliContext context)
 {
     public Command Build()
     {
         var json = CliOptions.Json();
-        var queues = new Command("queues", "List queues with their job counts per state and pause state") { json };
+        var queues = new Command("queues", "List queues with their job counts per state, pause state and the slots live nodes give them") { json };
         queues.SetAction(async (parse, ct) =>
         {
             await using var session = context.Open(parse);
-            var list = await session.Monitor.ListQueuesAsync(ct);
+            var list = await session.Monitor.ListQueueStatusesAsync(ct);
             if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteQueues(w, list));
             else HumanOutput.Queues(context.Console, list);
             return ExitCodes.Ok;

@@ -71,20 +71,22 @@ internal static class HumanOutput
         console.Ansi.Write(errors);
     }
 
-    public static void Queues(CliConsole console, IReadOnlyList<QueueInfo> queues)
+    public static void Queues(CliConsole console, IReadOnlyList<QueueStatus> queues)
     {
         if (queues.Count == 0)
         {
             console.Out.WriteLine("no queues");
             return;
         }
-        var table = NewTable(["QUEUE", "PAUSED", .. JobStates.All.Select(s => s.ToWireName().ToUpperInvariant())]);
-        foreach (var queue in queues)
+        var table = NewTable(["QUEUE", "PAUSED", .. JobStates.All.Select(s => s.ToWireName().ToUpperInvariant()), "NODES", "BUSY/SLOTS"]);
+        foreach (var (queue, slots, busy, nodes) in queues)
         {
             IRenderable[] cells =
             [
                 Cell(queue.Name), queue.Paused ? new Text("paused", new Style(Color.Yellow)) : Cell("no"),
                 .. JobStates.All.Select(s => Cell((queue.Counts.TryGetValue(s, out var n) ? n : 0).ToString(CultureInfo.InvariantCulture))),
+                Cell(nodes.ToString(CultureInfo.InvariantCulture)),
+                Cell(string.Create(CultureInfo.InvariantCulture, $"{busy}/{slots}")),
             ];
             table.AddRow(cells);
         }

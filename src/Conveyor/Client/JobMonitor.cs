@@ -9,6 +9,13 @@ namespace Conveyor;
 /// <param name="Leader">True for the node that holds the leadership now.</param>
 public sealed record NodeStatus(NodeInfo Node, bool Leader);
 
+/// <summary>A queue as the monitor shows it: its counts and pause state, and the live nodes' slots that serve it.</summary>
+/// <param name="Queue">The store's counts per state and pause state (zero counts for a queue nodes serve but no job has used yet).</param>
+/// <param name="Slots">The queue's concurrency across the cluster now: the slots every live node gives it, added up.</param>
+/// <param name="Busy">Of those slots, the ones running a job at the nodes' last heartbeat.</param>
+/// <param name="Nodes">How many live nodes serve the queue.</param>
+public sealed record QueueStatus(QueueInfo Queue, int Slots, int Busy, int Nodes);
+
 /// <summary>The read side for dashboards and the CLI: queues with their counts, nodes, pause and resume.</summary>
 public sealed class JobMonitor
 {
@@ -27,6 +34,37 @@ public sealed class JobMonitor
     /// <summary>Every queue with its counts per state and whether it is paused.</summary>
     public Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(CancellationToken cancellationToken = default) =>
         _store.ListQueuesAsync(new ListQueuesParams(), cancellationToken);
+
+    /// <summary>
+    /// Every queue with its counts and pause state, and the slots live nodes give it (<see cref="QueueStatus"/>), ordered
+    /// by name: the queues of the store and those nodes serve. Two store calls; <see cref="ListQueuesAsync"/> is one.
+    /// </summary>
+    public async Task<IReadOnlyList<QueueStatus>> ListQueueStatusesAsync(CancellationToken cancellationToken = default)
+    {
+        var queues = await _store.ListQueuesAsync(new ListQueuesParams(), cancellationToken).ConfigureAwait(false);
+        var nodes = await _store.ListNodesAsync(new ListNodesParams(), cancellationToken).ConfigureAwait(false);
+        var served = new Dictionary<string, (int Slots, int Busy, int Nodes)>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            foreach (var (name, slots) in node.Queues)
+            {
+                var sum = served.GetValueOrDefault(name);
+                served[name] = (sum.Slots + slots.Slots, sum.Busy + slots.Busy, sum.Nodes + 1);
+            }
+        }
+        var known = queues.ToDictionary(q => q.Name, StringComparer.Ordinal);
+        var noJobs = JobStates.All.ToDictionary(s => s, _ => 0L);
+        foreach (var name in served.Keys.Where(n => !known.ContainsKey(n)))
+            known[name] = new QueueInfo(name, Paused: false, noJobs);
+        return
+        [
+            .. known.Values.OrderBy(q => q.Name, StringComparer.Ordinal).Select(q =>
+            {
+                var (slots, busy, count) = served.GetValueOrDefault(q.Name);
+                return new QueueStatus(q, slots, busy, count);
+            }),
+        ];
+    }
 
     /// <summary>Stops every node from claiming jobs of <paramref name="queue"/> (running ones go on).</summary>
     public Task PauseQueueAsync(string queue, CancellationToken cancellationToken = default)

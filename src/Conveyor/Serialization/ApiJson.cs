@@ -41,15 +41,16 @@ public static class ApiJson
     }
 
     /// <summary>
-    /// Writes <c>{"queues": [{"name", "paused", "counts": {every state}}]}</c>, in the order given.
+    /// Writes <c>{"queues": [{"name", "paused", "counts": {every state}, "slots", "busy", "nodes"}]}</c>, in the order
+    /// given: the limits are the queue's concurrency across live nodes (<see cref="QueueStatus"/>).
     /// </summary>
-    public static void WriteQueues(Utf8JsonWriter writer, IReadOnlyList<QueueInfo> queues)
+    public static void WriteQueues(Utf8JsonWriter writer, IReadOnlyList<QueueStatus> queues)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(queues);
         writer.WriteStartObject();
         writer.WriteStartArray("queues");
-        foreach (var queue in queues)
+        foreach (var (queue, slots, busy, nodes) in queues)
         {
             writer.WriteStartObject();
             writer.WriteString("name", queue.Name);
@@ -59,6 +60,9 @@ public static class ApiJson
             foreach (var state in JobStates.All)
                 writer.WriteNumber(state.ToWireName(), queue.Counts.TryGetValue(state, out var count) ? count : 0);
             writer.WriteEndObject();
+            writer.WriteNumber("slots", slots);
+            writer.WriteNumber("busy", busy);
+            writer.WriteNumber("nodes", nodes);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();

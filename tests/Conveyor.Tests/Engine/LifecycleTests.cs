@@ -120,6 +120,30 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task QueueStatuses_AddUpTheSlotsOfLiveNodes_AndListQueuesTheyServeBeforeAnyJob()
+    {
+        var store = new MemoryJobStore();
+        await using var a = TestNode.Create(b => b.AddJob("test.x", () => { }), w => { w.Name = "a"; w.Queue("default", 3).Queue("smtp", 2); }, store);
+        await using var b = TestNode.Create(b => b.AddJob("test.x", () => { }), w => { w.Name = "b"; w.Queue("default", 5); }, store);
+        await a.StartAsync();
+        await b.StartAsync();
+        await a.Client.EnqueueAsync(new JobRequest("test.x", Options: new JobOptions { Queue = "reports" }));
+
+        var queues = await a.Monitor.ListQueueStatusesAsync();
+
+        queues.Select(q => q.Queue.Name).ShouldBe(["default", "reports", "smtp"]);
+        queues[0].ShouldBe(new QueueStatus(queues[0].Queue, Slots: 8, Busy: 0, Nodes: 2));
+        queues[1].ShouldBe(new QueueStatus(queues[1].Queue, Slots: 0, Busy: 0, Nodes: 0));
+        queues[2].ShouldBe(new QueueStatus(queues[2].Queue, Slots: 2, Busy: 0, Nodes: 1));
+        queues[1].Queue.Counts[JobState.Available].ShouldBe(1);
+        queues[2].Queue.Counts.Values.ShouldAllBe(n => n == 0);
+        queues[2].Queue.Counts.Count.ShouldBe(JobStates.All.Count);
+
+        await b.StopAsync();
+        (await a.Monitor.ListQueueStatusesAsync())[0].Slots.ShouldBe(3);
+    }
+
+    [Fact]
     public async Task TwoNodesOnOneStore_OneLeads_AndTheOtherTakesOverWhenItStops()
     {
         var store = new MemoryJobStore();
