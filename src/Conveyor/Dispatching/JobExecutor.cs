@@ -39,8 +39,22 @@ internal sealed class JobExecutor(
         Exception? failure = null;
         try
         {
-            context = descriptor.CreateContext(job, scopes, root, progress);
-            var pipeline = RunPipeline(descriptor, context, running.Token);
+            Task pipeline;
+            try
+            {
+                context = descriptor.CreateContext(job, scopes, root, progress);
+                // Without middleware the handler is called directly: no delegate per attempt.
+                pipeline = registry.Middleware.Count == 0
+                    ? descriptor.InvokeAsync(context, running.Token)
+                    : RunPipeline(descriptor.InvokeAsync, context, running.Token);
+            }
+            catch (JobArgumentsException unreadable)
+            {
+                // The middleware still sees the attempt (logging, tracing, metrics): around a step that fails the
+                // way the handler would have, with a context that has the job but no typed args.
+                context = new JobContext(job, scopes, progress);
+                pipeline = RunPipeline((_, _) => Task.FromException(unreadable), context, running.Token);
+            }
             if (pipeline.IsCompletedSuccessfully) { }
             else await pipeline.ConfigureAwait(false);
         }
@@ -80,11 +94,10 @@ internal sealed class JobExecutor(
         return Fail(job, exception ?? new OperationCanceledException("the handler was cancelled"));
     }
 
-    private Task RunPipeline(JobHandlerDescriptor descriptor, JobContext context, CancellationToken cancellationToken)
+    private Task RunPipeline(JobDelegate handler, JobContext context, CancellationToken cancellationToken)
     {
         var middleware = registry.Middleware;
-        if (middleware.Count == 0) return descriptor.InvokeAsync(context, cancellationToken);
-        JobDelegate pipeline = descriptor.InvokeAsync;
+        var pipeline = handler;
         for (var i = middleware.Count - 1; i >= 0; i--)
         {
             var step = (IJobMiddleware)context.Services.GetRequiredService(middleware[i]);

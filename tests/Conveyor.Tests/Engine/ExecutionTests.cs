@@ -278,6 +278,44 @@ public sealed class ExecutionTests
         log.ShouldBe(["outer:before:test.mw", "inner:before:test.mw", "handler", "inner:after", "outer:after"]);
     }
 
+    private sealed class FailureRecorder(List<string> log) : IJobMiddleware
+    {
+        public async Task InvokeAsync(JobContext context, JobDelegate next, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await next(context, cancellationToken);
+                lock (log) log.Add($"{context.Kind}:ok");
+            }
+            catch (Exception e)
+            {
+                lock (log) log.Add($"{context.Kind}:{context.Id}:{e.GetType().Name}");
+                throw;
+            }
+        }
+    }
+
+    private sealed record PageArgs(int Pages);
+
+    [Fact]
+    public async Task Middleware_SeesAnAttemptWhoseArgsCannotBeRead()
+    {
+        var log = new List<string>();
+        var ran = 0;
+        await using var node = TestNode.Create(
+            b => b.UseMiddleware<FailureRecorder>().AddJob("test.pages", (PageArgs args) => Interlocked.Increment(ref ran)),
+            services: s => s.AddSingleton(log));
+        await node.StartAsync();
+
+        var id = (await node.Client.EnqueueAsync(new JobRequest("test.pages", "[1]"))).Id;
+        var job = await node.WaitAsync(id);
+
+        job.State.ShouldBe(JobState.Dead);
+        job.Errors.Single().Type.ShouldBe(typeof(JobArgumentsException).FullName);
+        ran.ShouldBe(0);
+        log.ShouldBe([$"test.pages:{id}:{nameof(JobArgumentsException)}"]);
+    }
+
     [Fact]
     public async Task Node_ClaimsOnlyKindsItHasHandlersFor()
     {
