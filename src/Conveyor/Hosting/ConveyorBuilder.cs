@@ -61,7 +61,10 @@ public sealed class ConveyorBuilder
     /// <summary>Registers a delegate for the kind of <typeparamref name="TArgs"/>.</summary>
     public ConveyorBuilder AddJob<TArgs>(Delegate handler) where TArgs : IJobArgs => AddJob(TArgs.Kind, handler);
 
-    /// <summary>Adds middleware around every job (scoped; the first added runs outermost).</summary>
+    /// <summary>
+    /// Adds middleware around every attempt (scoped; the first added runs outermost), including one whose args cannot be
+    /// read: it then sees a <see cref="JobContext"/> without typed args and the <see cref="JobArgumentsException"/>.
+    /// </summary>
     public ConveyorBuilder UseMiddleware<TMiddleware>() where TMiddleware : class, IJobMiddleware
     {
         Services.TryAddScoped<TMiddleware>();
