@@ -42,9 +42,13 @@ public sealed partial class PostgresJobStore
         """;
 
     // Each state's oldest candidates come from jobs_finished in index order; the oldest of the three lists are deleted.
+    // A succeeded job whose unique period has not ended by the cut-off still holds its key (its retention counts from
+    // the end of that period): the unique_for condition is a filter on the rows the same index scan returns (no index
+    // holds unique_for, so it cannot turn the scan into another plan); the walk passes such rows and goes on.
     private const string PruneSql = """
         WITH candidates AS (
-            (SELECT id, finished_at FROM {s}.jobs WHERE state = 'succeeded' AND finished_at < $1 ORDER BY finished_at LIMIT $4)
+            (SELECT id, finished_at FROM {s}.jobs WHERE state = 'succeeded' AND finished_at < $1
+                AND (unique_for IS NULL OR finished_at + unique_for <= $1) ORDER BY finished_at LIMIT $4)
             UNION ALL
             (SELECT id, finished_at FROM {s}.jobs WHERE state = 'dead' AND finished_at < $2 ORDER BY finished_at LIMIT $4)
             UNION ALL

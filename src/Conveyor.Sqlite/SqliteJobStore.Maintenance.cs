@@ -41,9 +41,13 @@ public sealed partial class SqliteJobStore
 
     // Each state's oldest candidates come from conveyor_jobs_finished in index order (no sort of the
     // whole backlog); the three short lists are merged in memory and the oldest deleted by id.
+    // A succeeded job whose unique period has not ended by the cut-off still holds its key (its retention
+    // counts from the end of that period): a filter on the rows the index walk visits, never a condition
+    // that sends the walk elsewhere.
     private const string PruneCandidatesSql = """
         SELECT id, finished_at FROM conveyor_jobs
         WHERE state = $state AND finished_at < $before
+          AND (state <> 'succeeded' OR unique_for_us IS NULL OR finished_at + unique_for_us <= $before)
         ORDER BY finished_at
         LIMIT $limit
         """;

@@ -10,9 +10,9 @@ public sealed record JobOptions
     public string? Queue { get; init; }
     /// <summary>Higher runs first within a queue. Default 0; range −1000…1000.</summary>
     public int Priority { get; init; }
-    /// <summary>Do not run before this instant. Exclusive with <see cref="Delay"/>.</summary>
+    /// <summary>Do not run before this instant; at most 100 years (36,525 days) from now. Exclusive with <see cref="Delay"/>.</summary>
     public DateTimeOffset? RunAt { get; init; }
-    /// <summary>Do not run before now + delay. Exclusive with <see cref="RunAt"/>.</summary>
+    /// <summary>Do not run before now + delay; 0 to 100 years (36,525 days). Exclusive with <see cref="RunAt"/>.</summary>
     public TimeSpan? Delay { get; init; }
     /// <summary>Attempts before the job is <c>dead</c>; default <see cref="ConveyorOptions.DefaultMaxAttempts"/>.</summary>
     public int? MaxAttempts { get; init; }
@@ -22,7 +22,10 @@ public sealed record JobOptions
     public string? OrderingKey { get; init; }
     /// <summary>While a job with this key is not final, enqueue returns it instead of adding a second.</summary>
     public string? UniqueKey { get; init; }
-    /// <summary>Keeps <see cref="UniqueKey"/> taken for this long after the job succeeded.</summary>
+    /// <summary>
+    /// Keeps <see cref="UniqueKey"/> taken for this long after the job succeeded; 0 to 100 years (36,525 days).
+    /// Retention pruning keeps the succeeded job while it holds the key: its retention counts from the end of this period.
+    /// </summary>
     public TimeSpan? UniqueFor { get; init; }
     /// <summary>Jobs sharing it prefer the one live node that owns the key on the consistent-hash ring.</summary>
     public string? AffinityKey { get; init; }

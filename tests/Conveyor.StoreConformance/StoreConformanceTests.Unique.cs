@@ -65,6 +65,29 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task UniqueFor_PruneKeepsASucceededJobUntilItsUniquePeriodEndedBeforeTheCutOff()
+    {
+        var holder = await InsertFinishedAsync(JobOutcome.Succeeded, finishedAt: TestTime.At(10),
+            job: TestJobs.New(uniqueKey: "daily", uniqueFor: TimeSpan.FromHours(1)));
+        var plain = await InsertFinishedAsync(JobOutcome.Succeeded, finishedAt: TestTime.At(20));
+        var dead = await InsertFinishedAsync(JobOutcome.Dead, finishedAt: TestTime.At(10),
+            job: TestJobs.New(uniqueKey: "dead", uniqueFor: TimeSpan.FromHours(1)));
+        var during = TestTime.At(1800);
+
+        // The holder is the oldest job: the prune passes it and takes the ones behind it.
+        (await Store.PruneJobsAsync(new PruneJobsParams(during, during, during))).ShouldBe(2);
+        (await Store.GetJobAsync(new GetJobParams(plain))).ShouldBeNull();
+        (await Store.GetJobAsync(new GetJobParams(dead))).ShouldBeNull();
+        (await Store.PruneJobsAsync(new PruneJobsParams(during, during, during))).ShouldBe(0);
+        var again = await Store.InsertManyAsync(new InsertJobsParams([TestJobs.New(uniqueKey: "daily", uniqueFor: TimeSpan.FromHours(1))], during));
+        again.ShouldBe([new InsertedJob(holder, Existing: true)]);
+
+        var after = TestTime.At(3611);
+        (await Store.PruneJobsAsync(new PruneJobsParams(after, after, after))).ShouldBe(1);
+        (await Store.GetJobAsync(new GetJobParams(holder))).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task UniqueKey_ARetriedJobHoldsItsKeyAgain()
     {
         var dead = await InsertFinishedAsync(JobOutcome.Dead, job: TestJobs.New(uniqueKey: "u"));

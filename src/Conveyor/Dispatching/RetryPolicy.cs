@@ -1,9 +1,10 @@
 namespace Conveyor;
 
 /// <summary>
-/// Exponential backoff with jitter: the delay before attempt n+1 is
-/// <c>min(MaxDelay, BaseDelay · 2^(n−1))</c>, scaled by a random factor in [1 − Jitter, 1 + Jitter]
-/// so that jobs failing together do not return together.
+/// Exponential backoff with jitter: the delay before attempt n+1 is <c>d = BaseDelay · 2^(n−1)</c>
+/// scaled by a random factor in [1 − Jitter, 1 + Jitter], so that jobs failing together do not return
+/// together, and never more than <see cref="MaxDelay"/>: the random window is cut at MaxDelay, and once
+/// d reaches MaxDelay it is [MaxDelay · (1 − Jitter), MaxDelay].
 /// </summary>
 public sealed class RetryPolicy
 {
@@ -13,18 +14,23 @@ public sealed class RetryPolicy
 
     /// <summary>The delay after the first failure. Default 1 s.</summary>
     public TimeSpan BaseDelay { get; set; } = DefaultBaseDelay;
-    /// <summary>The longest delay. Default 1 h.</summary>
+    /// <summary>The longest delay, jitter included. Default 1 h.</summary>
     public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
-    /// <summary>Relative spread, 0–1. Default 0.2 (±20 %).</summary>
+    /// <summary>Relative spread, 0–1. Default 0.2 (±20 %; at <see cref="MaxDelay"/>, the 20 % below it).</summary>
     public double Jitter { get; set; } = DefaultJitter;
 
     /// <summary>The delay after attempt <paramref name="attempt"/> (1-based) failed; <paramref name="random01"/> in [0, 1).</summary>
     public TimeSpan DelayAfter(int attempt, double random01)
     {
         var exponent = Math.Clamp(attempt - 1, 0, 40);
-        var raw = Math.Min(MaxDelay.TotalMilliseconds, BaseDelay.TotalMilliseconds * Math.Pow(2, exponent));
-        var factor = 1 + Jitter * (2 * random01 - 1);
-        return TimeSpan.FromMilliseconds(Math.Max(0, raw * factor));
+        var max = MaxDelay.TotalMilliseconds;
+        var raw = BaseDelay.TotalMilliseconds * Math.Pow(2, exponent);
+        // The jitter window around raw, cut at the cap: [raw·(1 − Jitter), raw·(1 + Jitter)] below it; at the cap
+        // [MaxDelay·(1 − Jitter), MaxDelay], so jobs failing together still spread out and none waits longer than MaxDelay.
+        var high = Math.Min(max, raw * (1 + Jitter));
+        var low = Math.Min(Math.Min(max, raw) * (1 - Jitter), high);
+        var delay = TimeSpan.FromMilliseconds(Math.Max(0, low + ((high - low) * random01)));
+        return delay > MaxDelay ? MaxDelay : delay;
     }
 
     internal void Validate()

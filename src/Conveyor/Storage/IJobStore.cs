@@ -85,7 +85,11 @@ public interface IJobStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(RescueExpiredLeasesParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes up to <c>Limit</c> final jobs whose finished_at is before the cut-off of their state (oldest first). Returns how many.</summary>
+    /// <summary>
+    /// Deletes up to <c>Limit</c> final jobs whose finished_at is before the cut-off of their state (oldest first). Returns
+    /// how many. A succeeded job with a unique period is deleted only once finished_at + unique_for is at or before its
+    /// cut-off: it holds its key for the whole period, and its retention counts from the period's end.
+    /// </summary>
     Task<int> PruneJobsAsync(PruneJobsParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>One job, or null when there is no such id.</summary>

@@ -7,6 +7,14 @@ namespace Conveyor.Validation;
 /// <summary>Checks a <see cref="JobRequest"/> and turns it into a <see cref="NewJob"/> with every default filled in.</summary>
 internal sealed class JobValidator(ConveyorOptions options)
 {
+    /// <summary>
+    /// The longest <see cref="JobOptions.Delay"/> and <see cref="JobOptions.UniqueFor"/>, and how far ahead
+    /// <see cref="JobOptions.RunAt"/> may be: 100 years (36,525 days). Far beyond any real schedule, and far
+    /// enough within <see cref="DateTimeOffset.MaxValue"/> that run_at and finished_at + unique_for always fit.
+    /// </summary>
+    internal static readonly TimeSpan MaxHorizon = TimeSpan.FromDays(36_525);
+    private const string MaxHorizonText = "100 years (36525 days)";
+
     public NewJob Validate(JobRequest request, DateTimeOffset now)
     {
         Names.EnsureKind(request.Kind);
@@ -24,10 +32,17 @@ internal sealed class JobValidator(ConveyorOptions options)
             throw new JobValidationException("runAt", "give runAt or delay, not both");
         if (o.Delay is { } delay && delay < TimeSpan.Zero)
             throw new JobValidationException("delay", $"delay must not be negative (got {delay})");
+        // Checked before run_at is computed: now + a delay beyond the horizon may not fit a DateTimeOffset.
+        if (o.Delay is { } longDelay && longDelay > MaxHorizon)
+            throw new JobValidationException("delay", $"delay must be at most {MaxHorizonText} (got {longDelay})");
+        if (o.RunAt is { } at && at - now > MaxHorizon)
+            throw new JobValidationException("runAt", $"runAt must be at most {MaxHorizonText} from now (got {at:O})");
         if (o.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))
             throw new JobValidationException("timeout", $"timeout must be more than 0 and at most 7 days (got {timeout})");
         if (o.UniqueFor is { } uniqueFor && uniqueFor < TimeSpan.Zero)
             throw new JobValidationException("uniqueFor", $"uniqueFor must not be negative (got {uniqueFor})");
+        if (o.UniqueFor is { } longUniqueFor && longUniqueFor > MaxHorizon)
+            throw new JobValidationException("uniqueFor", $"uniqueFor must be at most {MaxHorizonText} (got {longUniqueFor})");
         if (o.UniqueFor is not null && o.UniqueKey is null)
             throw new JobValidationException("uniqueFor", "uniqueFor needs a uniqueKey");
         CheckKey(o.OrderingKey, "orderingKey");

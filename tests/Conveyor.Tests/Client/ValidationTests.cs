@@ -94,6 +94,41 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public async Task DelayRunAtAndUniqueFor_BeyondOneHundredYears_AreRejectedWithTheField_AndNothingIsStored()
+    {
+        await using var node = Node();
+        var cases = new (JobOptions Options, string Field)[]
+        {
+            (new JobOptions { Delay = TimeSpan.MaxValue }, "delay"),
+            (new JobOptions { Delay = TimeSpan.FromDays(36_526) }, "delay"),
+            (new JobOptions { RunAt = DateTimeOffset.MaxValue }, "runAt"),
+            (new JobOptions { RunAt = DateTimeOffset.UtcNow.AddDays(36_526) }, "runAt"),
+            (new JobOptions { UniqueKey = "u", UniqueFor = TimeSpan.MaxValue }, "uniqueFor"),
+            (new JobOptions { UniqueKey = "u", UniqueFor = TimeSpan.FromDays(36_526) }, "uniqueFor"),
+        };
+        foreach (var (options, field) in cases)
+        {
+            var error = await Should.ThrowAsync<JobValidationException>(() => node.Client.EnqueueAsync(new JobRequest("x", "{}", options)));
+            error.Field.ShouldBe(field);
+            error.Reason.ShouldContain("at most 100 years (36525 days)");
+        }
+        (await node.Client.ListAsync(new JobQuery())).Jobs.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task DelayRunAtAndUniqueFor_OfOneHundredYears_AreAccepted()
+    {
+        await using var node = Node();
+        var delayed = await node.Client.EnqueueAsync(new JobRequest("x", "{}", new JobOptions { Delay = TimeSpan.FromDays(36_525) }));
+        var atTheHorizon = await node.Client.EnqueueAsync(new JobRequest("x", "{}", new JobOptions { RunAt = DateTimeOffset.UtcNow.AddDays(36_524) }));
+        var unique = await node.Client.EnqueueAsync(new JobRequest("x", "{}", new JobOptions { UniqueKey = "u", UniqueFor = TimeSpan.FromDays(36_525) }));
+
+        (await node.Client.GetAsync(delayed.Id)).ShouldNotBeNull().State.ShouldBe(JobState.Scheduled);
+        (await node.Client.GetAsync(atTheHorizon.Id)).ShouldNotBeNull().State.ShouldBe(JobState.Scheduled);
+        (await node.Client.GetAsync(unique.Id)).ShouldNotBeNull().State.ShouldBe(JobState.Available);
+    }
+
+    [Fact]
     public async Task OneBadJobInABulk_RejectsTheWholeBulk_NamingItsIndex()
     {
         await using var node = Node();

@@ -261,8 +261,7 @@ public sealed partial class MemoryJobStore
                 ids.RemoveAt(i);
                 continue;
             }
-            if (!job.State.IsFinal()
-                || (job.State == JobState.Succeeded && job.UniqueFor is { } period && job.FinishedAt!.Value + period > now))
+            if (!job.State.IsFinal() || InUniquePeriod(job, now))
             {
                 holder ??= job;
                 continue;
@@ -272,6 +271,20 @@ public sealed partial class MemoryJobStore
         }
         if (ids.Count == 0) _uniqueKeys.Remove(key);
         return holder;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="job"/> succeeded and its unique period (finished_at + unique_for) ends after
+    /// <paramref name="at"/>. Added in UTC ticks and saturated at <see cref="DateTimeOffset.MaxValue"/>: a caller of
+    /// the store may give any period (the validator's bound applies only to the client), and that must not overflow.
+    /// </summary>
+    private static bool InUniquePeriod(MemoryJob job, DateTimeOffset at)
+    {
+        if (job.State != JobState.Succeeded || job.UniqueFor is not { } period) return false;
+        var finished = job.FinishedAt!.Value.UtcTicks;
+        var maxTicks = DateTimeOffset.MaxValue.UtcTicks;
+        var ends = period.Ticks > maxTicks - finished ? maxTicks : finished + period.Ticks;
+        return ends > at.UtcTicks;
     }
 
     private void RegisterUniqueKey(MemoryJob job)
