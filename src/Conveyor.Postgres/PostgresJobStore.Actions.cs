@@ -116,6 +116,8 @@ public sealed partial class PostgresJobStore
     private async Task<(JobChangeResult? Conflict, bool Waits)> RetryConflictAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, JobInfo job, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (JobChangeResult.StillStopping(job, now) is { } stopping)
+            return (stopping, false);
         if (job.UniqueKey is { } uniqueKey)
         {
             await using var unique = new NpgsqlCommand(Sql(UniqueHolderSql), connection, transaction);

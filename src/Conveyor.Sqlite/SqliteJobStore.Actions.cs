@@ -94,6 +94,8 @@ public sealed partial class SqliteJobStore
     /// </summary>
     private static JobChangeResult? RetryConflict(SqliteSession session, JobInfo job, DateTimeOffset now, ref JobState state)
     {
+        if (JobChangeResult.StillStopping(job, now) is { } stopping)
+            return stopping;
         if (job.UniqueKey is { } uniqueKey
             && session.Command(UniqueHolderSql).Bind("$key", uniqueKey).Bind("$id", job.Id).Bind("$now", UnixMicros.From(now)).ExecuteScalar() is long holder)
             return JobChangeResult.UniqueKeyHeld(job, holder);

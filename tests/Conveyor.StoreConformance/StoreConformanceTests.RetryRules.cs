@@ -111,6 +111,25 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Retry_AJobCancelledWhileRunning_IsAConflict_UntilItsAttemptsLeaseRanOut()
+    {
+        // Its node stops the handler at its next heartbeat; a new attempt before the lease ran out could run beside it.
+        var running = await InsertAndClaimAsync(lease: TimeSpan.FromSeconds(30));
+        await Store.CancelJobAsync(new JobIdParams(running.Id, TestTime.At(1)));
+
+        var refused = await Store.RetryJobAsync(new JobIdParams(running.Id, TestTime.At(2)));
+
+        refused.Status.ShouldBe(JobChangeStatus.Conflict);
+        refused.Reason.ShouldNotBeNull().ShouldContain("may still be stopping");
+        refused.Reason.ShouldContain(Node1);
+        (await GetAsync(running.Id)).State.ShouldBe(JobState.Cancelled);
+
+        var retried = await Store.RetryJobAsync(new JobIdParams(running.Id, TestTime.At(31)));
+        retried.Status.ShouldBe(JobChangeStatus.Done);
+        (await ClaimOneAsync(running.Id, now: TestTime.At(31))).Attempt.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Retry_ClearsTheLastAttemptsNodeAndStart()
     {
         var id = await InsertFinishedAsync(JobOutcome.Dead);

@@ -40,6 +40,19 @@ public enum JobChangeStatus
 /// <param name="Reason">For <see cref="JobChangeStatus.Conflict"/>: why, in one sentence a person can act on.</param>
 public sealed record JobChangeResult(JobChangeStatus Status, JobInfo? Job, string? Reason = null)
 {
+    /// <summary>
+    /// A retry refused while the job's last attempt may still be running: it was cancelled while running, and its node
+    /// stops the handler at its next heartbeat, so until the attempt's lease has run out a new attempt could run beside
+    /// it. Null when that is not the case. Every store asks this first.
+    /// </summary>
+    public static JobChangeResult? StillStopping(JobInfo job, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.State != JobState.Cancelled || job.LeaseExpiresAt is not { } lease || lease <= now) return null;
+        return new(JobChangeStatus.Conflict, job,
+            $"its attempt {job.Attempt} was cancelled while running on {job.Node} and may still be stopping; retry after {lease.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, when its lease has run out");
+    }
+
     /// <summary>A retry refused because <paramref name="holderId"/> holds the job's unique key.</summary>
     public static JobChangeResult UniqueKeyHeld(JobInfo job, long holderId) =>
         new(JobChangeStatus.Conflict, job, $"job {holderId} holds its unique key '{job.UniqueKey}'");

@@ -214,6 +214,9 @@ public sealed partial class MemoryJobStore
             (_cancelled, parameters.CancelledBefore.UtcTicks),
         ];
         var pruned = 0;
+        // Succeeded jobs past the cut-off whose unique period has not ended by it still hold their key (their retention
+        // counts from its end): they are taken out of the index while the oldest are looked for, and put back after.
+        List<(MemoryJob Job, TimeKey Finished)>? held = null;
         while (pruned < parameters.Limit)
         {
             // Oldest first across the three states, each against its own cut-off.
@@ -221,7 +224,14 @@ public sealed partial class MemoryJobStore
             var oldestAt = long.MaxValue;
             foreach (var (set, before) in sources)
             {
-                if (!set.TryPeek(out var job, out var finished)) continue;
+                MemoryJob job;
+                TimeKey finished;
+                while (set.TryPeek(out job, out finished) && finished.Ticks < before && InUniquePeriod(job, parameters.SucceededBefore))
+                {
+                    set.Remove(job);
+                    (held ??= []).Add((job, finished));
+                }
+                if (!set.TryPeek(out job, out finished)) continue;
                 if (finished.Ticks < before && finished.Ticks < oldestAt)
                 {
                     oldestAt = finished.Ticks;
@@ -231,6 +241,11 @@ public sealed partial class MemoryJobStore
             if (oldest is null) break;
             Remove(oldest, oldest.FinishedAt!.Value);
             pruned++;
+        }
+        if (held is not null)
+        {
+            foreach (var (job, finished) in held)
+                _succeeded.Add(job, finished);
         }
         return pruned;
     }
@@ -313,6 +328,7 @@ public sealed partial class MemoryJobStore
     private JobChangeResult? RetryConflict(MemoryJob job, DateTimeOffset now, out MemoryJob? waitFor)
     {
         waitFor = null;
+        if (JobChangeResult.StillStopping(job.ToInfo(), now) is { } stopping) return stopping;
         if (job.UniqueKey is { } uniqueKey && FindUniqueHolder(uniqueKey, now) is { } holder && holder.Id != job.Id)
             return JobChangeResult.UniqueKeyHeld(job.ToInfo(), holder.Id);
         if (job.OrderingKey is { } orderingKey && _orderingKeys.TryGetValue(orderingKey, out var ids))
