@@ -84,6 +84,38 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     /// <summary>Runs one maintenance tick now (tests).</summary>
     internal Task MaintainNowAsync(CancellationToken cancellationToken = default) => _chores!.TickAsync(cancellationToken);
 
+    /// <summary>
+    /// Refuses a name a live node already uses. The leader lease, the registry row and the leases of running jobs name
+    /// their node, so two nodes under one name would both lead and show as one. A row of this name on this machine whose
+    /// process has ended is a crashed predecessor (a restart under a fixed name), not a live node.
+    /// </summary>
+    private async Task EnsureNameIsFreeAsync(CancellationToken cancellationToken)
+    {
+        var nodes = await _store.ListNodesAsync(new ListNodesParams(), cancellationToken).ConfigureAwait(false);
+        var other = nodes.FirstOrDefault(n => n.Name == NodeName);
+        if (other is null || other.HeartbeatAt < _time.GetUtcNow() - _options.NodeGracePeriod) return;
+        if (other.Host == Environment.MachineName && other.Pid != Environment.ProcessId && !ProcessIsRunning(other.Pid)) return;
+        throw new InvalidOperationException(
+            $"a live node is already named '{NodeName}' (host {other.Host}, pid {other.Pid}, last heartbeat {other.HeartbeatAt:yyyy-MM-dd HH:mm:ss}Z): give each node its own name");
+    }
+
+    private static bool ProcessIsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no process has that id
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Migrates the store, registers the node and starts claiming.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -107,6 +139,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _dispatchers = [.. _options.EffectiveQueues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value))];
             _chores = new LeaderChores(core);
 
+            await EnsureNameIsFreeAsync(cancellationToken).ConfigureAwait(false);
             await _store.UpsertNodeAsync(new UpsertNodeParams(DescribeNode()), cancellationToken).ConfigureAwait(false);
             if (_store.Notifier is { } notifier)
             {

@@ -19,7 +19,11 @@ public sealed class WorkerOptions
 
     private readonly Dictionary<string, int> _queues = new(StringComparer.Ordinal);
 
-    /// <summary>The node's name in the registry; default <c>host:pid:xxxx</c> (unique per node).</summary>
+    /// <summary>
+    /// The node's name in the registry; default <c>host:pid:xxxx</c> (unique per node). Starting fails while a live node
+    /// (a heartbeat within <see cref="NodeGracePeriod"/>) has this name, unless it is a process of this machine that has
+    /// ended (a restart after a crash).
+    /// </summary>
     public string? Name { get; set; }
 
     /// <summary>Queues served and the worker slots of each. Default: <c>default</c> with 10 slots.</summary>

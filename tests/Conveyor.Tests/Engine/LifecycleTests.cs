@@ -144,6 +144,41 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Start_UnderTheNameOfALiveNode_FailsWithAClearMessage_AndChangesNothing()
+    {
+        var store = new MemoryJobStore();
+        await using var first = TestNode.Create(b => b.AddJob("test.x", () => { }), w => w.Name = "dup", store);
+        await using var second = TestNode.Create(b => b.AddJob("test.x", () => { }), w => w.Name = "dup", store);
+        await first.StartAsync();
+
+        var error = await Should.ThrowAsync<InvalidOperationException>(() => second.StartAsync());
+
+        error.Message.ShouldContain("a live node is already named 'dup'");
+        error.Message.ShouldContain($"pid {Environment.ProcessId}");
+        var nodes = await first.Monitor.ListNodesAsync();
+        nodes.Single().Node.Name.ShouldBe("dup");
+    }
+
+    [Fact]
+    public async Task Start_UnderTheNameOfACrashedNodeOfThisMachine_Succeeds()
+    {
+        // A restart under a fixed name after a crash: the old row is fresh but its process is gone.
+        using var ended = System.Diagnostics.Process.Start("true")!;
+        await ended.WaitForExitAsync();
+        var store = new MemoryJobStore();
+        var now = DateTimeOffset.UtcNow;
+        await store.UpsertNodeAsync(new Conveyor.Storage.UpsertNodeParams(new Conveyor.Storage.NodeInfo
+        {
+            Name = "restarted", Host = Environment.MachineName, Pid = ended.Id, Version = "0", StartedAt = now, HeartbeatAt = now,
+        }));
+        await using var node = TestNode.Create(b => b.AddJob("test.x", () => { }), w => w.Name = "restarted", store);
+
+        await node.StartAsync();
+
+        (await node.Monitor.ListNodesAsync()).Single().Node.Pid.ShouldBe(Environment.ProcessId);
+    }
+
+    [Fact]
     public async Task TwoNodesOnOneStore_OneLeads_AndTheOtherTakesOverWhenItStops()
     {
         var store = new MemoryJobStore();
