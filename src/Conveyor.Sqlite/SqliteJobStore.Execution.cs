@@ -15,15 +15,21 @@ public sealed partial class SqliteJobStore
     // against the node's kinds as UTF-8, so a claimed job's kind is the node's own string. No LIMIT
     // either: the index yields rows in claim order and the claim stops reading at its limit, whereas a
     // bound LIMIT makes SQLite plan the statement anew on every execution (the planner uses its value).
+    // Ordering keys: a keyed job waits for every unfinished job of its key with a smaller id, and for a job of its key
+    // cancelled while it ran until that attempt's lease has run out (its node stops the handler at its next heartbeat).
     internal const string ClaimSql = $"""
         SELECT j.id, j.kind, j.args, j.attempt, j.max_attempts, j.priority, j.timeout_us, j.ordering_key,
                j.affinity_key, j.batch_id, j.created_at, j.run_at
         FROM conveyor_jobs AS j
         WHERE j.queue = $queue AND j.state = 'available' AND j.run_at <= $now
-          AND (j.ordering_key IS NULL OR NOT EXISTS (
+          AND (j.ordering_key IS NULL OR (NOT EXISTS (
                 SELECT 1 FROM conveyor_jobs AS o
                 WHERE o.ordering_key = j.ordering_key AND o.id < j.id
-                  AND o.state IN {JobRows.NonFinalStates}))
+                  AND o.state IN {JobRows.NonFinalStates})
+              AND NOT EXISTS (
+                SELECT 1 FROM conveyor_jobs AS h
+                WHERE h.ordering_key = j.ordering_key AND h.state = 'cancelled'
+                  AND h.ordering_key IS NOT NULL AND h.lease_expires_at IS NOT NULL AND h.lease_expires_at > $now)))
           AND NOT EXISTS (SELECT 1 FROM conveyor_queues WHERE name = $queue AND paused <> 0)
         ORDER BY j.priority DESC, j.run_at, j.id
         """;

@@ -20,8 +20,8 @@ public sealed class MigrationTests
         start.SetResult();
         await Task.WhenAll(migrations).WaitAsync(TimeSpan.FromSeconds(60));
 
-        (await schema.ScalarAsync<long>("SELECT count(*) FROM {s}.schema_version")).ShouldBe(1);
-        (await schema.ScalarAsync<int>("SELECT max(version) FROM {s}.schema_version")).ShouldBe(1);
+        (await schema.ScalarAsync<long>("SELECT count(*) FROM {s}.schema_version")).ShouldBe(Schema.PostgresMigrations.LatestVersion);
+        (await schema.ScalarAsync<int>("SELECT max(version) FROM {s}.schema_version")).ShouldBe(Schema.PostgresMigrations.LatestVersion);
         var inserted = await stores[3].InsertAsync(Jobs.New());
         (await stores[5].GetJobAsync(new GetJobParams(inserted[0].Id))).ShouldNotBeNull();
     }

@@ -87,6 +87,33 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task OrderingKey_AJobCancelledWhileRunning_HoldsTheKeyUntilItsLeaseRanOut()
+    {
+        // Its node stops the handler at its next heartbeat: until the attempt's lease ends it may still be running.
+        var ids = await InsertManyAsync(TestJobs.New(orderingKey: "k"), TestJobs.New(orderingKey: "k"), TestJobs.New(orderingKey: "other"));
+        await ClaimOneAsync(ids[0], lease: TimeSpan.FromSeconds(30));
+        await Store.CancelJobAsync(new JobIdParams(ids[0], TestTime.At(1)));
+
+        (await ClaimAsync(now: TestTime.At(2), limit: 10)).Select(c => c.Id).ShouldBe([ids[2]]);
+        (await ClaimAsync(now: TestTime.At(29), limit: 10)).ShouldBeEmpty();
+
+        (await ClaimAsync(now: TestTime.At(30), limit: 10)).Select(c => c.Id).ShouldBe([ids[1]]);
+    }
+
+    [Fact]
+    public async Task OrderingKey_DeletingAJobCancelledWhileRunning_EndsItsHold()
+    {
+        var ids = await InsertManyAsync(TestJobs.New(orderingKey: "k"), TestJobs.New(orderingKey: "k"));
+        await ClaimOneAsync(ids[0], lease: TimeSpan.FromSeconds(30));
+        await Store.CancelJobAsync(new JobIdParams(ids[0], TestTime.At(1)));
+        (await ClaimAsync(now: TestTime.At(2))).ShouldBeEmpty();
+
+        (await Store.DeleteJobAsync(new JobIdParams(ids[0], TestTime.At(3)))).Status.ShouldBe(JobChangeStatus.Done);
+
+        (await ClaimAsync(now: TestTime.At(3))).Select(c => c.Id).ShouldBe([ids[1]]);
+    }
+
+    [Fact]
     public async Task OrderingKey_ARetriedJobTakesItsPlaceBackInLine()
     {
         var ids = await InsertManyAsync(TestJobs.New(orderingKey: "k"), TestJobs.New(orderingKey: "k"));

@@ -202,6 +202,13 @@ internal static class PostgresMigrations
             END
             $fn$;
             """),
+
+        // A job cancelled while it ran keeps its node and lease; until the lease has run out its handler may still be
+        // stopping, and it holds its ordering key. The claim probes this (nearly always empty) index for that.
+        new(2, "index of cancelled attempts that may still be stopping, by ordering key", """
+            CREATE INDEX jobs_ordering_stopping ON {s}.jobs (ordering_key, lease_expires_at)
+                WHERE state = 'cancelled' AND ordering_key IS NOT NULL AND lease_expires_at IS NOT NULL;
+            """),
     ];
 
     /// <summary>The version this code reads and writes.</summary>

@@ -104,6 +104,13 @@ internal static class SqliteMigrations
 
             CREATE INDEX conveyor_jobs_waiting ON conveyor_jobs (after_job_id, queue, state) WHERE state = 'waiting';
             """),
+
+        // A job cancelled while it ran keeps its node and lease; until the lease has run out its handler may still be
+        // stopping, and it holds its ordering key. The claim probes this (nearly always empty) index for that.
+        new(4, "index of cancelled attempts that may still be stopping, by ordering key", """
+            CREATE INDEX conveyor_jobs_ordering_stopping ON conveyor_jobs (ordering_key, lease_expires_at)
+                WHERE state = 'cancelled' AND ordering_key IS NOT NULL AND lease_expires_at IS NOT NULL;
+            """),
     ];
 
     // Version 1 checked the state with IN (…eight values…), which SQLite evaluates by building a

@@ -40,8 +40,11 @@ internal sealed class MemoryJob
     /// <summary>In its queue's ready set (available, due, first of its ordering key).</summary>
     public bool InReady { get; set; }
 
-    /// <summary>In the store's set of available jobs whose run_at has not come yet.</summary>
+    /// <summary>In the store's set of available jobs whose run_at has not come yet (or whose ordering key is held).</summary>
     public bool InNotYetDue { get; set; }
+
+    /// <summary>While <see cref="InNotYetDue"/>: the time (UTC ticks) of its entry there, run_at or the end of a key's hold.</summary>
+    public long NotYetDueTicks { get; set; }
 
     /// <summary>Removed from the store; stale references (unique keys, the id list) skip it.</summary>
     public bool Deleted { get; set; }

@@ -21,6 +21,8 @@ public sealed partial class MemoryJobStore
     private readonly JobHeap<TimeKey> _cancelled = new();
     // Ids of the non-final jobs of each ordering key: only the smallest may be claimed.
     private readonly Dictionary<string, SortedSet<long>> _orderingKeys = new(StringComparer.Ordinal);
+    // Ordering keys held by a job cancelled while it ran, until its attempt's lease ends (its handler may still be stopping).
+    private readonly Dictionary<string, (long JobId, DateTimeOffset Until)> _orderingHolds = new(StringComparer.Ordinal);
     // Parent id → ids of the jobs inserted to wait for it.
     private readonly Dictionary<long, List<long>> _dependents = [];
     // Unique key → ids of the jobs that may hold it (stale entries are dropped when checked).
@@ -90,7 +92,7 @@ public sealed partial class MemoryJobStore
                 }
                 if (job.InNotYetDue)
                 {
-                    _notYetDue.Remove((job.RunAt.UtcTicks, job.Id));
+                    _notYetDue.Remove((job.NotYetDueTicks, job.Id));
                     job.InNotYetDue = false;
                 }
                 break;
@@ -132,14 +134,57 @@ public sealed partial class MemoryJobStore
     {
         if (job.RunAt > now)
         {
-            _notYetDue.Add((job.RunAt.UtcTicks, job.Id));
-            job.InNotYetDue = true;
+            Defer(job, job.RunAt.UtcTicks);
             return;
         }
         if (!IsFirstOfOrderingKey(job)) return;
+        if (job.OrderingKey is { } key && _orderingHolds.TryGetValue(key, out var hold))
+        {
+            if (hold.Until > now)
+            {
+                Defer(job, hold.Until.UtcTicks);
+                return;
+            }
+            _orderingHolds.Remove(key);
+        }
         job.Queue.ReadySet(job.Kind).Add(job, ClaimKey.Of(job));
         job.InReady = true;
         MarkForSignal(job.Queue);
+    }
+
+    /// <summary>Keeps an available job out of its ready set until <paramref name="ticks"/> (UTC).</summary>
+    private void Defer(MemoryJob job, long ticks)
+    {
+        _notYetDue.Add((ticks, job.Id));
+        job.NotYetDueTicks = ticks;
+        job.InNotYetDue = true;
+    }
+
+    /// <summary>
+    /// A job cancelled while it ran holds its ordering key until its attempt's lease ends: its node stops the handler at
+    /// its next heartbeat, and the next job of the key must not run beside it meanwhile. Call before the job's state
+    /// change takes effect (<see cref="End"/> releases the key to the next job).
+    /// </summary>
+    private void HoldOrderingKeyWhileStopping(MemoryJob job, DateTimeOffset now)
+    {
+        if (job.OrderingKey is not { } key || job.LeaseExpiresAt is not { } lease || lease <= now) return;
+        if (!_orderingHolds.TryGetValue(key, out var hold) || hold.Until < lease) _orderingHolds[key] = (job.Id, lease);
+    }
+
+    /// <summary>A deleted job's hold on its ordering key ends: the key's first job, held back, may become claimable.</summary>
+    private void DropOrderingHold(MemoryJob job, DateTimeOffset now)
+    {
+        if (job.OrderingKey is not { } key || !_orderingHolds.TryGetValue(key, out var hold) || hold.JobId != job.Id) return;
+        _orderingHolds.Remove(key);
+        if (!_orderingKeys.TryGetValue(key, out var ids) || ids.Count == 0) return;
+        var first = _jobs[ids.Min];
+        if (first.State != JobState.Available || first.InReady) return;
+        if (first.InNotYetDue)
+        {
+            _notYetDue.Remove((first.NotYetDueTicks, first.Id));
+            first.InNotYetDue = false;
+        }
+        PlaceAvailable(first, now);
     }
 
     /// <summary>Moves available jobs whose run_at has come into their ready sets.</summary>
@@ -306,6 +351,7 @@ public sealed partial class MemoryJobStore
         _jobs.Remove(job.Id);
         job.Deleted = true;
         if (!wasFinal) ReleaseOrderingKey(job, now);
+        else DropOrderingHold(job, now);
         ResolveDependents(job, now);
         _deletedInIdList++;
         if (_deletedInIdList > 1024 && _deletedInIdList > _byId.Count / 2)

@@ -105,8 +105,7 @@ public sealed partial class MemoryJobStore
                 // Only when callers' clocks disagree: the job was made ready by a later "now" than this claim's.
                 Detach(next);
                 next.Queue.Count(next.State, +1);
-                _notYetDue.Add((next.RunAt.UtcTicks, next.Id));
-                next.InNotYetDue = true;
+                Defer(next, next.RunAt.UtcTicks);
                 continue;
             }
 
@@ -291,6 +290,7 @@ public sealed partial class MemoryJobStore
     {
         if (!_jobs.TryGetValue(id, out var job)) return new JobChangeResult(JobChangeStatus.NotFound, null);
         if (job.State.IsFinal()) return new JobChangeResult(JobChangeStatus.NotAllowed, job.ToInfo());
+        if (job.State == JobState.Running) HoldOrderingKeyWhileStopping(job, now);
         var wasFinal = Begin(job);
         job.State = JobState.Cancelled;
         job.FinishedAt = now;
