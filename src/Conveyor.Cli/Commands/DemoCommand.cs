@@ -25,7 +25,14 @@ internal sealed class DemoCommand(CliContext context)
     private static readonly TimeSpan PlainRefresh = TimeSpan.FromSeconds(1);
     private const int RunningShown = 6;
 
-    private readonly Option<TimeSpan?> _duration = CliOptions.Duration("--duration", $"How long to enqueue sample jobs (default {Durations.Format(DefaultDuration)})");
+    /// <summary>
+    /// The longest <c>--duration</c>: a demo is something to watch, and the bound keeps the producer's timer within
+    /// what a timer can hold (about 49 days). Checked while parsing, so a refused value leaves conveyor-demo.db alone.
+    /// </summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
+
+    private readonly Option<TimeSpan?> _duration = CliOptions.Duration("--duration",
+        $"How long to enqueue sample jobs (default {Durations.Format(DefaultDuration)}, at most {Durations.Format(MaxDuration)})", max: MaxDuration);
 
     public Command Build()
     {

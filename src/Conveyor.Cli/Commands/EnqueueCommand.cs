@@ -110,34 +110,50 @@ internal sealed class EnqueueCommand(CliContext context)
         };
     }
 
+    /// <summary>
+    /// Reads and checks every line of <paramref name="from"/>. Ctrl+C stops the wait at once, even while the input is an
+    /// open pipe with nothing to read: <see cref="Console.In"/> reads synchronously, inside ReadLineAsync too, and
+    /// ignores the token (so does a read from a FIFO), so the lines are read on a pool thread and the command stops
+    /// waiting for it when <paramref name="cancellationToken"/> fires (the interrupted exit, 130); the blocked read is
+    /// left to end with the process.
+    /// </summary>
     private static async Task<List<(int Line, string Json)>> ReadDocumentsAsync(string from, CancellationToken cancellationToken)
     {
-        TextReader reader;
-        if (from == "-") reader = Console.In;
-        else
+        TextReader? file = null;
+        if (from != "-")
         {
             try
             {
-                reader = new StreamReader(from, Encoding.UTF8);
+                file = new StreamReader(from, Encoding.UTF8);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new UsageException($"cannot read --from '{from}': {e.Message}");
             }
         }
-        var documents = new List<(int, string)>();
-        using (reader)
+        var reading = Task.Run(() =>
         {
-            var number = 0;
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
-            {
-                number++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                if (CheckDocument(line) is { } problem) throw new UsageException($"{from} line {number}: {problem}");
-                documents.Add((number, line));
-            }
-        }
+            // Console.In is not disposed: it is the process's, and disposing it waits for a read in progress.
+            using (file)
+                return ReadDocuments(file ?? Console.In, from, cancellationToken);
+        }, cancellationToken);
+        var documents = await reading.WaitAsync(cancellationToken);
         if (documents.Count == 0) throw new UsageException($"--from {from}: no args documents (one JSON object or array per line)");
+        return documents;
+    }
+
+    private static List<(int Line, string Json)> ReadDocuments(TextReader reader, string from, CancellationToken cancellationToken)
+    {
+        var documents = new List<(int, string)>();
+        var number = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            number++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (CheckDocument(line) is { } problem) throw new UsageException($"{from} line {number}: {problem}");
+            documents.Add((number, line));
+        }
         return documents;
     }
 

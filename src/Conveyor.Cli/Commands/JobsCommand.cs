@@ -13,6 +13,9 @@ internal sealed class JobsCommand(CliContext context)
     /// <summary>How long <c>jobs wait</c> waits when <c>--timeout</c> is not given.</summary>
     internal static readonly TimeSpan DefaultWaitTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The longest delay <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/> accepts (2^32 − 2 ms, about 49.7 days).</summary>
+    internal static readonly TimeSpan MaxTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     public Command Build()
     {
         var jobs = new Command("jobs", "Inspect and act on jobs");
@@ -113,7 +116,7 @@ internal sealed class JobsCommand(CliContext context)
     private Command Wait()
     {
         var id = CliOptions.JobId();
-        var timeout = CliOptions.Duration("--timeout", $"Give up after DURATION (default {Durations.Format(DefaultWaitTimeout)})");
+        var timeout = CliOptions.Duration("--timeout", $"Give up after DURATION (default {Durations.Format(DefaultWaitTimeout)}; more than 49 days: wait without a limit)");
         var json = CliOptions.Json();
         var command = new Command("wait", "Wait until a job is final; exit 0 when it succeeded, 1 when it ended otherwise") { id, timeout, json };
         command.SetAction(async (parse, ct) =>
@@ -122,7 +125,8 @@ internal sealed class JobsCommand(CliContext context)
             var limit = parse.GetValue(timeout) ?? DefaultWaitTimeout;
             await using var session = context.Open(parse);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            deadline.CancelAfter(limit);
+            // A timer holds at most ~49.7 days; a longer --timeout waits without one (until the job is final or Ctrl+C).
+            if (limit <= MaxTimer) deadline.CancelAfter(limit);
             JobInfo job;
             try
             {

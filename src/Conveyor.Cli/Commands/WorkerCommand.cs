@@ -30,14 +30,20 @@ internal sealed class WorkerCommand(CliContext context)
     private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, with optional slots: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
     private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with a queues section; --queues overrides it", HelpName = "FILE" };
     private readonly Option<string?> _name = new("--name") { Description = "The node's name (default host:pid:xxxx)", HelpName = "NAME" };
-    private readonly Option<TimeSpan?> _leaseDuration = CliOptions.Duration("--lease-duration", "Lease of a claimed job without heartbeat (default 30s)", hidden: true);
-    private readonly Option<TimeSpan?> _heartbeatInterval = CliOptions.Duration("--heartbeat-interval", "How often leases are extended (default 5s)", hidden: true);
-    private readonly Option<TimeSpan?> _pollInterval = CliOptions.Duration("--poll-interval", "Longest wait of a free slot before asking the store again (default 1s)", hidden: true);
-    private readonly Option<TimeSpan?> _shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "On stop, how long running jobs may finish (default 30s)", hidden: true);
-    private readonly Option<TimeSpan?> _maintenanceInterval = CliOptions.Duration("--maintenance-interval", "How often the leader runs its chores (default 1s)", hidden: true);
-    private readonly Option<TimeSpan?> _leaderLeaseDuration = CliOptions.Duration("--leader-lease-duration", "Lease of the leadership; a new leader takes over within about this long (default 10s)", hidden: true);
-    private readonly Option<TimeSpan?> _nodeGrace = CliOptions.Duration("--node-grace", "How long a silent node stays in the registry (default 1m)", hidden: true);
-    private readonly Option<TimeSpan?> _cancelGrace = CliOptions.Duration("--cancel-grace", "How long a cancelled handler gets before it is abandoned (default 5s)", hidden: true);
+    /// <summary>The longest interval option (heartbeat, poll, maintenance); the same bound as WorkerOptions' (internal) MaxInterval.</summary>
+    internal static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
+
+    /// <summary>The longest lease, grace or shutdown timeout option; the same bound as WorkerOptions' (internal) MaxDuration.</summary>
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
+
+    private readonly Option<TimeSpan?> _leaseDuration = CliOptions.Duration("--lease-duration", "Lease of a claimed job without heartbeat (default 30s)", hidden: true, max: MaxDuration);
+    private readonly Option<TimeSpan?> _heartbeatInterval = CliOptions.Duration("--heartbeat-interval", "How often leases are extended (default 5s)", hidden: true, max: MaxInterval);
+    private readonly Option<TimeSpan?> _pollInterval = CliOptions.Duration("--poll-interval", "Longest wait of a free slot before asking the store again (default 1s)", hidden: true, max: MaxInterval);
+    private readonly Option<TimeSpan?> _shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "On stop, how long running jobs may finish (default 30s)", hidden: true, max: MaxDuration);
+    private readonly Option<TimeSpan?> _maintenanceInterval = CliOptions.Duration("--maintenance-interval", "How often the leader runs its chores (default 1s)", hidden: true, max: MaxInterval);
+    private readonly Option<TimeSpan?> _leaderLeaseDuration = CliOptions.Duration("--leader-lease-duration", "Lease of the leadership; a new leader takes over within about this long (default 10s)", hidden: true, max: MaxDuration);
+    private readonly Option<TimeSpan?> _nodeGrace = CliOptions.Duration("--node-grace", "How long a silent node stays in the registry (default 1m)", hidden: true, max: MaxDuration);
+    private readonly Option<TimeSpan?> _cancelGrace = CliOptions.Duration("--cancel-grace", "How long a cancelled handler gets before it is abandoned (default 5s)", hidden: true, max: MaxDuration);
 
     public Command Build()
     {

@@ -44,8 +44,11 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new UsageException($"config file '{source}' must hold a JSON object");
             var queues = new List<KeyValuePair<string, int>>();
+            var settings = new HashSet<string>(StringComparer.Ordinal);
             foreach (var setting in root.EnumerateObject())
             {
+                // JSON readers keep the last of repeated names; a file that says two things is refused instead.
+                if (!settings.Add(setting.Name)) throw new UsageException($"config file '{source}': setting '{setting.Name}' is given twice");
                 switch (setting.Name)
                 {
                     case "queues":
@@ -65,17 +68,22 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
     {
         if (queues.ValueKind != JsonValueKind.Object)
             throw new UsageException($"config file '{source}': queues must be an object of queue name → slots");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var queue in queues.EnumerateObject())
         {
             if (Names.Check(queue.Name, Names.MaxQueueLength, "queue") is { } error) throw new UsageException($"config file '{source}': {error}");
+            // As --queues a,a: the last value would otherwise win silently.
+            if (!seen.Add(queue.Name)) throw new UsageException($"config file '{source}': queue '{queue.Name}' is named twice");
             int concurrency;
             if (queue.Value.ValueKind == JsonValueKind.Number) concurrency = Slots(queue.Value, $"queues.{queue.Name}", source);
             else if (queue.Value.ValueKind == JsonValueKind.Object)
             {
                 concurrency = 0;
+                var fields = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var field in queue.Value.EnumerateObject())
                 {
                     var where = $"queues.{queue.Name}.{field.Name}";
+                    if (!fields.Add(field.Name)) throw new UsageException($"config file '{source}': {where} is given twice");
                     concurrency = field.Name switch
                     {
                         "concurrency" => Slots(field.Value, where, source),

@@ -5,8 +5,11 @@ namespace Conveyor.Cli.Parsing;
 /// <summary>Builds the options that several commands share, so their spelling and parsing agree everywhere.</summary>
 internal static class CliOptions
 {
-    /// <summary>An option holding a duration (<see cref="Durations"/>); a bad value is a parse error (exit 2).</summary>
-    public static Option<TimeSpan?> Duration(string name, string description, bool hidden = false) => new(name)
+    /// <summary>
+    /// An option holding a duration (<see cref="Durations"/>); a bad value, or one longer than <paramref name="max"/>
+    /// when given, is a parse error (exit 2) reported before the command does anything.
+    /// </summary>
+    public static Option<TimeSpan?> Duration(string name, string description, bool hidden = false, TimeSpan? max = null) => new(name)
     {
         Description = description,
         HelpName = "DURATION",
@@ -14,9 +17,17 @@ internal static class CliOptions
         CustomParser = result =>
         {
             var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-            if (Durations.TryParse(token, out var value)) return value;
-            result.AddError($"bad duration '{token}' for {name}: {Durations.Forms}");
-            return null;
+            if (!Durations.TryParse(token, out var value))
+            {
+                result.AddError($"bad duration '{token}' for {name}: {Durations.Forms}");
+                return null;
+            }
+            if (max is { } limit && value > limit)
+            {
+                result.AddError($"{name} must be at most {Durations.Format(limit)} (got {token})");
+                return null;
+            }
+            return value;
         },
     };
 
@@ -29,7 +40,7 @@ internal static class CliOptions
         {
             var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
             if (Times.TryParse(token, out var value)) return value;
-            result.AddError($"bad time '{token}' for {name}: use ISO-8601, as in 2026-11-22T10:00:00Z");
+            result.AddError($"bad time '{token}' for {name}: {Times.Forms}");
             return null;
         },
     };

@@ -17,6 +17,20 @@ public sealed class WorkerOptions
     public static readonly TimeSpan DefaultNodeGracePeriod = TimeSpan.FromMinutes(1);
     public const int DefaultConcurrency = 10;
 
+    /// <summary>
+    /// The longest <see cref="HeartbeatInterval"/>, <see cref="PollInterval"/> and <see cref="MaintenanceInterval"/>:
+    /// 1 day. The waits they drive hold at most ~24.8 days, and a node that looks at its work less than daily is broken.
+    /// </summary>
+    internal static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The longest <see cref="LeaseDuration"/>, <see cref="LeaderLeaseDuration"/>, <see cref="NodeGracePeriod"/>,
+    /// <see cref="ShutdownTimeout"/>, <see cref="CancelGrace"/> and <see cref="DefaultTimeout"/>: 7 days, as a job's own
+    /// timeout. Far beyond any real setting, and well within what timers (~49.7 days, also for the host's shutdown
+    /// timeout, which adds ShutdownTimeout and CancelGrace) and times (now + a lease) can hold.
+    /// </summary>
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
+
     private readonly Dictionary<string, int> _queues = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -103,6 +117,19 @@ public sealed class WorkerOptions
         Positive(LeaderLeaseDuration, nameof(LeaderLeaseDuration));
         Positive(NodeGracePeriod, nameof(NodeGracePeriod));
         if (ShutdownTimeout < TimeSpan.Zero) throw new InvalidOperationException($"ShutdownTimeout must not be negative (got {ShutdownTimeout})");
+        static void AtMost(TimeSpan value, TimeSpan max, string name)
+        {
+            if (value > max) throw new InvalidOperationException($"{name} must be at most {max.TotalDays:0} day{(max.TotalDays == 1 ? "" : "s")} (got {value})");
+        }
+        AtMost(HeartbeatInterval, MaxInterval, nameof(HeartbeatInterval));
+        AtMost(PollInterval, MaxInterval, nameof(PollInterval));
+        AtMost(MaintenanceInterval, MaxInterval, nameof(MaintenanceInterval));
+        AtMost(LeaseDuration, MaxDuration, nameof(LeaseDuration));
+        AtMost(LeaderLeaseDuration, MaxDuration, nameof(LeaderLeaseDuration));
+        AtMost(NodeGracePeriod, MaxDuration, nameof(NodeGracePeriod));
+        AtMost(ShutdownTimeout, MaxDuration, nameof(ShutdownTimeout));
+        AtMost(CancelGrace, MaxDuration, nameof(CancelGrace));
+        AtMost(DefaultTimeout, MaxDuration, nameof(DefaultTimeout));
         if (HeartbeatInterval >= LeaseDuration)
             throw new InvalidOperationException($"HeartbeatInterval ({HeartbeatInterval}) must be shorter than LeaseDuration ({LeaseDuration}), or leases run out between heartbeats");
         if (MaintenanceInterval >= LeaderLeaseDuration)

@@ -37,8 +37,9 @@ internal sealed class JobValidator(ConveyorOptions options)
             throw new JobValidationException("delay", $"delay must be at most {MaxHorizonText} (got {longDelay})");
         if (o.RunAt is { } at && at - now > MaxHorizon)
             throw new JobValidationException("runAt", $"runAt must be at most {MaxHorizonText} from now (got {at:O})");
-        if (o.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromDays(7)))
-            throw new JobValidationException("timeout", $"timeout must be more than 0 and at most 7 days (got {timeout})");
+        // At least 1 ms: the job JSON gives the timeout in whole milliseconds (timeoutMs), where a shorter one shows as 0.
+        if (o.Timeout is { } timeout && (timeout < TimeSpan.FromMilliseconds(1) || timeout > TimeSpan.FromDays(7)))
+            throw new JobValidationException("timeout", $"timeout must be at least 1 ms and at most 7 days (got {timeout})");
         if (o.UniqueFor is { } uniqueFor && uniqueFor < TimeSpan.Zero)
             throw new JobValidationException("uniqueFor", $"uniqueFor must not be negative (got {uniqueFor})");
         if (o.UniqueFor is { } longUniqueFor && longUniqueFor > MaxHorizon)
