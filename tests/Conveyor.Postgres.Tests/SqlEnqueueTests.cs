@@ -83,6 +83,8 @@ public sealed class SqlEnqueueTests
     [InlineData("'ok', '\"text\"'", "args")]
     [InlineData("'ok', priority => 5000", "priority")]
     [InlineData("'ok', max_attempts => 0", "max_attempts")]
+    [InlineData("'ok', run_at => 'infinity'", "run_at")]
+    [InlineData("'ok', run_at => now() + interval '200 years'", "run_at")]
     public async Task Enqueue_RejectsBadInput_AndStoresNothing(string arguments, string field)
     {
         await using var schema = new TempSchema();
