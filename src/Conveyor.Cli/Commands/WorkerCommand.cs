@@ -30,11 +30,9 @@ internal sealed class WorkerCommand(CliContext context)
     private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, with optional slots: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
     private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with a queues section; --queues overrides it", HelpName = "FILE" };
     private readonly Option<string?> _name = new("--name") { Description = "The node's name (default host:pid:xxxx)", HelpName = "NAME" };
-    /// <summary>The longest interval option (heartbeat, poll, maintenance); the same bound as WorkerOptions' (internal) MaxInterval.</summary>
-    internal static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
-
-    /// <summary>The longest lease, grace or shutdown timeout option; the same bound as WorkerOptions' (internal) MaxDuration.</summary>
-    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
+    // The options are checked against WorkerOptions' own bounds when parsed, so a bad value is bad usage (exit 2).
+    private static readonly TimeSpan MaxInterval = WorkerOptions.MaxInterval;
+    private static readonly TimeSpan MaxDuration = WorkerOptions.MaxDuration;
 
     private readonly Option<TimeSpan?> _leaseDuration = CliOptions.Duration("--lease-duration", "Lease of a claimed job without heartbeat (default 30s)", hidden: true, max: MaxDuration);
     private readonly Option<TimeSpan?> _heartbeatInterval = CliOptions.Duration("--heartbeat-interval", "How often leases are extended (default 5s)", hidden: true, max: MaxInterval);

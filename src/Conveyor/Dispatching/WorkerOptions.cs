@@ -21,7 +21,7 @@ public sealed class WorkerOptions
     /// The longest <see cref="HeartbeatInterval"/>, <see cref="PollInterval"/> and <see cref="MaintenanceInterval"/>:
     /// 1 day. The waits they drive hold at most ~24.8 days, and a node that looks at its work less than daily is broken.
     /// </summary>
-    internal static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
 
     /// <summary>
     /// The longest <see cref="LeaseDuration"/>, <see cref="LeaderLeaseDuration"/>, <see cref="NodeGracePeriod"/>,
@@ -29,7 +29,7 @@ public sealed class WorkerOptions
     /// timeout. Far beyond any real setting, and well within what timers (~49.7 days, also for the host's shutdown
     /// timeout, which adds ShutdownTimeout and CancelGrace) and times (now + a lease) can hold.
     /// </summary>
-    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
 
     private readonly Dictionary<string, int> _queues = new(StringComparer.Ordinal);
 
