@@ -104,7 +104,9 @@ public interface IJobStore : IAsyncDisposable
 
     /// <summary>
     /// Cancels a job that is not final (a running one too: its node notices at its next heartbeat).
-    /// The job gets finished_at = now and keeps its node; no error is recorded for it. Jobs waiting on it are
+    /// The job gets finished_at = now and keeps its node and lease; no error is recorded for it. A running job with an
+    /// ordering key holds the key until that lease ends (its handler may still be stopping until then), unless it is
+    /// deleted. Jobs waiting on it are
     /// cancelled as well (with a <see cref="JobError.DependencyFailedType"/> error, transitively).
     /// A final job: <see cref="JobChangeStatus.NotAllowed"/>.
     /// </summary>
@@ -119,7 +121,8 @@ public interface IJobStore : IAsyncDisposable
     /// <remarks>
     /// A final job (<c>dead</c>, <c>cancelled</c>) runs again only under the rules it was enqueued under, checked
     /// atomically with the change; otherwise <see cref="JobChangeStatus.Conflict"/> with the reason, and nothing
-    /// changes: another job holds its unique key (as an enqueue of that key would find it); a later job of its
+    /// changes: it was cancelled while running and that attempt's lease has not run out (its handler may still be
+    /// stopping; <see cref="JobChangeResult.StillStopping"/>); another job holds its unique key (as an enqueue of that key would find it); a later job of its
     /// ordering key is running (the retried job would run beside it); the job it waits for (<c>after</c>) ended
     /// <c>dead</c> or <c>cancelled</c>, or was deleted. When the job it waits for has not ended yet, the job becomes
     /// <c>waiting</c> again instead of <c>available</c>.
