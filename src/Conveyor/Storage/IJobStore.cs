@@ -45,7 +45,8 @@ public interface IJobStore : IAsyncDisposable
     /// grows by one, <c>node</c>, <c>started_at</c> and <c>lease_expires_at</c> are set. Never returns a
     /// job to two callers. Skips paused queues (returns nothing). A job with an ordering key is
     /// claimable only while no other job with the same key and a smaller id is in a non-final state
-    /// (in any queue), so one claim returns at most one job per ordering key. An <c>available</c> job whose
+    /// (in any queue), so one claim returns at most one job per ordering key, and while no job with the same key
+    /// that was cancelled while running has a lease later than now (see <see cref="CancelJobAsync"/>). An <c>available</c> job whose
     /// run_at is still in the future is skipped until then; <c>scheduled</c> and <c>retrying</c> jobs are
     /// never claimed before <see cref="PromoteDueJobsAsync"/> made them available. The jobs are returned
     /// in claim order.
