@@ -101,6 +101,9 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
 
     private static bool ProcessIsRunning(int pid)
     {
+        // A process killed a moment ago stays a zombie (state Z in /proc) until its parent reaps it: it has ended, but
+        // .NET still finds it (seen with kill -9 and an immediate restart under the same name).
+        if (OperatingSystem.IsLinux() && ProcState(pid) is 'Z' or 'X') return false;
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
@@ -113,6 +116,25 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
         catch (InvalidOperationException)
         {
             return false;
+        }
+    }
+
+    /// <summary>The state letter of a Linux process (<c>/proc/PID/stat</c>, after the parenthesised name), or null.</summary>
+    private static char? ProcState(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var end = stat.LastIndexOf(')');
+            return end >= 0 && end + 2 < stat.Length ? stat[end + 2] : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

@@ -27,6 +27,8 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
 
     private readonly int _claimTarget;
     private int _free;
+    // Slots taken for claims in flight (the loop's and those riding on enqueues): not free, but not running a job either.
+    private int _reserved;
     // True while the claim loop sleeps because its last claim found fewer jobs than it wanted.
     private volatile bool _idle;
     private readonly Lock _ridesGate = new();
@@ -54,7 +56,8 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
 
     public int Concurrency { get; }
 
-    public int Busy => Concurrency - Volatile.Read(ref _free);
+    /// <summary>Slots running a job: neither free nor reserved for a claim in flight (a heartbeat reports this).</summary>
+    public int Busy => Math.Max(0, Concurrency - Volatile.Read(ref _free) - Volatile.Read(ref _reserved));
 
     /// <summary>Jobs this dispatcher got through claims carried by enqueues (for tests and diagnostics).</summary>
     public long ClaimedWithEnqueues => Interlocked.Read(ref _claimedWithEnqueues);
@@ -114,6 +117,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
                 }
                 var want = TakeSlots(Math.Min(options.MaxClaimBatch, room));
                 if (want == 0) continue; // an enqueue's claim took them meanwhile
+                Interlocked.Add(ref _reserved, want);
                 var now = _core.Time.UtcNow();
                 var leaseUntil = now + options.LeaseDuration;
                 IReadOnlyList<ClaimedJob> jobs;
@@ -126,6 +130,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
                 }
                 catch (Exception e)
                 {
+                    Interlocked.Add(ref _reserved, -want);
                     Interlocked.Add(ref _free, want);
                     failures++;
                     var delay = TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, failures - 1), 5000));
@@ -135,6 +140,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
                     continue;
                 }
                 moreLikely = jobs.Count == want;
+                Interlocked.Add(ref _reserved, -want);
                 if (jobs.Count < want) Interlocked.Add(ref _free, want - jobs.Count);
                 HandOut(jobs, leaseUntil);
             }
@@ -192,6 +198,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
             if (_channelClosing) return null;
             slots = TakeSlots(options.MaxClaimBatch);
             if (slots == 0) return null;
+            Interlocked.Add(ref _reserved, slots);
             _ridesInFlight++;
         }
         var now = _core.Time.UtcNow();
@@ -205,6 +212,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
         ArgumentNullException.ThrowIfNull(jobs);
         try
         {
+            Interlocked.Add(ref _reserved, -reservation.Limit);
             if (jobs.Count < reservation.Limit) Interlocked.Add(ref _free, reservation.Limit - jobs.Count);
             else Volatile.Write(ref _rideFilled, 1);
             Interlocked.Add(ref _claimedWithEnqueues, jobs.Count);
@@ -225,6 +233,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
     public void Released(ClaimJobsParams reservation)
     {
         ArgumentNullException.ThrowIfNull(reservation);
+        Interlocked.Add(ref _reserved, -reservation.Limit);
         Interlocked.Add(ref _free, reservation.Limit);
         EndRide();
     }

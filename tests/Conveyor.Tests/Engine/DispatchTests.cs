@@ -7,6 +7,34 @@ namespace Conveyor.Tests.Engine;
 public sealed class DispatchTests
 {
     [Fact]
+    public async Task SlotsReservedForAClaimInFlight_AreNotReportedBusy()
+    {
+        // The heartbeat reports busy slots: an idle node whose poll claim is out must say 0, not every slot.
+        var store = new SlowCompletionsStore(TimeSpan.Zero) { HoldClaims = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var node = TestNode.Create(b => b.AddJob("test.busy", async () => { running.TrySetResult(); await finish.Task; }), w => w.Queue("default", 3), store);
+        await node.StartAsync();
+        NodeQueueSlots whileClaiming;
+        try
+        {
+            await store.ClaimWaiting.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            whileClaiming = node.Server.Slots["default"];
+            await node.Client.EnqueueAsync(new JobRequest("test.busy"));
+        }
+        finally
+        {
+            // A claim is never cancelled (leased jobs must reach a worker): let it return, or the node could not stop.
+            store.HoldClaims.SetResult();
+        }
+
+        whileClaiming.ShouldBe(new NodeQueueSlots(Busy: 0, Slots: 3));
+        await running.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        node.Server.Slots["default"].Busy.ShouldBe(1);
+        finish.SetResult();
+    }
+
+    [Fact]
     public async Task Claim_NeverAsksForMoreJobsThanFreeSlots()
     {
         var (store, recorder) = RecordingStore.Wrap(new MemoryJobStore());

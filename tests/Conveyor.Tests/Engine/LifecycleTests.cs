@@ -179,6 +179,36 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Start_UnderTheNameOfAKilledNodeNotYetReaped_Succeeds()
+    {
+        // kill -9, then a restart at once: the old process is a zombie until its parent reaps it, and holds no name.
+        // (The parent execs a program that never reaps, so the zombie stays for the test.)
+        var psi = new System.Diagnostics.ProcessStartInfo("sh", ["-c", "sleep 30 & echo $!; exec sleep 60"]) { RedirectStandardOutput = true };
+        using var parent = System.Diagnostics.Process.Start(psi)!;
+        try
+        {
+            var child = int.Parse((await parent.StandardOutput.ReadLineAsync())!, System.Globalization.CultureInfo.InvariantCulture);
+            using (var doomed = System.Diagnostics.Process.GetProcessById(child)) doomed.Kill();
+            await Eventually.HoldsAsync(() => File.ReadAllText($"/proc/{child}/stat").Split(") ")[1].StartsWith('Z'), "the killed child is a zombie");
+            var store = new MemoryJobStore();
+            var now = DateTimeOffset.UtcNow;
+            await store.UpsertNodeAsync(new Conveyor.Storage.UpsertNodeParams(new Conveyor.Storage.NodeInfo
+            {
+                Name = "killed", Host = Environment.MachineName, Pid = child, Version = "0", StartedAt = now, HeartbeatAt = now,
+            }));
+            await using var node = TestNode.Create(b => b.AddJob("test.x", () => { }), w => w.Name = "killed", store);
+
+            await node.StartAsync();
+
+            (await node.Monitor.ListNodesAsync()).Single().Node.Pid.ShouldBe(Environment.ProcessId);
+        }
+        finally
+        {
+            parent.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public async Task TwoNodesOnOneStore_OneLeads_AndTheOtherTakesOverWhenItStops()
     {
         var store = new MemoryJobStore();

@@ -5,7 +5,8 @@ namespace Conveyor.Tests.Support;
 
 /// <summary>
 /// A real memory store whose completions take <paramref name="delay"/>: stands for a database that completes
-/// more slowly than it claims, or, with <see cref="CompletionsFail"/>, one that cannot complete at all.
+/// more slowly than it claims, or, with <see cref="CompletionsFail"/>, one that cannot complete at all; with
+/// <see cref="HoldClaims"/>, one whose claims are slow to come back.
 /// Everything else goes straight to the memory store.
 /// </summary>
 internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
@@ -18,7 +19,21 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public ILeaderElector LeaderElector => _inner.LeaderElector;
     public Task MigrateAsync(CancellationToken cancellationToken = default) => _inner.MigrateAsync(cancellationToken);
     public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default) => _inner.InsertManyAsync(parameters, cancellationToken);
-    public Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default) => _inner.ClaimAsync(parameters, cancellationToken);
+    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        if (HoldClaims is { } hold)
+        {
+            ClaimWaiting.TrySetResult();
+            await hold.Task;
+        }
+        return await _inner.ClaimAsync(parameters, cancellationToken);
+    }
+
+    /// <summary>While set, claims wait for it (a claim in flight that has not come back yet).</summary>
+    public TaskCompletionSource? HoldClaims { get; set; }
+
+    /// <summary>Completes when a claim waits for <see cref="HoldClaims"/>.</summary>
+    public TaskCompletionSource ClaimWaiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>While true, every completion fails after its delay (the database went away).</summary>
     public bool CompletionsFail { get; set; }
