@@ -12,6 +12,7 @@ public sealed partial class PostgresJobStore
     private const string RetryJobSql = """
         UPDATE {s}.jobs
         SET state = $3, run_at = $2, finished_at = NULL, lease_expires_at = NULL, node = NULL, started_at = NULL,
+            progress_percent = NULL, progress_message = NULL,
             max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
         WHERE id = $1
         """;

@@ -71,7 +71,9 @@ public sealed partial class PostgresJobStore
             attempt = CASE WHEN r.outcome = 3 THEN j.attempt - 1 ELSE j.attempt END,
             node = CASE WHEN r.outcome = 3 THEN NULL ELSE j.node END,
             started_at = CASE WHEN r.outcome = 3 THEN NULL ELSE j.started_at END,
-            lease_expires_at = CASE WHEN r.outcome = 3 THEN NULL ELSE j.lease_expires_at END
+            lease_expires_at = CASE WHEN r.outcome = 3 THEN NULL ELSE j.lease_expires_at END,
+            progress_percent = CASE WHEN r.outcome = 3 THEN NULL ELSE j.progress_percent END,
+            progress_message = CASE WHEN r.outcome = 3 THEN NULL ELSE j.progress_message END
         FROM unnest($3::bigint[], $4::integer[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[])
              AS r(id, attempt, outcome, result, error, retry_at)
         WHERE j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1

@@ -32,6 +32,8 @@ public sealed partial class PostgresJobStore
             finished_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE $1 END,
             node = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.node END,
             started_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.started_at END,
+            progress_percent = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.progress_percent END,
+            progress_message = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.progress_message END,
             lease_expires_at = NULL,
             errors = j.errors || jsonb_build_array(jsonb_build_object(
                 'attempt', j.attempt, 'at', $3::text, 'type', 'Conveyor.LeaseExpired',

@@ -11,6 +11,7 @@ public sealed partial class SqliteJobStore
     private const string RetryJobSql = """
         UPDATE conveyor_jobs
         SET state = $state, run_at = $now, finished_at = NULL, lease_expires_at = NULL, node = NULL, started_at = NULL,
+            progress_percent = NULL, progress_message = NULL,
             max_attempts = CASE WHEN attempt >= max_attempts THEN attempt + 1 ELSE max_attempts END
         WHERE id = $id
         """;

@@ -67,7 +67,8 @@ public sealed partial class SqliteJobStore
 
     private const string ReleaseSql = $"""
         UPDATE conveyor_jobs
-        SET state = 'available', attempt = attempt - 1, node = NULL, started_at = NULL, lease_expires_at = NULL
+        SET state = 'available', attempt = attempt - 1, node = NULL, started_at = NULL, lease_expires_at = NULL,
+            progress_percent = NULL, progress_message = NULL
         WHERE {Fence}
         """;
 

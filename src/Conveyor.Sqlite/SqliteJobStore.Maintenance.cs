@@ -33,6 +33,8 @@ public sealed partial class SqliteJobStore
             finished_at = CASE WHEN r.value ->> 1 = 'dead' THEN $now END,
             node = CASE WHEN r.value ->> 1 = 'dead' THEN j.node END,
             started_at = CASE WHEN r.value ->> 1 = 'dead' THEN j.started_at END,
+            progress_percent = CASE WHEN r.value ->> 1 = 'dead' THEN j.progress_percent END,
+            progress_message = CASE WHEN r.value ->> 1 = 'dead' THEN j.progress_message END,
             lease_expires_at = NULL,
             errors = json_insert(j.errors, '$[#]', json(r.value ->> 2))
         FROM json_each($rows) AS r

@@ -133,6 +133,30 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Progress_BelongsToItsAttempt_AndIsClearedWhenTheJobIsAvailableAgain()
+    {
+        // Released at shutdown, rescued after a lost lease, retried after it died: the stopped attempt's progress goes.
+        var released = await InsertAndClaimAsync(TestJobs.New(maxAttempts: 3), lease: TimeSpan.FromSeconds(30));
+        var rescued = await InsertAndClaimAsync(TestJobs.New(maxAttempts: 3), lease: TimeSpan.FromSeconds(5));
+        var buried = await InsertAndClaimAsync(TestJobs.New(maxAttempts: 1), lease: TimeSpan.FromSeconds(5));
+        var retried = await InsertAndClaimAsync(TestJobs.New(maxAttempts: 3), lease: TimeSpan.FromSeconds(30));
+        foreach (var job in new[] { released, rescued, buried, retried })
+            await Store.ReportProgressAsync(new ReportProgressParams(job.Id, Node1, 1, 40, "page 4 of 10"));
+
+        await CompleteAsync(released, JobOutcome.Released);
+        await CompleteAsync(retried, JobOutcome.Dead, error: TestJobs.Error(1, TestTime.At(1)));
+        await Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(TestTime.At(10)));
+        await Store.RetryJobAsync(new JobIdParams(retried.Id, TestTime.At(11)));
+
+        (await GetAsync(released.Id)).Progress.ShouldBeNull();
+        (await GetAsync(rescued.Id)).Progress.ShouldBeNull();
+        (await GetAsync(retried.Id)).Progress.ShouldBeNull();
+        // A job the rescue buried keeps what its last attempt reported, as a dead job from a completion does.
+        (await GetAsync(buried.Id)).State.ShouldBe(JobState.Dead);
+        (await GetAsync(buried.Id)).Progress.ShouldBe(new JobProgress(40, "page 4 of 10"));
+    }
+
+    [Fact]
     public async Task ReportProgress_IsFencedByNodeAttemptAndState()
     {
         var claimed = await InsertAndClaimAsync();

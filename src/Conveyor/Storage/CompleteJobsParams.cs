@@ -10,7 +10,7 @@ public enum JobOutcome
     Retry,
     /// <summary>→ <c>dead</c>: finished_at = now; the error is appended; the node is kept; jobs waiting on it are cancelled.</summary>
     Dead,
-    /// <summary>→ <c>available</c> again with the attempt given back (attempt − 1), node, started_at and lease cleared: the node stopped before the handler finished.</summary>
+    /// <summary>→ <c>available</c> again with the attempt given back (attempt − 1), node, started_at, lease and progress cleared: the node stopped before the handler finished.</summary>
     Released,
 }
 

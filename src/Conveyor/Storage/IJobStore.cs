@@ -80,7 +80,7 @@ public interface IJobStore : IAsyncDisposable
     /// <summary>
     /// Puts back up to <c>Limit</c> <c>running</c> jobs whose lease expired before now (lease_expires_at &lt; now): each is charged
     /// the attempt it was running, with the error <see cref="JobError.LeaseExpired"/> appended; it becomes
-    /// <c>available</c> (node, started_at and lease cleared; attempt unchanged, so the next claim runs attempt + 1)
+    /// <c>available</c> (node, started_at, lease and progress cleared; attempt unchanged, so the next claim runs attempt + 1)
     /// while attempts remain, else <c>dead</c> (finished_at = now, node kept, its dependents cancelled).
     /// The error's attempt is the attempt that was running and its time is now.
     /// </summary>
@@ -115,7 +115,7 @@ public interface IJobStore : IAsyncDisposable
 
     /// <summary>
     /// Makes a <c>dead</c>, <c>cancelled</c>, <c>retrying</c> or <c>scheduled</c> job <c>available</c> now
-    /// (run_at = now, finished_at, node, started_at and lease cleared, errors and attempt kept; max_attempts raised to
+    /// (run_at = now, finished_at, node, started_at, lease and progress cleared, errors and attempt kept; max_attempts raised to
     /// attempt + 1 when exhausted). Any other state (<c>waiting</c>, <c>available</c>, <c>running</c>,
     /// <c>succeeded</c>): <see cref="JobChangeStatus.NotAllowed"/>.
     /// </summary>

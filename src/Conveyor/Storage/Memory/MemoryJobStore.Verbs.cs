@@ -153,6 +153,7 @@ public sealed partial class MemoryJobStore
                 job.Node = null;
                 job.StartedAt = null;
                 job.LeaseExpiresAt = null;
+                job.Progress = null;
                 break;
         }
         End(job, wasFinal, now);
@@ -197,6 +198,7 @@ public sealed partial class MemoryJobStore
                 job.Node = null;
                 job.StartedAt = null;
                 job.LeaseExpiresAt = null;
+                job.Progress = null;
             }
             End(job, wasFinal, now);
             rescued.Add(new RescuedJob(id, node, job.State));
@@ -313,6 +315,7 @@ public sealed partial class MemoryJobStore
         job.Node = null;
         job.StartedAt = null;
         job.LeaseExpiresAt = null;
+        job.Progress = null;
         if (job.Attempt >= job.MaxAttempts) job.MaxAttempts = job.Attempt + 1;
         RegisterUniqueKey(job);
         if (waitFor is not null) AddDependent(waitFor.Id, job.Id);
