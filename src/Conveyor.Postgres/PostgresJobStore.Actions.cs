@@ -142,12 +142,8 @@ public sealed partial class PostgresJobStore
             await using var parent = new NpgsqlCommand(Sql(ParentLookupSql), connection, transaction);
             parent.Parameters.Longs([parentId]);
             await using var reader = await parent.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                return (JobChangeResult.ParentFailed(job, null), false);
-            var state = JobRows.ParseState(reader.GetString(1));
-            if (state is JobState.Dead or JobState.Cancelled)
-                return (JobChangeResult.ParentFailed(job, state), false);
-            return (null, state != JobState.Succeeded);
+            var state = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? JobRows.ParseState(reader.GetString(1)) : (JobState?)null;
+            return (JobChangeResult.ForParent(job, state, out var waits), waits);
         }
         return (null, false);
     }

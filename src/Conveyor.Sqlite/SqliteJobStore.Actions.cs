@@ -105,12 +105,10 @@ public sealed partial class SqliteJobStore
             return JobChangeResult.OrderingKeyRunning(job, runner);
         if (job.AfterJobId is { } parentId)
         {
-            if (session.Command(ParentStateSql).Bind("$id", parentId).ExecuteScalar() is not string parentState)
-                return JobChangeResult.ParentFailed(job, null);
-            var parent = JobRows.ParseState(parentState);
-            if (parent is JobState.Dead or JobState.Cancelled)
-                return JobChangeResult.ParentFailed(job, parent);
-            if (parent != JobState.Succeeded)
+            var parent = session.Command(ParentStateSql).Bind("$id", parentId).ExecuteScalar() is string name ? JobRows.ParseState(name) : (JobState?)null;
+            if (JobChangeResult.ForParent(job, parent, out var waits) is { } refused)
+                return refused;
+            if (waits)
                 state = JobState.Waiting;
         }
         return null;

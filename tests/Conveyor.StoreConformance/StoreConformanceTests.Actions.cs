@@ -164,6 +164,8 @@ public abstract partial class StoreConformanceTests
         var job = await GetAsync(child);
         job.State.ShouldBe(JobState.Cancelled);
         job.Errors.Single().Type.ShouldBe(JobError.DependencyFailedType);
+        // A deleted parent counts as cancelled, in every store.
+        job.Errors.Single().Message.ShouldBe($"job {parent} it waited for ended cancelled");
     }
 
     [Fact]

@@ -61,11 +61,26 @@ public sealed record JobChangeResult(JobChangeStatus Status, JobInfo? Job, strin
     public static JobChangeResult OrderingKeyRunning(JobInfo job, long runningId) =>
         new(JobChangeStatus.Conflict, job, $"job {runningId} of its ordering key '{job.OrderingKey}' is running; retry once it has ended");
 
-    /// <summary>A retry refused because the job it waits for ended without success (<paramref name="parentState"/>) or, when null, was deleted.</summary>
-    public static JobChangeResult ParentFailed(JobInfo job, JobState? parentState) =>
-        new(JobChangeStatus.Conflict, job, parentState is { } state
-            ? $"job {job.AfterJobId} it waits for ended {state.ToWireName()}; retry that job first"
-            : $"job {job.AfterJobId} it waits for was deleted, so it can never run");
+    /// <summary>
+    /// What the state of the job a retried job waits for (<c>after</c>; null when it was deleted) means for the retry: a
+    /// refusal when it ended dead or cancelled or is gone (the job could never run); otherwise null, and
+    /// <paramref name="waits"/> tells whether it has not ended yet (the job waits for it again) or succeeded (it may run).
+    /// </summary>
+    public static JobChangeResult? ForParent(JobInfo job, JobState? parentState, out bool waits)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        waits = false;
+        switch (parentState)
+        {
+            case null:
+                return new(JobChangeStatus.Conflict, job, $"job {job.AfterJobId} it waits for was deleted, so it can never run");
+            case JobState.Dead or JobState.Cancelled:
+                return new(JobChangeStatus.Conflict, job, $"job {job.AfterJobId} it waits for ended {parentState.Value.ToWireName()}; retry that job first");
+            default:
+                waits = parentState != JobState.Succeeded;
+                return null;
+        }
+    }
 }
 
 /// <summary>List every queue.</summary>

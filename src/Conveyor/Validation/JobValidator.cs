@@ -30,20 +30,16 @@ internal sealed class JobValidator(ConveyorOptions options)
             throw new JobValidationException("maxAttempts", $"maxAttempts must be between 1 and {ConveyorOptions.MaxAttemptsLimit} (got {maxAttempts})");
         if (o.RunAt is not null && o.Delay is not null)
             throw new JobValidationException("runAt", "give runAt or delay, not both");
-        if (o.Delay is { } delay && delay < TimeSpan.Zero)
-            throw new JobValidationException("delay", $"delay must not be negative (got {delay})");
         // Checked before run_at is computed: now + a delay beyond the horizon may not fit a DateTimeOffset.
-        if (o.Delay is { } longDelay && longDelay > MaxHorizon)
-            throw new JobValidationException("delay", $"delay must be at most {MaxHorizonText} (got {longDelay})");
+        if (o.Delay is { } delay && (delay < TimeSpan.Zero || delay > MaxHorizon))
+            throw new JobValidationException("delay", $"delay must not be negative and at most {MaxHorizonText} (got {delay})");
         if (o.RunAt is { } at && at - now > MaxHorizon)
             throw new JobValidationException("runAt", $"runAt must be at most {MaxHorizonText} from now (got {at:O})");
         // At least 1 ms: the job JSON gives the timeout in whole milliseconds (timeoutMs), where a shorter one shows as 0.
-        if (o.Timeout is { } timeout && (timeout < TimeSpan.FromMilliseconds(1) || timeout > TimeSpan.FromDays(7)))
-            throw new JobValidationException("timeout", $"timeout must be at least 1 ms and at most 7 days (got {timeout})");
-        if (o.UniqueFor is { } uniqueFor && uniqueFor < TimeSpan.Zero)
-            throw new JobValidationException("uniqueFor", $"uniqueFor must not be negative (got {uniqueFor})");
-        if (o.UniqueFor is { } longUniqueFor && longUniqueFor > MaxHorizon)
-            throw new JobValidationException("uniqueFor", $"uniqueFor must be at most {MaxHorizonText} (got {longUniqueFor})");
+        if (o.Timeout is { } timeout && (timeout < TimeSpan.FromMilliseconds(1) || timeout > WorkerOptions.MaxDuration))
+            throw new JobValidationException("timeout", $"timeout must be at least 1 ms and at most {WorkerOptions.MaxDuration.TotalDays:0} days (got {timeout})");
+        if (o.UniqueFor is { } uniqueFor && (uniqueFor < TimeSpan.Zero || uniqueFor > MaxHorizon))
+            throw new JobValidationException("uniqueFor", $"uniqueFor must not be negative and at most {MaxHorizonText} (got {uniqueFor})");
         if (o.UniqueFor is not null && o.UniqueKey is null)
             throw new JobValidationException("uniqueFor", "uniqueFor needs a uniqueKey");
         CheckKey(o.OrderingKey, "orderingKey");

@@ -331,22 +331,23 @@ public sealed partial class MemoryJobStore
     private JobChangeResult? RetryConflict(MemoryJob job, DateTimeOffset now, out MemoryJob? waitFor)
     {
         waitFor = null;
-        if (JobChangeResult.StillStopping(job.ToInfo(), now) is { } stopping) return stopping;
+        var info = job.ToInfo();
+        if (JobChangeResult.StillStopping(info, now) is { } stopping) return stopping;
         if (job.UniqueKey is { } uniqueKey && FindUniqueHolder(uniqueKey, now) is { } holder && holder.Id != job.Id)
-            return JobChangeResult.UniqueKeyHeld(job.ToInfo(), holder.Id);
+            return JobChangeResult.UniqueKeyHeld(info, holder.Id);
         if (job.OrderingKey is { } orderingKey && _orderingKeys.TryGetValue(orderingKey, out var ids))
         {
             foreach (var id in ids.GetViewBetween(job.Id + 1, long.MaxValue))
             {
                 if (_jobs[id].State == JobState.Running)
-                    return JobChangeResult.OrderingKeyRunning(job.ToInfo(), id);
+                    return JobChangeResult.OrderingKeyRunning(info, id);
             }
         }
         if (job.AfterJobId is { } parentId)
         {
-            if (!_jobs.TryGetValue(parentId, out var parent)) return JobChangeResult.ParentFailed(job.ToInfo(), null);
-            if (parent.State is JobState.Dead or JobState.Cancelled) return JobChangeResult.ParentFailed(job.ToInfo(), parent.State);
-            if (parent.State != JobState.Succeeded) waitFor = parent;
+            var parent = _jobs.GetValueOrDefault(parentId);
+            if (JobChangeResult.ForParent(info, parent?.State, out var waits) is { } refused) return refused;
+            if (waits) waitFor = parent;
         }
         return null;
     }
