@@ -68,12 +68,14 @@ public sealed class BenchTests : IAsyncLifetime
     [Fact]
     public async Task Nodes_RunsProcessOnNodeProcesses_AndLeavesNoneRunning()
     {
-        var results = JsonLines(await _workspace.OkAsync("bench", "--measure", "process", "--nodes", "2", "--jobs", "600", "--json"));
+        // Enough jobs for the timed window to span several of the kernel's 10 ms CPU-time ticks: with 600 the node
+        // processes' CPU over it was once 0 (CI, 2026-12-04).
+        var results = JsonLines(await _workspace.OkAsync("bench", "--measure", "process", "--nodes", "2", "--jobs", "4000", "--json"));
 
         var result = results.ShouldHaveSingleItem();
         result.GetProperty("measure").GetString().ShouldBe("process");
         result.GetProperty("nodes").GetInt32().ShouldBe(2);
-        result.GetProperty("jobs").GetInt32().ShouldBe(600);
+        result.GetProperty("jobs").GetInt32().ShouldBe(4000);
         result.GetProperty("jobs_per_s").GetDouble().ShouldBeGreaterThan(0);
         // The node processes' CPU (SQLite runs inside them); SQLite has no server of its own.
         result.GetProperty("node_cpu_us_per_job").GetDouble().ShouldBeGreaterThan(0);
