@@ -47,19 +47,19 @@ public sealed partial class PostgresJobStore
     public Task<JobChangeResult> CancelJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return ChangeJobAsync(parameters, static job => !job.State.IsFinal(), (batch, job) =>
+        return ChangeJobAsync(parameters, JobAction.Cancel, (batch, job) =>
         {
             var cancel = new NpgsqlBatchCommand(Sql(CancelSql));
             cancel.Parameters.Long(job.Id).Time(parameters.Now);
             batch.BatchCommands.Add(cancel);
             batch.BatchCommands.Add(CancelDependentsCommand([job.Id], null, parameters.Now));
-            return job.OrderingKey is not null;
+            return JobState.Cancelled;
         }, reread: true, cancellationToken);
     }
 
     /// <inheritdoc />
     /// <remarks>
-    /// A final job asks again what an enqueue asks (<see cref="RetryConflictAsync"/>), under the advisory locks an
+    /// A final job asks again what an enqueue asks (<see cref="RetryFactsAsync"/>), under the advisory locks an
     /// enqueue of its keys takes. Those are taken before the row's lock, in the inserters' order, so a retry and an
     /// enqueue never wait for each other in a circle.
     /// </remarks>
@@ -82,49 +82,42 @@ public sealed partial class PostgresJobStore
             await locks.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var job = await FindJobAsync(connection, transaction, parameters.Id, forUpdate: true, cancellationToken).ConfigureAwait(false);
-        if (job is null)
-            return new JobChangeResult(JobChangeStatus.NotFound, null);
-        if (job.State is not (JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled))
-            return new JobChangeResult(JobChangeStatus.NotAllowed, job);
-        var state = JobState.Available;
-        // A retrying or scheduled job still holds its keys and its place; only a final one must ask again.
-        if (job.State.IsFinal())
-        {
-            var (conflict, waits) = await RetryConflictAsync(connection, transaction, job, parameters.Now, cancellationToken).ConfigureAwait(false);
-            if (conflict is not null)
-                return conflict;
-            if (waits)
-                state = JobState.Waiting;
-        }
+        if (JobLifecycle.Refuse(JobAction.Retry, job) is { } refused)
+            return refused;
+        var facts = JobLifecycle.RetryNeedsFacts(job!)
+            ? await RetryFactsAsync(connection, transaction, job!, parameters.Now, cancellationToken).ConfigureAwait(false)
+            : default;
+        var decision = JobLifecycle.DecideRetry(job!, facts, parameters.Now);
+        if (decision.Refusal is { } conflict)
+            return conflict;
+        var state = decision.State;
         await using (var retry = new NpgsqlCommand(Sql(RetryJobSql), connection, transaction))
         {
-            retry.Parameters.Long(job.Id).Time(parameters.Now).Text(state.ToWireName());
+            retry.Parameters.Long(job!.Id).Time(parameters.Now).Text(state.ToWireName());
             await retry.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var after = await FindJobAsync(connection, transaction, parameters.Id, forUpdate: false, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (state == JobState.Available)
+        if (JobLifecycle.WakesQueue(JobAction.Retry, job, state))
             _notifier.Publish(job.Queue);
         return new JobChangeResult(JobChangeStatus.Done, after);
     }
 
     /// <summary>
-    /// What refuses running a final job again: another job holding its unique key, a later job of its ordering key
-    /// running, or the job it waits for having ended without success or been deleted. <c>Waits</c>: the job it waits
-    /// for has not ended yet, so it waits for it again (that row is locked FOR SHARE, as an enqueue's parents are, so
-    /// its completion's release of dependents sees this job).
+    /// The facts a retry of a final job asks again. The later unfinished jobs of its ordering key are locked (a claim
+    /// skips them until the retry commits); the job it waits for is locked FOR SHARE, as an enqueue's parents are, so
+    /// its completion's release of dependents sees this job.
     /// </summary>
-    private async Task<(JobChangeResult? Conflict, bool Waits)> RetryConflictAsync(
+    private async Task<RetryFacts> RetryFactsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, JobInfo job, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (JobChangeResult.StillStopping(job, now) is { } stopping)
-            return (stopping, false);
+        long? holder = null, running = null;
+        JobState? parentState = null;
         if (job.UniqueKey is { } uniqueKey)
         {
             await using var unique = new NpgsqlCommand(Sql(UniqueHolderSql), connection, transaction);
             unique.Parameters.Text(uniqueKey).Long(job.Id).Time(now);
-            if (await unique.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long holder)
-                return (JobChangeResult.UniqueKeyHeld(job, holder), false);
+            holder = await unique.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as long?;
         }
         if (job.OrderingKey is { } orderingKey)
         {
@@ -133,8 +126,8 @@ public sealed partial class PostgresJobStore
             await using var reader = await later.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (reader.GetString(1) == "running")
-                    return (JobChangeResult.OrderingKeyRunning(job, reader.GetInt64(0)), false);
+                if (running is null && reader.GetString(1) == "running")
+                    running = reader.GetInt64(0);
             }
         }
         if (job.AfterJobId is { } parentId)
@@ -142,24 +135,24 @@ public sealed partial class PostgresJobStore
             await using var parent = new NpgsqlCommand(Sql(ParentLookupSql), connection, transaction);
             parent.Parameters.Longs([parentId]);
             await using var reader = await parent.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var state = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? JobRows.ParseState(reader.GetString(1)) : (JobState?)null;
-            return (JobChangeResult.ForParent(job, state, out var waits), waits);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                parentState = JobRows.ParseState(reader.GetString(1));
         }
-        return (null, false);
+        return new RetryFacts(holder, running, parentState);
     }
 
     /// <inheritdoc />
     public Task<JobChangeResult> DeleteJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return ChangeJobAsync(parameters, static job => job.State != JobState.Running, (batch, job) =>
+        return ChangeJobAsync(parameters, JobAction.Delete, (batch, job) =>
         {
             // Jobs waiting on it could never run: they are cancelled as if it had been cancelled.
             batch.BatchCommands.Add(CancelDependentsCommand([job.Id], JobState.Cancelled, parameters.Now));
             var delete = new NpgsqlBatchCommand(Sql(DeleteSql));
             delete.Parameters.Long(job.Id);
             batch.BatchCommands.Add(delete);
-            return job.OrderingKey is not null && !job.State.IsFinal();
+            return null;
         }, reread: false, cancellationToken);
     }
 
@@ -176,30 +169,28 @@ public sealed partial class PostgresJobStore
     }
 
     /// <summary>
-    /// Locks the job's row, checks <paramref name="allowed"/>, adds the change's statements (which return
-    /// whether the job's queue should be woken) and runs them as one batch, in one transaction.
+    /// Locks the job's row, asks <see cref="JobLifecycle.Refuse"/>, adds the change's statements (which return the
+    /// job's state after them, null when deleted) and runs them as one batch, in one transaction.
     /// </summary>
     private async Task<JobChangeResult> ChangeJobAsync(
-        JobIdParams parameters, Func<JobInfo, bool> allowed, Func<NpgsqlBatch, JobInfo, bool> change, bool reread, CancellationToken cancellationToken)
+        JobIdParams parameters, JobAction action, Func<NpgsqlBatch, JobInfo, JobState?> change, bool reread, CancellationToken cancellationToken)
     {
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var job = await FindJobAsync(connection, transaction, parameters.Id, forUpdate: true, cancellationToken).ConfigureAwait(false);
-        if (job is null)
-            return new JobChangeResult(JobChangeStatus.NotFound, null);
-        if (!allowed(job))
-            return new JobChangeResult(JobChangeStatus.NotAllowed, job);
+        if (JobLifecycle.Refuse(action, job) is { } refused)
+            return refused;
         bool wake;
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            wake = change(batch, job);
+            wake = JobLifecycle.WakesQueue(action, job!, change(batch, job!));
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var after = reread ? await FindJobAsync(connection, transaction, parameters.Id, forUpdate: false, cancellationToken).ConfigureAwait(false) : null;
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         if (wake)
-            _notifier.Publish(job.Queue);
+            _notifier.Publish(job!.Queue);
         return new JobChangeResult(JobChangeStatus.Done, after);
     }
 

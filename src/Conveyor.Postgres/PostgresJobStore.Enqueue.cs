@@ -56,7 +56,7 @@ public sealed partial class PostgresJobStore
     private const string NotifyInTransactionSql = "SELECT pg_notify($1, q) FROM unnest($2::text[]) AS q";
 
     /// <summary>
-    /// Inserts jobs atomically (see <see cref="IJobStore.InsertManyAsync"/>). Ids are assigned in input order.
+    /// Inserts jobs atomically (see <see cref="IJobExecutionStore.InsertManyAsync"/>). Ids are assigned in input order.
     /// Jobs without unique keys or <c>after</c> take one round trip however many there are.
     /// With <see cref="InsertJobsParams.Transaction"/> the rows are written through the caller's
     /// <see cref="NpgsqlTransaction"/> (on a connection to this store's database), inside a savepoint so that a

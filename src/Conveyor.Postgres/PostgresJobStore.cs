@@ -89,6 +89,12 @@ public sealed partial class PostgresJobStore : IJobStore, IEnqueueClaimer, ISpac
     public IJobNotifier? Notifier => _notifier;
 
     /// <inheritdoc />
+    public IEnqueueClaimer? EnqueueClaimer => this;
+
+    /// <inheritdoc />
+    public ISpaceReclaimer? SpaceReclaimer => this;
+
+    /// <inheritdoc />
     public ILeaderElector LeaderElector { get; }
 
     /// <summary>The settings this store was built with.</summary>

@@ -51,19 +51,18 @@ public sealed partial class SqliteJobStore
         {
             var session = scope.Session;
             var job = JobRows.Find(session, parameters.Id);
-            if (job is null)
-                return new JobChangeResult(JobChangeStatus.NotFound, null);
-            if (job.State.IsFinal())
-                return new JobChangeResult(JobChangeStatus.NotAllowed, job);
+            if (JobLifecycle.Refuse(JobAction.Cancel, job) is { } refused)
+                return refused;
             session.Command(CancelSql).Bind("$now", UnixMicros.From(parameters.Now)).Bind("$id", parameters.Id).ExecuteNonQuery();
             Dependents.CancelWaiting(session, [parameters.Id], parameters.Now);
-            if (job.OrderingKey is not null)
-                scope.JobsAvailable(job.Queue);
+            if (JobLifecycle.WakesQueue(JobAction.Cancel, job!, JobState.Cancelled))
+                scope.JobsAvailable(job!.Queue);
             return new JobChangeResult(JobChangeStatus.Done, JobRows.Find(session, parameters.Id));
         }, cancellationToken);
     }
 
     /// <inheritdoc />
+    /// <remarks>The write transaction holds the file, so nothing changes between the facts' reads and the update.</remarks>
     public Task<JobChangeResult> RetryJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -71,47 +70,33 @@ public sealed partial class SqliteJobStore
         {
             var session = scope.Session;
             var job = JobRows.Find(session, parameters.Id);
-            if (job is null)
-                return new JobChangeResult(JobChangeStatus.NotFound, null);
-            if (job.State is not (JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled))
-                return new JobChangeResult(JobChangeStatus.NotAllowed, job);
-            var state = JobState.Available;
-            // A retrying or scheduled job still holds its keys and its place; only a final one must ask again.
-            if (job.State.IsFinal() && RetryConflict(session, job, parameters.Now, ref state) is { } conflict)
+            if (JobLifecycle.Refuse(JobAction.Retry, job) is { } refused)
+                return refused;
+            var facts = JobLifecycle.RetryNeedsFacts(job!) ? RetryFacts(session, job!, parameters.Now) : default;
+            var decision = JobLifecycle.DecideRetry(job!, facts, parameters.Now);
+            if (decision.Refusal is { } conflict)
                 return conflict;
-            session.Command(RetryJobSql).Bind("$state", state.ToWireName()).Bind("$now", UnixMicros.From(parameters.Now))
+            session.Command(RetryJobSql).Bind("$state", decision.State.ToWireName()).Bind("$now", UnixMicros.From(parameters.Now))
                 .Bind("$id", parameters.Id).ExecuteNonQuery();
-            if (state == JobState.Available)
-                scope.JobsAvailable(job.Queue);
+            if (JobLifecycle.WakesQueue(JobAction.Retry, job!, decision.State))
+                scope.JobsAvailable(job!.Queue);
             return new JobChangeResult(JobChangeStatus.Done, JobRows.Find(session, parameters.Id));
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// What refuses running a final job again: another job holding its unique key, a later job of its ordering key
-    /// running, or the job it waits for having ended without success or been deleted. A parent that has not ended
-    /// yet makes the job wait for it again (<paramref name="state"/> becomes waiting). The write transaction holds
-    /// the file, so nothing changes between these reads and the update.
-    /// </summary>
-    private static JobChangeResult? RetryConflict(SqliteSession session, JobInfo job, DateTimeOffset now, ref JobState state)
+    private static RetryFacts RetryFacts(SqliteSession session, JobInfo job, DateTimeOffset now)
     {
-        if (JobChangeResult.StillStopping(job, now) is { } stopping)
-            return stopping;
-        if (job.UniqueKey is { } uniqueKey
-            && session.Command(UniqueHolderSql).Bind("$key", uniqueKey).Bind("$id", job.Id).Bind("$now", UnixMicros.From(now)).ExecuteScalar() is long holder)
-            return JobChangeResult.UniqueKeyHeld(job, holder);
-        if (job.OrderingKey is { } orderingKey
-            && session.Command(OrderingRunnerSql).Bind("$key", orderingKey).Bind("$id", job.Id).ExecuteScalar() is long runner)
-            return JobChangeResult.OrderingKeyRunning(job, runner);
-        if (job.AfterJobId is { } parentId)
-        {
-            var parent = session.Command(ParentStateSql).Bind("$id", parentId).ExecuteScalar() is string name ? JobRows.ParseState(name) : (JobState?)null;
-            if (JobChangeResult.ForParent(job, parent, out var waits) is { } refused)
-                return refused;
-            if (waits)
-                state = JobState.Waiting;
-        }
-        return null;
+        long? holder = job.UniqueKey is { } uniqueKey
+            ? session.Command(UniqueHolderSql).Bind("$key", uniqueKey).Bind("$id", job.Id).Bind("$now", UnixMicros.From(now)).ExecuteScalar() as long?
+            : null;
+        long? running = job.OrderingKey is { } orderingKey
+            ? session.Command(OrderingRunnerSql).Bind("$key", orderingKey).Bind("$id", job.Id).ExecuteScalar() as long?
+            : null;
+        JobState? parent = job.AfterJobId is { } parentId
+            && session.Command(ParentStateSql).Bind("$id", parentId).ExecuteScalar() is string name
+            ? JobRows.ParseState(name)
+            : null;
+        return new RetryFacts(holder, running, parent);
     }
 
     /// <inheritdoc />
@@ -122,15 +107,13 @@ public sealed partial class SqliteJobStore
         {
             var session = scope.Session;
             var job = JobRows.Find(session, parameters.Id);
-            if (job is null)
-                return new JobChangeResult(JobChangeStatus.NotFound, null);
-            if (job.State == JobState.Running)
-                return new JobChangeResult(JobChangeStatus.NotAllowed, job);
+            if (JobLifecycle.Refuse(JobAction.Delete, job) is { } refused)
+                return refused;
             // Jobs waiting on it could never run: they are cancelled as if it had been cancelled.
             Dependents.CancelWaiting(session, [parameters.Id], parameters.Now, JobState.Cancelled);
             session.Command(DeleteSql).Bind("$id", parameters.Id).ExecuteNonQuery();
-            if (job.OrderingKey is not null && !job.State.IsFinal())
-                scope.JobsAvailable(job.Queue);
+            if (JobLifecycle.WakesQueue(JobAction.Delete, job!, null))
+                scope.JobsAvailable(job!.Queue);
             return new JobChangeResult(JobChangeStatus.Done, null);
         }, cancellationToken);
     }

@@ -9,7 +9,7 @@ namespace Conveyor.Sqlite;
 public sealed partial class SqliteJobStore
 {
     /// <summary>
-    /// Inserts jobs atomically (see <see cref="IJobStore.InsertManyAsync"/>). Ids are assigned in input
+    /// Inserts jobs atomically (see <see cref="IJobExecutionStore.InsertManyAsync"/>). Ids are assigned in input
     /// order. Large calls are written many rows per statement in one transaction.
     /// With <see cref="InsertJobsParams.Transaction"/> the rows are written through the caller's
     /// <see cref="SqliteTransaction"/>, which must be open on a connection to this store's file; the

@@ -69,6 +69,12 @@ public sealed partial class SqliteJobStore : IJobStore
     /// <summary>Wake-ups for subscribers in this process when jobs become available here.</summary>
     public IJobNotifier? Notifier => _notifier;
 
+    /// <summary>Not offered: enqueues and claims are separate calls.</summary>
+    public IEnqueueClaimer? EnqueueClaimer => null;
+
+    /// <summary>Not needed: its indexes drop an entry as soon as its row changes.</summary>
+    public ISpaceReclaimer? SpaceReclaimer => null;
+
     /// <inheritdoc />
     public ILeaderElector LeaderElector { get; }
 

@@ -17,4 +17,12 @@ public sealed record JobError(int Attempt, DateTimeOffset At, string Type, strin
     /// <summary>The error a store records when it rescues a job whose node stopped renewing its lease.</summary>
     public static JobError LeaseExpired(int attempt, DateTimeOffset at, string? node) =>
         new(attempt, at, LeaseExpiredType, $"lease expired (node {node ?? "unknown"} lost)");
+
+    /// <summary>
+    /// The error a store records on a job it cancels because the job it waited for (<paramref name="parentId"/>) ended
+    /// <paramref name="parentState"/> (<c>dead</c> or <c>cancelled</c>; a deleted parent counts as cancelled).
+    /// </summary>
+    public static JobError DependencyFailed(int attempt, DateTimeOffset at, long parentId, JobState parentState) =>
+        new(attempt, at, DependencyFailedType,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"job {parentId} it waited for ended {parentState.ToWireName()}"));
 }

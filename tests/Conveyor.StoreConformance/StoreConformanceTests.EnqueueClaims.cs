@@ -4,14 +4,13 @@ using Conveyor.Storage;
 namespace Conveyor.StoreConformance;
 
 // Claims carried by enqueues (IEnqueueClaimer): the rules of the optional capability, with a rider of the suite's
-// own. A store without the capability has nothing to check.
+// own. A store without the capability reports these tests as skipped.
 public abstract partial class StoreConformanceTests
 {
-    [Fact]
+    [SkippableFact]
     public async Task EnqueueClaims_WhenOffered_TheRidersClaimRunsInTheEnqueuesTransaction()
     {
-        if (Store is not IEnqueueClaimer claimer)
-            return;
+        var claimer = RequireEnqueueClaimer();
         var rider = new TestRider(TestJobs.Queue, limit: 4);
         using var registration = claimer.AddRider(rider);
 
@@ -27,11 +26,10 @@ public abstract partial class StoreConformanceTests
         stored.Node.ShouldBe(TestRider.Node);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EnqueueClaims_WhenOffered_TheClaimTakesJobsInClaimOrder_NotJustTheNewOne()
     {
-        if (Store is not IEnqueueClaimer claimer)
-            return;
+        var claimer = RequireEnqueueClaimer();
         var older = await InsertAsync(TestJobs.New());
         var rider = new TestRider(TestJobs.Queue, limit: 1);
         using var registration = claimer.AddRider(rider);
@@ -42,11 +40,10 @@ public abstract partial class StoreConformanceTests
         (await GetAsync(newer)).State.ShouldBe(JobState.Available);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EnqueueClaims_WhenOffered_OnlyRidersOfTheQueue_AreAsked_AndOneThatDeclinesChangesNothing()
     {
-        if (Store is not IEnqueueClaimer claimer)
-            return;
+        var claimer = RequireEnqueueClaimer();
         var otherQueue = new TestRider("other", limit: 4);
         var busy = new TestRider(TestJobs.Queue, limit: 4) { Idle = false };
         using var first = claimer.AddRider(otherQueue);
@@ -60,11 +57,11 @@ public abstract partial class StoreConformanceTests
         (await GetAsync(id)).State.ShouldBe(JobState.Available);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EnqueueClaims_WhenOffered_AQueueWhoseNewJobsTheClaimsTookAll_IsNotWoken_OneWithAJobLeft_Is()
     {
-        if (Store is not IEnqueueClaimer claimer || Store.Notifier is not { } notifier)
-            return;
+        var claimer = RequireEnqueueClaimer();
+        var notifier = RequireNotifier();
         var woken = new ConcurrentQueue<string>();
         await using var subscription = await notifier.SubscribeAsync(woken.Enqueue);
         var rider = new TestRider(TestJobs.Queue, limit: 1);
@@ -82,11 +79,10 @@ public abstract partial class StoreConformanceTests
         woken.ShouldContain(TestJobs.Queue);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EnqueueClaims_WhenOffered_AClaimTheStoreCannotRun_NeitherFailsTheEnqueueNorWritesItTwice()
     {
-        if (Store is not IEnqueueClaimer claimer)
-            return;
+        var claimer = RequireEnqueueClaimer();
         // A negative limit: no store can run that claim.
         var rider = new TestRider(TestJobs.Queue, limit: -1);
         using var registration = claimer.AddRider(rider);
@@ -100,11 +96,10 @@ public abstract partial class StoreConformanceTests
         (await Store.ListJobsAsync(new ListJobsParams())).Jobs.Count.ShouldBe(1);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EnqueueClaims_WhenOffered_AFailedEnqueue_ReleasesEveryReservation()
     {
-        if (Store is not IEnqueueClaimer claimer)
-            return;
+        var claimer = RequireEnqueueClaimer();
         var rider = new TestRider(TestJobs.Queue, limit: 4);
         using var registration = claimer.AddRider(rider);
 
@@ -117,11 +112,10 @@ public abstract partial class StoreConformanceTests
         (await Store.ListJobsAsync(new ListJobsParams())).Jobs.ShouldBeEmpty();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task EnqueueClaims_WhenOffered_ARemovedRider_IsNotAsked()
     {
-        if (Store is not IEnqueueClaimer claimer)
-            return;
+        var claimer = RequireEnqueueClaimer();
         var rider = new TestRider(TestJobs.Queue, limit: 4);
         claimer.AddRider(rider).Dispose();
 

@@ -55,6 +55,25 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
         return instance;
     }
 
+    /// <summary>
+    /// The optional role <paramref name="role"/>, or the test is reported as skipped, naming the store and
+    /// <paramref name="lacking"/> (never green without having checked anything).
+    /// </summary>
+    protected T Require<T>(T? role, string lacking)
+        where T : class
+    {
+        Skip.If(role is null, $"the {Store.Name} store {lacking}");
+        return role!;
+    }
+
+    /// <summary>The store's claims carried by enqueues, or a skip.</summary>
+    protected IEnqueueClaimer RequireEnqueueClaimer() =>
+        Require(Store.EnqueueClaimer, "offers no claims carried by enqueues (IJobStore.EnqueueClaimer is null)");
+
+    /// <summary>The store's notifier, or a skip.</summary>
+    protected IJobNotifier RequireNotifier() =>
+        Require(Store.Notifier, "offers no notifier (IJobStore.Notifier is null: nodes poll)");
+
     /// <summary>Inserts one job at <paramref name="now"/> (default T0) and returns its id.</summary>
     protected async Task<long> InsertAsync(NewJob job, DateTimeOffset? now = null)
     {

@@ -115,8 +115,7 @@ internal sealed class InsertRows
                     case JobState.Dead or JobState.Cancelled:
                         state = JobState.Cancelled;
                         finishedAt = now.UtcDateTime;
-                        errors = JobErrorJson.ToJsonArray(new JobError(0, now, JobError.DependencyFailedType,
-                            string.Create(CultureInfo.InvariantCulture, $"job {parentId} it waited for ended {parentState.ToWireName()}")));
+                        errors = JobErrorJson.ToJsonArray(JobError.DependencyFailed(0, now, parentId, parentState));
                         break;
                     default:
                         state = JobState.Waiting;

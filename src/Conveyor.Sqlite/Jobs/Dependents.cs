@@ -47,11 +47,6 @@ internal static class Dependents
         WHERE j.id = r.value ->> 0 AND j.state = 'waiting'
         """;
 
-    /// <summary>The error recorded on a job whose dependency ended without success.</summary>
-    public static JobError FailedError(int attempt, DateTimeOffset now, long parentId, JobState parentState) =>
-        new(attempt, now, JobError.DependencyFailedType,
-            string.Create(CultureInfo.InvariantCulture, $"job {parentId} it waited for ended {parentState.ToWireName()}"));
-
     /// <summary>Releases the jobs waiting on <paramref name="succeededIds"/>.</summary>
     public static void Release(WriteScope scope, IReadOnlyCollection<long> succeededIds, long now)
     {
@@ -98,7 +93,7 @@ internal static class Dependents
             {
                 while (reader.Read())
                 {
-                    var error = FailedError(reader.GetInt32(1), now, reader.GetInt64(2), JobRows.ParseState(reader.GetString(3)));
+                    var error = JobError.DependencyFailed(reader.GetInt32(1), now, reader.GetInt64(2), JobRows.ParseState(reader.GetString(3)));
                     writer.WriteStartArray();
                     writer.WriteNumberValue(reader.GetInt64(0));
                     writer.WriteStringValue(JobErrorJson.ToJson(error));

@@ -5,7 +5,7 @@ using Conveyor.Storage;
 namespace Conveyor.Sqlite.Jobs;
 
 /// <summary>
-/// Inserts jobs under the rules of <see cref="IJobStore.InsertManyAsync"/>. Runs inside a write
+/// Inserts jobs under the rules of <see cref="IJobExecutionStore.InsertManyAsync"/>. Runs inside a write
 /// transaction (the store's own, or the caller's), so ids are assigned here, in input order, from
 /// the table's AUTOINCREMENT sequence: nobody else can insert until the transaction ends.
 /// </summary>
@@ -62,7 +62,7 @@ internal static class JobInserter
                         case JobState.Dead or JobState.Cancelled:
                             state = JobState.Cancelled;
                             finishedAt = now;
-                            errors = JobErrorJson.ToJsonArray(Dependents.FailedError(0, parameters.Now, afterId, JobRows.ParseState(parentState)));
+                            errors = JobErrorJson.ToJsonArray(JobError.DependencyFailed(0, parameters.Now, afterId, JobRows.ParseState(parentState)));
                             break;
                         default:
                             state = JobState.Waiting;

@@ -172,7 +172,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
                 }, cancellationToken).ConfigureAwait(false);
             }
 
-            if (_options.ClaimWithEnqueues && _store is IEnqueueClaimer claimer)
+            if (_options.ClaimWithEnqueues && _store.EnqueueClaimer is { } claimer)
             {
                 foreach (var dispatcher in _dispatchers) _riders.Add(claimer.AddRider(dispatcher));
             }

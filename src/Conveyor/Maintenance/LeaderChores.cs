@@ -30,7 +30,7 @@ internal sealed class LeaderChores(JobServerCore core)
 
     public async Task RunAsync(CancellationToken stop)
     {
-        var reclaiming = core.Store is ISpaceReclaimer reclaimer ? ReclaimLoopAsync(reclaimer, stop) : Task.CompletedTask;
+        var reclaiming = core.Store.SpaceReclaimer is { } reclaimer ? ReclaimLoopAsync(reclaimer, stop) : Task.CompletedTask;
         try
         {
             while (true)

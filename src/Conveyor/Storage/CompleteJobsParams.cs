@@ -6,7 +6,7 @@ public enum JobOutcome
     /// <summary>→ <c>succeeded</c>: finished_at = now, result stored, lease and node kept for history.</summary>
     Succeeded,
     /// <summary>→ <c>retrying</c> with run_at = <see cref="JobCompletion.RetryAt"/> (now when null); the error is appended;
-    /// finished_at stays null; the node is kept. Only <see cref="IJobStore.PromoteDueJobsAsync"/> makes it available again.</summary>
+    /// finished_at stays null; the node is kept. Only <see cref="IJobExecutionStore.PromoteDueJobsAsync"/> makes it available again.</summary>
     Retry,
     /// <summary>→ <c>dead</c>: finished_at = now; the error is appended; the node is kept; jobs waiting on it are cancelled.</summary>
     Dead,

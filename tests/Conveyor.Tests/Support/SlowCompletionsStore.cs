@@ -16,6 +16,8 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public string Name => _inner.Name;
     public StoreCapabilities Capabilities => _inner.Capabilities;
     public IJobNotifier? Notifier => _inner.Notifier;
+    public IEnqueueClaimer? EnqueueClaimer => null;
+    public ISpaceReclaimer? SpaceReclaimer => null;
     public ILeaderElector LeaderElector => _inner.LeaderElector;
     public Task MigrateAsync(CancellationToken cancellationToken = default) => _inner.MigrateAsync(cancellationToken);
     public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default) => _inner.InsertManyAsync(parameters, cancellationToken);

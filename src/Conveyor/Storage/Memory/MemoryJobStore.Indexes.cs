@@ -277,7 +277,7 @@ public sealed partial class MemoryJobStore
                     {
                         child.State = JobState.Cancelled;
                         child.FinishedAt = now;
-                        child.Errors.Add(DependencyFailed(child, ended, now));
+                        child.Errors.Add(JobError.DependencyFailed(child.Attempt, now, ended.Id, ended.Deleted ? JobState.Cancelled : ended.State));
                     }
                     End(child, wasFinal, now);
                 }
@@ -288,11 +288,6 @@ public sealed partial class MemoryJobStore
             _resolvingDependents = false;
         }
     }
-
-    // A deleted parent counts as cancelled, as in the other stores (IJobStore.DeleteJobAsync).
-    private static JobError DependencyFailed(MemoryJob job, MemoryJob parent, DateTimeOffset now) =>
-        new(job.Attempt, now, JobError.DependencyFailedType,
-            $"job {parent.Id} it waited for ended {(parent.Deleted ? JobState.Cancelled : parent.State).ToWireName()}");
 
     /// <summary>The job that holds <paramref name="key"/> at <paramref name="now"/>, if any.</summary>
     private MemoryJob? FindUniqueHolder(string key, DateTimeOffset now)

@@ -50,7 +50,7 @@ public sealed partial class MemoryJobStore
                 {
                     job.State = JobState.Cancelled;
                     job.FinishedAt = now;
-                    job.Errors.Add(DependencyFailed(job, parent, now));
+                    job.Errors.Add(JobError.DependencyFailed(job.Attempt, now, parent.Id, parent.State));
                 }
                 else if (parent.State != JobState.Succeeded)
                 {
@@ -290,9 +290,9 @@ public sealed partial class MemoryJobStore
 
     private JobChangeResult Cancel(long id, DateTimeOffset now)
     {
-        if (!_jobs.TryGetValue(id, out var job)) return new JobChangeResult(JobChangeStatus.NotFound, null);
-        if (job.State.IsFinal()) return new JobChangeResult(JobChangeStatus.NotAllowed, job.ToInfo());
-        if (job.State == JobState.Running) HoldOrderingKeyWhileStopping(job, now);
+        var job = _jobs.GetValueOrDefault(id);
+        if (JobLifecycle.Refuse(JobAction.Cancel, job?.ToInfo()) is { } refused) return refused;
+        if (job!.State == JobState.Running) HoldOrderingKeyWhileStopping(job, now);
         var wasFinal = Begin(job);
         job.State = JobState.Cancelled;
         job.FinishedAt = now;
@@ -302,14 +302,14 @@ public sealed partial class MemoryJobStore
 
     private JobChangeResult Retry(long id, DateTimeOffset now)
     {
-        if (!_jobs.TryGetValue(id, out var job)) return new JobChangeResult(JobChangeStatus.NotFound, null);
-        if (job.State is not (JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled))
-            return new JobChangeResult(JobChangeStatus.NotAllowed, job.ToInfo());
-        // A retrying or scheduled job still holds its keys and its place; only a final one must ask again.
-        MemoryJob? waitFor = null;
-        if (job.State.IsFinal() && RetryConflict(job, now, out waitFor) is { } conflict) return conflict;
-        var wasFinal = Begin(job);
-        job.State = waitFor is null ? JobState.Available : JobState.Waiting;
+        var job = _jobs.GetValueOrDefault(id);
+        var info = job?.ToInfo();
+        if (JobLifecycle.Refuse(JobAction.Retry, info) is { } refused) return refused;
+        var facts = JobLifecycle.RetryNeedsFacts(info!) ? RetryFacts(job!, now) : default;
+        var decision = JobLifecycle.DecideRetry(info!, facts, now);
+        if (decision.Refusal is { } conflict) return conflict;
+        var wasFinal = Begin(job!);
+        job!.State = decision.State;
         job.RunAt = now;
         job.FinishedAt = null;
         job.Node = null;
@@ -318,45 +318,34 @@ public sealed partial class MemoryJobStore
         job.Progress = null;
         if (job.Attempt >= job.MaxAttempts) job.MaxAttempts = job.Attempt + 1;
         RegisterUniqueKey(job);
-        if (waitFor is not null) AddDependent(waitFor.Id, job.Id);
+        if (decision.State == JobState.Waiting) AddDependent(job.AfterJobId!.Value, job.Id);
         End(job, wasFinal, now);
         return new JobChangeResult(JobChangeStatus.Done, job.ToInfo());
     }
 
-    /// <summary>
-    /// What refuses running a final job again: another job holding its unique key, a later job of its ordering key
-    /// running, or the job it waits for having ended without success or been deleted. A parent that has not ended
-    /// yet is returned in <paramref name="waitFor"/>: the job waits for it again.
-    /// </summary>
-    private JobChangeResult? RetryConflict(MemoryJob job, DateTimeOffset now, out MemoryJob? waitFor)
+    /// <summary>What a retry of a final job asks again (see <see cref="Storage.RetryFacts"/>).</summary>
+    private RetryFacts RetryFacts(MemoryJob job, DateTimeOffset now)
     {
-        waitFor = null;
-        var info = job.ToInfo();
-        if (JobChangeResult.StillStopping(info, now) is { } stopping) return stopping;
-        if (job.UniqueKey is { } uniqueKey && FindUniqueHolder(uniqueKey, now) is { } holder && holder.Id != job.Id)
-            return JobChangeResult.UniqueKeyHeld(info, holder.Id);
+        long? holder = job.UniqueKey is { } uniqueKey && FindUniqueHolder(uniqueKey, now) is { } h && h.Id != job.Id ? h.Id : null;
+        long? running = null;
         if (job.OrderingKey is { } orderingKey && _orderingKeys.TryGetValue(orderingKey, out var ids))
         {
             foreach (var id in ids.GetViewBetween(job.Id + 1, long.MaxValue))
             {
-                if (_jobs[id].State == JobState.Running)
-                    return JobChangeResult.OrderingKeyRunning(info, id);
+                if (_jobs[id].State != JobState.Running) continue;
+                running = id;
+                break;
             }
         }
-        if (job.AfterJobId is { } parentId)
-        {
-            var parent = _jobs.GetValueOrDefault(parentId);
-            if (JobChangeResult.ForParent(info, parent?.State, out var waits) is { } refused) return refused;
-            if (waits) waitFor = parent;
-        }
-        return null;
+        var parentState = job.AfterJobId is { } parentId ? _jobs.GetValueOrDefault(parentId)?.State : null;
+        return new RetryFacts(holder, running, parentState);
     }
 
     private JobChangeResult Delete(long id, DateTimeOffset now)
     {
-        if (!_jobs.TryGetValue(id, out var job)) return new JobChangeResult(JobChangeStatus.NotFound, null);
-        if (job.State == JobState.Running) return new JobChangeResult(JobChangeStatus.NotAllowed, job.ToInfo());
-        Remove(job, now);
+        var job = _jobs.GetValueOrDefault(id);
+        if (JobLifecycle.Refuse(JobAction.Delete, job?.ToInfo()) is { } refused) return refused;
+        Remove(job!, now);
         return new JobChangeResult(JobChangeStatus.Done, null);
     }
 }

@@ -37,6 +37,12 @@ public sealed partial class MemoryJobStore : IJobStore
     /// <summary>Signals subscribers in this process when jobs become claimable.</summary>
     public IJobNotifier? Notifier => _notifier;
 
+    /// <summary>Not offered: enqueues and claims are separate calls.</summary>
+    public IEnqueueClaimer? EnqueueClaimer => null;
+
+    /// <summary>Not needed: its indexes drop an entry as soon as its row changes.</summary>
+    public ISpaceReclaimer? SpaceReclaimer => null;
+
     /// <summary>Elects a leader among the nodes of this process.</summary>
     public ILeaderElector LeaderElector => _leaderElector;
 

@@ -1,0 +1,101 @@
+namespace Conveyor.Storage;
+
+/// <summary>
+/// The life cycle's rules for actions on single jobs, decided here once for every store: which states allow each
+/// action, the order of a retry's checks and their texts, and which changes wake the job's queue. A store finds the
+/// job (locked, inside its transaction), asks <see cref="Refuse"/>, looks up the <see cref="RetryFacts"/> a retry
+/// needs, applies the decision and wakes the queue when <see cref="WakesQueue"/> says so.
+/// </summary>
+public static class JobLifecycle
+{
+    /// <summary>Whether a job in <paramref name="state"/> may be cancelled: any state that is not final.</summary>
+    public static bool CanCancel(JobState state) => !state.IsFinal();
+
+    /// <summary>Whether a job in <paramref name="state"/> may be retried: <c>dead</c>, <c>cancelled</c>, <c>retrying</c> or <c>scheduled</c> (the last two run now).</summary>
+    public static bool CanRetry(JobState state) => state is JobState.Dead or JobState.Cancelled or JobState.Retrying or JobState.Scheduled;
+
+    /// <summary>Whether a job in <paramref name="state"/> may be deleted: any state but <c>running</c> (cancel it first).</summary>
+    public static bool CanDelete(JobState state) => state != JobState.Running;
+
+    /// <summary>Whether <paramref name="action"/> is allowed for a job in <paramref name="state"/>.</summary>
+    public static bool Allows(JobAction action, JobState state) => action switch
+    {
+        JobAction.Cancel => CanCancel(state),
+        JobAction.Retry => CanRetry(state),
+        JobAction.Delete => CanDelete(state),
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "unknown action"),
+    };
+
+    /// <summary>
+    /// The first answer of every action: <see cref="JobChangeStatus.NotFound"/> when there is no job,
+    /// <see cref="JobChangeStatus.NotAllowed"/> (with the job unchanged) when its state forbids the action; null to go on.
+    /// </summary>
+    public static JobChangeResult? Refuse(JobAction action, JobInfo? job)
+    {
+        if (job is null) return new JobChangeResult(JobChangeStatus.NotFound, null);
+        return Allows(action, job.State) ? null : new JobChangeResult(JobChangeStatus.NotAllowed, job);
+    }
+
+    /// <summary>
+    /// Whether a retry of <paramref name="job"/> must ask again what its enqueue asked (<see cref="RetryFacts"/>): only
+    /// a final job. A <c>retrying</c> or <c>scheduled</c> job still holds its keys and its place.
+    /// </summary>
+    public static bool RetryNeedsFacts(JobInfo job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.State.IsFinal();
+    }
+
+    /// <summary>
+    /// Decides a retry of a job whose state allows it. A final job runs again only under the rules it was enqueued
+    /// under, checked in this order: its cancelled attempt may still be stopping (its lease has not run out); another
+    /// job holds its unique key; a later job of its ordering key is running; the job it waits for ended <c>dead</c> or
+    /// <c>cancelled</c>, or was deleted. When the job it waits for has not ended, it becomes <c>waiting</c> again.
+    /// </summary>
+    public static RetryDecision DecideRetry(JobInfo job, RetryFacts facts, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (!RetryNeedsFacts(job)) return new RetryDecision(null, JobState.Available);
+        if (job.State == JobState.Cancelled && job.LeaseExpiresAt is { } lease && lease > now)
+            return Conflict(job, $"its attempt {job.Attempt} was cancelled while running on {job.Node} and may still be stopping; retry after {lease.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, when its lease has run out");
+        if (job.UniqueKey is not null && facts.UniqueKeyHolder is { } holder)
+            return Conflict(job, $"job {holder} holds its unique key '{job.UniqueKey}'");
+        if (job.OrderingKey is not null && facts.RunningLaterOfOrderingKey is { } running)
+            return Conflict(job, $"job {running} of its ordering key '{job.OrderingKey}' is running; retry once it has ended");
+        if (job.AfterJobId is { } parentId)
+        {
+            switch (facts.ParentState)
+            {
+                case null:
+                    return Conflict(job, $"job {parentId} it waits for was deleted, so it can never run");
+                case JobState.Dead or JobState.Cancelled:
+                    return Conflict(job, $"job {parentId} it waits for ended {facts.ParentState.Value.ToWireName()}; retry that job first");
+                case not JobState.Succeeded:
+                    return new RetryDecision(null, JobState.Waiting);
+            }
+        }
+        return new RetryDecision(null, JobState.Available);
+    }
+
+    /// <summary>
+    /// Whether a change frees something a claim may be waiting for, so the job's queue is woken after the commit:
+    /// a retry that made the job available; a cancel or delete of an unfinished job of an ordering key (the next job of
+    /// the key may run).
+    /// </summary>
+    /// <param name="action">The action applied.</param>
+    /// <param name="before">The job as found before the change.</param>
+    /// <param name="after">The state after the change (null after a delete).</param>
+    public static bool WakesQueue(JobAction action, JobInfo before, JobState? after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        return action switch
+        {
+            JobAction.Retry => after == JobState.Available,
+            JobAction.Cancel or JobAction.Delete => before.OrderingKey is not null && !before.State.IsFinal(),
+            _ => throw new ArgumentOutOfRangeException(nameof(action), action, "unknown action"),
+        };
+    }
+
+    private static RetryDecision Conflict(JobInfo job, string reason) =>
+        new(new JobChangeResult(JobChangeStatus.Conflict, job, reason), job.State);
+}

@@ -1,0 +1,96 @@
+using Conveyor.Storage;
+
+namespace Conveyor.Tests.Storage;
+
+// The life cycle's decisions, made once in the core for every store (the stores' behaviour is in the conformance suite).
+public sealed class JobLifecycleTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static JobInfo Job(JobState state) => new()
+    {
+        Id = 7, Kind = "k", Queue = "q", State = state, ArgsJson = "{}", RunAt = Now, CreatedAt = Now, Attempt = 2, MaxAttempts = 3,
+    };
+
+    [Theory]
+    [InlineData(JobAction.Cancel, "scheduled,waiting,available,running,retrying")]
+    [InlineData(JobAction.Retry, "scheduled,retrying,dead,cancelled")]
+    [InlineData(JobAction.Delete, "scheduled,waiting,available,retrying,succeeded,dead,cancelled")]
+    public void Allows_ExactlyTheStatesOfTheContract(JobAction action, string allowed)
+    {
+        var expected = allowed.Split(',');
+        foreach (var state in JobStates.All)
+            JobLifecycle.Allows(action, state).ShouldBe(expected.Contains(state.ToWireName()), $"{action} of a {state.ToWireName()} job");
+    }
+
+    [Fact]
+    public void Refuse_MissingJob_IsNotFound_ForbiddenState_IsNotAllowedWithTheJob()
+    {
+        JobLifecycle.Refuse(JobAction.Cancel, null)!.Status.ShouldBe(JobChangeStatus.NotFound);
+        var done = Job(JobState.Succeeded);
+        var refused = JobLifecycle.Refuse(JobAction.Cancel, done)!;
+        refused.Status.ShouldBe(JobChangeStatus.NotAllowed);
+        refused.Job.ShouldBeSameAs(done);
+        JobLifecycle.Refuse(JobAction.Delete, done).ShouldBeNull();
+    }
+
+    [Fact]
+    public void DecideRetry_OfAJobThatStillHoldsItsPlace_AsksNothing()
+    {
+        var scheduled = Job(JobState.Scheduled) with { UniqueKey = "u", OrderingKey = "o", AfterJobId = 3 };
+        JobLifecycle.RetryNeedsFacts(scheduled).ShouldBeFalse();
+        JobLifecycle.DecideRetry(scheduled, new RetryFacts(1, 2, JobState.Dead), Now).ShouldBe(new RetryDecision(null, JobState.Available));
+    }
+
+    [Fact]
+    public void DecideRetry_ChecksInOrder_Stopping_Unique_Ordering_Parent()
+    {
+        var all = Job(JobState.Cancelled) with
+        {
+            UniqueKey = "u", OrderingKey = "o", AfterJobId = 3, Node = "n1", LeaseExpiresAt = Now.AddSeconds(5),
+        };
+        var facts = new RetryFacts(UniqueKeyHolder: 10, RunningLaterOfOrderingKey: 11, ParentState: JobState.Dead);
+
+        Reason(all, facts).ShouldContain("may still be stopping");
+        Reason(all with { LeaseExpiresAt = Now }, facts).ShouldBe("job 10 holds its unique key 'u'");
+        Reason(all with { LeaseExpiresAt = null }, facts with { UniqueKeyHolder = null })
+            .ShouldBe("job 11 of its ordering key 'o' is running; retry once it has ended");
+        Reason(all with { LeaseExpiresAt = null }, facts with { UniqueKeyHolder = null, RunningLaterOfOrderingKey = null })
+            .ShouldBe("job 3 it waits for ended dead; retry that job first");
+        Reason(all with { LeaseExpiresAt = null }, new RetryFacts(null, null, null))
+            .ShouldBe("job 3 it waits for was deleted, so it can never run");
+    }
+
+    [Theory]
+    [InlineData(JobState.Succeeded, JobState.Available)]
+    [InlineData(JobState.Running, JobState.Waiting)]
+    [InlineData(JobState.Waiting, JobState.Waiting)]
+    public void DecideRetry_ADeadJobWhoseParentHasNotFailed_RunsOrWaits(JobState parent, JobState expected)
+    {
+        var dead = Job(JobState.Dead) with { AfterJobId = 3 };
+        var decision = JobLifecycle.DecideRetry(dead, new RetryFacts(null, null, parent), Now);
+        decision.Refusal.ShouldBeNull();
+        decision.State.ShouldBe(expected);
+    }
+
+    [Fact]
+    public void WakesQueue_WhenTheChangeFreesWhatAClaimWaitsFor()
+    {
+        var keyed = Job(JobState.Available) with { OrderingKey = "o" };
+        JobLifecycle.WakesQueue(JobAction.Cancel, keyed, JobState.Cancelled).ShouldBeTrue();
+        JobLifecycle.WakesQueue(JobAction.Cancel, Job(JobState.Available), JobState.Cancelled).ShouldBeFalse();
+        JobLifecycle.WakesQueue(JobAction.Delete, keyed, null).ShouldBeTrue();
+        JobLifecycle.WakesQueue(JobAction.Delete, keyed with { State = JobState.Dead }, null).ShouldBeFalse();
+        JobLifecycle.WakesQueue(JobAction.Retry, Job(JobState.Dead), JobState.Available).ShouldBeTrue();
+        JobLifecycle.WakesQueue(JobAction.Retry, Job(JobState.Dead), JobState.Waiting).ShouldBeFalse();
+    }
+
+    private static string Reason(JobInfo job, RetryFacts facts)
+    {
+        var decision = JobLifecycle.DecideRetry(job, facts, Now);
+        decision.Refusal.ShouldNotBeNull();
+        decision.Refusal.Status.ShouldBe(JobChangeStatus.Conflict);
+        decision.Refusal.Job.ShouldBeSameAs(job);
+        return decision.Refusal.Reason!;
+    }
+}
