@@ -113,7 +113,7 @@ public sealed partial class PostgresJobStore
     {
         var plan = InsertPlan.For(jobs, Options.Schema);
         var rows = InsertRows.Plain(jobs, createdAt);
-        var rides = rideAlong ? ReserveRides(rows.AvailableQueues()) : null;
+        var rides = rideAlong ? _offers.Take(rows.AvailableQueues()) : null;
         var insertRead = false;
         InsertOutcome outcome;
         List<IReadOnlyList<ClaimedJob>>? claimed = null;

@@ -34,7 +34,6 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     private Dispatching.QueueDispatcher[] _dispatchers = [];
     private LeaderChores? _chores;
     private IAsyncDisposable? _subscription;
-    private readonly List<IDisposable> _riders = [];
     private CancellationTokenSource? _stopClaiming;
     private CancellationTokenSource? _shutdown;
     private CancellationTokenSource? _stopBackground;
@@ -158,7 +157,8 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             core.Completer.Stored += core.Untrack;
             core.Completer.Stored += _ => { foreach (var dispatcher in _dispatchers) dispatcher.CompletionsStored(); };
             _core = core;
-            _dispatchers = [.. _options.EffectiveQueues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value))];
+            var enqueueClaimer = _options.ClaimWithEnqueues ? _store.EnqueueClaimer : null;
+            _dispatchers = [.. _options.EffectiveQueues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value, enqueueClaimer))];
             _chores = new LeaderChores(core);
 
             await EnsureNameIsFreeAsync(cancellationToken).ConfigureAwait(false);
@@ -170,11 +170,6 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
                 {
                     if (byQueue.TryGetValue(queue, out var dispatcher)) dispatcher.Wake();
                 }, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (_options.ClaimWithEnqueues && _store.EnqueueClaimer is { } claimer)
-            {
-                foreach (var dispatcher in _dispatchers) _riders.Add(claimer.AddRider(dispatcher));
             }
 
             _stopClaiming = new CancellationTokenSource();
@@ -219,8 +214,6 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             var core = _core!;
             _logger.LogInformation("Node {Node} stopping: {Running} jobs running", NodeName, core.LeasedCount);
             _stopClaiming!.Cancel();
-            foreach (var rider in _riders) rider.Dispose();
-            _riders.Clear();
 
             var workers = Task.WhenAll(_dispatchTasks);
             try

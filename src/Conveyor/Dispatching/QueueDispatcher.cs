@@ -8,15 +8,19 @@ namespace Conveyor.Dispatching;
 /// The dispatcher of one queue on one node. It claims only when a worker slot is free and never more
 /// jobs than free slots, hands each claimed job to an idle worker through a bounded channel, and
 /// sleeps until a slot frees, a notification arrives, or the poll interval passes. While it sleeps for
-/// want of jobs, an enqueue made in this process may carry its claim (<see cref="IClaimRider"/>).
+/// want of jobs, it offers its claim to the enqueues of this process (<see cref="ClaimOffer"/>).
 /// </summary>
 /// <remarks>
-/// Slots are taken before a claim is sent and the unused ones given back when it returns, so the claim loop
-/// and claims riding on enqueues never hold more jobs than there are slots between them.
+/// Invariants. The claim loop is the only writer of the channel and the only owner of <see cref="_claiming"/>;
+/// workers only give slots back (<see cref="_free"/>, atomic). At any moment
+/// <c>0 ≤ _free</c>, <c>0 ≤ _claiming</c> and <c>_free + _claiming ≤ Concurrency</c>: a slot is free, taken for the
+/// claim in flight (or offered), or holding a job (in the channel or running). Slots are taken before a claim is sent
+/// and the unused ones given back when it returns, so the node never holds more jobs than it has slots.
 /// </remarks>
-internal sealed class QueueDispatcher : IClaimRider, IDisposable
+internal sealed class QueueDispatcher : IDisposable
 {
     private readonly JobServerCore _core;
+    private readonly IEnqueueClaimer? _enqueueClaimer;
     private readonly Channel<RunningJob> _channel;
     private readonly AsyncSignal _wake = new();
     private readonly AsyncSignal _slotFreed = new();
@@ -27,37 +31,32 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
 
     private readonly int _claimTarget;
     private int _free;
-    // Slots taken for claims in flight (the loop's and those riding on enqueues): not free, but not running a job either.
-    private int _reserved;
-    // True while the claim loop sleeps because its last claim found fewer jobs than it wanted.
-    private volatile bool _idle;
-    private readonly Lock _ridesGate = new();
-    private int _ridesInFlight;
-    private bool _channelClosing;
+    private int _claiming;
     private long _claimedWithEnqueues;
-    // Set when a claim carried by an enqueue got all it asked for: more jobs may be waiting, so the loop claims
-    // again when slots free instead of sleeping (the enqueue's wake-up was spent while the slots were taken).
-    private int _rideFilled;
     private int _liveWorkers;
     private readonly List<WorkerSlot> _workers = [];
 
-    public QueueDispatcher(JobServerCore core, string queue, int concurrency)
+    /// <param name="core">The node's shared parts.</param>
+    /// <param name="queue">The queue.</param>
+    /// <param name="concurrency">Its worker slots.</param>
+    /// <param name="enqueueClaimer">Where to offer the claim while idle; null to claim only by itself.</param>
+    public QueueDispatcher(JobServerCore core, string queue, int concurrency, IEnqueueClaimer? enqueueClaimer)
     {
         _core = core;
+        _enqueueClaimer = enqueueClaimer;
         Queue = queue;
         Concurrency = concurrency;
         _free = concurrency;
         _claimTarget = Math.Max(1, Math.Min(concurrency, core.Options.MaxClaimBatch) / 2);
-        // Two writers: the claim loop, and the enqueues that carry this dispatcher's claims.
-        _channel = Channel.CreateBounded<RunningJob>(new BoundedChannelOptions(concurrency) { SingleWriter = false });
+        _channel = Channel.CreateBounded<RunningJob>(new BoundedChannelOptions(concurrency) { SingleWriter = true });
     }
 
     public string Queue { get; }
 
     public int Concurrency { get; }
 
-    /// <summary>Slots running a job: neither free nor reserved for a claim in flight (a heartbeat reports this).</summary>
-    public int Busy => Math.Max(0, Concurrency - Volatile.Read(ref _free) - Volatile.Read(ref _reserved));
+    /// <summary>Slots running a job: neither free nor taken for a claim in flight (a heartbeat reports this).</summary>
+    public int Busy => Math.Max(0, Concurrency - Volatile.Read(ref _free) - Volatile.Read(ref _claiming));
 
     /// <summary>Jobs this dispatcher got through claims carried by enqueues (for tests and diagnostics).</summary>
     public long ClaimedWithEnqueues => Interlocked.Read(ref _claimedWithEnqueues);
@@ -93,16 +92,14 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
                     {
                     }
                 }
-                if (!moreLikely && Interlocked.Exchange(ref _rideFilled, 0) == 0)
+                if (!moreLikely)
                 {
-                    _idle = true;
-                    try
+                    var rode = await SleepAsync(stopClaiming).ConfigureAwait(false);
+                    if (rode is not null)
                     {
-                        await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _idle = false;
+                        // An enqueue carried the claim; one that got all it asked for may have left more jobs behind.
+                        moreLikely = rode.Value;
+                        continue;
                     }
                 }
 
@@ -116,8 +113,6 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
                     continue;
                 }
                 var want = TakeSlots(Math.Min(options.MaxClaimBatch, room));
-                if (want == 0) continue; // an enqueue's claim took them meanwhile
-                Interlocked.Add(ref _reserved, want);
                 var now = _core.Time.UtcNow();
                 var leaseUntil = now + options.LeaseDuration;
                 IReadOnlyList<ClaimedJob> jobs;
@@ -130,8 +125,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
                 }
                 catch (Exception e)
                 {
-                    Interlocked.Add(ref _reserved, -want);
-                    Interlocked.Add(ref _free, want);
+                    ReturnSlots(want, 0);
                     failures++;
                     var delay = TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, failures - 1), 5000));
                     _core.Logger.LogWarning(e, "Claiming from queue {Queue} failed ({Failures} in a row); retrying in {Delay}", Queue, failures, delay);
@@ -140,8 +134,7 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
                     continue;
                 }
                 moreLikely = jobs.Count == want;
-                Interlocked.Add(ref _reserved, -want);
-                if (jobs.Count < want) Interlocked.Add(ref _free, want - jobs.Count);
+                ReturnSlots(want, jobs.Count);
                 HandOut(jobs, leaseUntil);
             }
         }
@@ -151,16 +144,52 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
         }
         finally
         {
-            // Claims riding on enqueues now may still deliver jobs: the last of them closes the channel.
-            lock (_ridesGate)
-            {
-                _channelClosing = true;
-                if (_ridesInFlight == 0) _channel.Writer.TryComplete();
-            }
+            _channel.Writer.TryComplete();
         }
     }
 
-    /// <summary>Takes up to <paramref name="max"/> free slots at once; returns how many (0 when none is free).</summary>
+    /// <summary>
+    /// Sleeps for want of jobs until a wake-up or the poll interval. Meanwhile the free slots are offered to the
+    /// enqueues of this process; returns null when no enqueue took the offer, else whether its claim got all it asked.
+    /// </summary>
+    private async Task<bool?> SleepAsync(CancellationToken stopClaiming)
+    {
+        var options = _core.Options;
+        // Not while a full completion batch waits (the loop's brake).
+        var slots = _enqueueClaimer is null || _core.Completer.Pending >= options.CompletionBatchSize ? 0 : TakeSlots(options.MaxClaimBatch);
+        if (slots == 0)
+        {
+            await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
+            return null;
+        }
+        var offer = new ClaimOffer(_core.NodeName, Queue, _core.Kinds, slots, options.LeaseDuration, _core.Time, _wake.Set);
+        _enqueueClaimer!.Offer(offer);
+        var withdrawn = false;
+        try
+        {
+            await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
+        }
+        finally
+        {
+            // On a stop too: the slots go back, or the jobs a taken offer leased reach the workers before the channel closes.
+            withdrawn = offer.TryWithdraw();
+            if (withdrawn) ReturnSlots(slots, 0);
+            else await RideAsync(offer, slots).ConfigureAwait(false);
+        }
+        return withdrawn ? null : offer.Claimed.Result.Count == slots;
+    }
+
+    /// <summary>Waits for the claim an enqueue took from <paramref name="offer"/> and hands its jobs out.</summary>
+    private async Task RideAsync(ClaimOffer offer, int slots)
+    {
+        // Not cancellable: the enqueue's transaction is running the claim, and leased jobs must reach a worker.
+        var jobs = await offer.Claimed.ConfigureAwait(false);
+        ReturnSlots(slots, jobs.Count);
+        Interlocked.Add(ref _claimedWithEnqueues, jobs.Count);
+        HandOut(jobs, offer.TakenClaim!.LeaseExpiresAt);
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> free slots for a claim (the loop only); returns how many (0 when none is free).</summary>
     private int TakeSlots(int max)
     {
         while (true)
@@ -168,8 +197,28 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
             var free = Volatile.Read(ref _free);
             var take = Math.Min(free, max);
             if (take <= 0) return 0;
-            if (Interlocked.CompareExchange(ref _free, free - take, free) == free) return take;
+            if (Interlocked.CompareExchange(ref _free, free - take, free) != free) continue;
+            Volatile.Write(ref _claiming, take);
+            AssertSlots();
+            return take;
         }
+    }
+
+    /// <summary>A claim for <paramref name="taken"/> slots returned <paramref name="used"/> jobs: the rest are free again.</summary>
+    private void ReturnSlots(int taken, int used)
+    {
+        Volatile.Write(ref _claiming, 0);
+        if (used < taken) Interlocked.Add(ref _free, taken - used);
+        AssertSlots();
+    }
+
+    [System.Diagnostics.Conditional("DEBUG")]
+    private void AssertSlots()
+    {
+        var free = Volatile.Read(ref _free);
+        var claiming = Volatile.Read(ref _claiming);
+        System.Diagnostics.Debug.Assert(free >= 0 && claiming >= 0 && free + claiming <= Concurrency,
+            $"slot accounting of queue {Queue}: free {free} + claiming {claiming} within {Concurrency}");
     }
 
     /// <summary>Hands claimed jobs (their slots already taken) to the workers.</summary>
@@ -181,71 +230,6 @@ internal sealed class QueueDispatcher : IClaimRider, IDisposable
             if (!_channel.Writer.TryWrite(running))
                 throw new InvalidOperationException("a claimed job found no free worker; slot accounting is broken");
         }
-    }
-
-    /// <inheritdoc />
-    /// <remarks>
-    /// Only while the claim loop sleeps for want of jobs: a busy loop claims on its own, and a claim carried by an
-    /// enqueue makes that enqueue wait for it. Not while a full completion batch waits (the loop's brake).
-    /// </remarks>
-    public ClaimJobsParams? TryReserve()
-    {
-        var options = _core.Options;
-        if (!_idle || _core.Completer.Pending >= options.CompletionBatchSize) return null;
-        int slots;
-        lock (_ridesGate)
-        {
-            if (_channelClosing) return null;
-            slots = TakeSlots(options.MaxClaimBatch);
-            if (slots == 0) return null;
-            Interlocked.Add(ref _reserved, slots);
-            _ridesInFlight++;
-        }
-        var now = _core.Time.UtcNow();
-        return new ClaimJobsParams(_core.NodeName, Queue, _core.Kinds, slots, now, now + options.LeaseDuration);
-    }
-
-    /// <inheritdoc />
-    public void Claimed(ClaimJobsParams reservation, IReadOnlyList<ClaimedJob> jobs)
-    {
-        ArgumentNullException.ThrowIfNull(reservation);
-        ArgumentNullException.ThrowIfNull(jobs);
-        try
-        {
-            Interlocked.Add(ref _reserved, -reservation.Limit);
-            if (jobs.Count < reservation.Limit) Interlocked.Add(ref _free, reservation.Limit - jobs.Count);
-            else Volatile.Write(ref _rideFilled, 1);
-            Interlocked.Add(ref _claimedWithEnqueues, jobs.Count);
-            HandOut(jobs, reservation.LeaseExpiresAt);
-        }
-        catch (Exception e)
-        {
-            _core.Logger.LogError(e, "Jobs claimed with an enqueue in queue {Queue} could not be handed to workers; their leases will run out", Queue);
-            throw;
-        }
-        finally
-        {
-            EndRide();
-        }
-    }
-
-    /// <inheritdoc />
-    public void Released(ClaimJobsParams reservation)
-    {
-        ArgumentNullException.ThrowIfNull(reservation);
-        Interlocked.Add(ref _reserved, -reservation.Limit);
-        Interlocked.Add(ref _free, reservation.Limit);
-        EndRide();
-    }
-
-    private void EndRide()
-    {
-        lock (_ridesGate)
-        {
-            _ridesInFlight--;
-            if (_channelClosing && _ridesInFlight == 0) _channel.Writer.TryComplete();
-        }
-        _slotFreed.Set();
     }
 
     /// <summary>Starts the workers; <see cref="WorkersDone"/> completes once every one of them has ended.</summary>
