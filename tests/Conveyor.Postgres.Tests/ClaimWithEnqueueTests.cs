@@ -124,7 +124,7 @@ public sealed class ClaimWithEnqueueTests
         private readonly ServiceProvider _provider;
         private bool _stopped;
 
-        private CountingNode(TempSchema schema, Action<WorkerOptions> worker)
+        private CountingNode(TempSchema schema, Action<WorkerOptionsBuilder> worker)
         {
             var services = new ServiceCollection();
             services.AddConveyor(o => o.UseStore(schema.OpenStore()))
@@ -140,7 +140,7 @@ public sealed class ClaimWithEnqueueTests
         public JobServer Server { get; }
         public JobClient Client { get; }
 
-        public static async Task<CountingNode> StartAsync(TempSchema schema, Action<WorkerOptions> worker)
+        public static async Task<CountingNode> StartAsync(TempSchema schema, Action<WorkerOptionsBuilder> worker)
         {
             var node = new CountingNode(schema, worker);
             await node.Server.StartAsync(CancellationToken.None);

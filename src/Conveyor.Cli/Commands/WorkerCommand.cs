@@ -73,16 +73,7 @@ internal sealed class WorkerCommand(CliContext context)
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownTimeout + worker.CancelGrace + HostShutdownMargin);
-        var conveyor = builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds();
-        try
-        {
-            conveyor.AddWorker(w => Copy(worker, w));
-        }
-        catch (InvalidOperationException e)
-        {
-            // AddWorker validates the timings together (heartbeat shorter than the lease, …).
-            throw new UsageException($"bad worker settings: {e.Message}");
-        }
+        builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds().AddWorker(worker);
 
         using var host = builder.Build();
         await host.RunAsync(cancellationToken);
@@ -94,7 +85,7 @@ internal sealed class WorkerCommand(CliContext context)
     {
         var concurrency = parse.GetValue(_concurrency);
         if (concurrency < 1) throw new UsageException($"--concurrency must be 1 or more (got {concurrency})");
-        var options = new WorkerOptions { Name = parse.GetValue(_name) };
+        var options = new WorkerOptionsBuilder { Name = parse.GetValue(_name) };
         var config = parse.GetValue(_config) is { } path ? WorkerConfig.Load(path) : null;
         if (parse.GetValue(_queues) is { } spec)
         {
@@ -119,22 +110,14 @@ internal sealed class WorkerCommand(CliContext context)
         // The leader's lease must outlast several chores ticks: a long --maintenance-interval stretches it.
         else if (options.MaintenanceInterval * 3 > options.LeaderLeaseDuration)
             options.LeaderLeaseDuration = options.MaintenanceInterval * 5;
-        return options;
-    }
-
-    /// <summary>Copies the settings the CLI controls (AddWorker builds its own options object).</summary>
-    private static WorkerOptions Copy(WorkerOptions from, WorkerOptions to)
-    {
-        to.Name = from.Name;
-        foreach (var (queue, slots) in from.Queues) to.Queue(queue, slots);
-        to.LeaseDuration = from.LeaseDuration;
-        to.HeartbeatInterval = from.HeartbeatInterval;
-        to.PollInterval = from.PollInterval;
-        to.ShutdownTimeout = from.ShutdownTimeout;
-        to.MaintenanceInterval = from.MaintenanceInterval;
-        to.LeaderLeaseDuration = from.LeaderLeaseDuration;
-        to.CancelGrace = from.CancelGrace;
-        to.NodeGracePeriod = from.NodeGracePeriod;
-        return to;
+        try
+        {
+            return options.Build();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The timings are checked together (heartbeat shorter than the lease, …).
+            throw new UsageException($"bad worker settings: {e.Message}");
+        }
     }
 }

@@ -144,21 +144,20 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
         try
         {
             if (_state != State.New) throw new InvalidOperationException($"node {NodeName} was already started; create a new JobServer to start again");
-            _options.Validate();
             var kinds = _registry.Kinds;
             if (kinds.Count == 0) throw new InvalidOperationException("the node has no handlers: register some with AddJob before starting a worker");
 
             await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             _startedAt = _time.GetUtcNow();
-            var core = new Dispatching.JobServerCore(_store, NodeName, kinds, _options, _time, _logger);
-            core.Executor = new Dispatching.JobExecutor(_registry, _services.GetRequiredService<IServiceScopeFactory>(), _services, _options, _time,
+            var executor = new Dispatching.JobExecutor(_registry, _services.GetRequiredService<IServiceScopeFactory>(), _services, _options, _time,
                 new ProgressSink(_store, NodeName), _logger);
-            core.Completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger);
+            var completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger);
+            var core = new Dispatching.JobServerCore(_store, NodeName, kinds, _options, _time, _logger, executor, completer);
             core.Completer.Stored += core.Untrack;
             core.Completer.Stored += _ => { foreach (var dispatcher in _dispatchers) dispatcher.CompletionsStored(); };
             _core = core;
             var enqueueClaimer = _options.ClaimWithEnqueues ? _store.EnqueueClaimer : null;
-            _dispatchers = [.. _options.EffectiveQueues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value, enqueueClaimer))];
+            _dispatchers = [.. _options.Queues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value, enqueueClaimer))];
             _chores = new LeaderChores(core);
 
             await EnsureNameIsFreeAsync(cancellationToken).ConfigureAwait(false);

@@ -10,7 +10,9 @@ internal sealed class JobServerCore(
     IReadOnlyList<string> kinds,
     WorkerOptions options,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    JobExecutor executor,
+    Completer completer)
 {
     // One lock per claim batch and per completion batch, not per job: cheaper than a concurrent map here.
     private readonly Dictionary<long, RunningJob> _leased = [];
@@ -21,8 +23,8 @@ internal sealed class JobServerCore(
     public WorkerOptions Options { get; } = options;
     public TimeProvider Time { get; } = time;
     public ILogger Logger { get; } = logger;
-    public JobExecutor Executor { get; set; } = null!;
-    public Completer Completer { get; set; } = null!;
+    public JobExecutor Executor { get; } = executor;
+    public Completer Completer { get; } = completer;
 
     /// <summary>A snapshot of the jobs whose leases this node must keep extending (claimed, outcome not stored yet).</summary>
     public RunningJob[] Leased

@@ -13,11 +13,11 @@ public sealed class RetryPolicy
     public const double DefaultJitter = 0.2;
 
     /// <summary>The delay after the first failure. Default 1 s.</summary>
-    public TimeSpan BaseDelay { get; set; } = DefaultBaseDelay;
+    public TimeSpan BaseDelay { get; init; } = DefaultBaseDelay;
     /// <summary>The longest delay, jitter included. Default 1 h.</summary>
-    public TimeSpan MaxDelay { get; set; } = DefaultMaxDelay;
+    public TimeSpan MaxDelay { get; init; } = DefaultMaxDelay;
     /// <summary>Relative spread, 0–1. Default 0.2 (±20 %; at <see cref="MaxDelay"/>, the 20 % below it).</summary>
-    public double Jitter { get; set; } = DefaultJitter;
+    public double Jitter { get; init; } = DefaultJitter;
 
     /// <summary>The delay after attempt <paramref name="attempt"/> (1-based) failed; <paramref name="random01"/> in [0, 1).</summary>
     public TimeSpan DelayAfter(int attempt, double random01)

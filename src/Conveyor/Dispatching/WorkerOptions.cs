@@ -1,8 +1,8 @@
 namespace Conveyor;
 
 /// <summary>
-/// How a node runs jobs: its queues and their concurrency, its leases and timings. Defaults are
-/// named constants; <see cref="Validate"/> runs at start.
+/// How a node runs jobs: its queues and their concurrency, its leases and timings; immutable, built and checked by
+/// <see cref="WorkerOptionsBuilder.Build"/>. Defaults and bounds are the named constants below.
 /// </summary>
 public sealed class WorkerOptions
 {
@@ -31,56 +31,74 @@ public sealed class WorkerOptions
     /// </summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
 
-    private readonly Dictionary<string, int> _queues = new(StringComparer.Ordinal);
+    internal WorkerOptions(WorkerOptionsBuilder builder)
+    {
+        Name = builder.Name;
+        LeaseDuration = builder.LeaseDuration;
+        HeartbeatInterval = builder.HeartbeatInterval;
+        PollInterval = builder.PollInterval;
+        ShutdownTimeout = builder.ShutdownTimeout;
+        CancelGrace = builder.CancelGrace;
+        DefaultTimeout = builder.DefaultTimeout;
+        MaintenanceInterval = builder.MaintenanceInterval;
+        LeaderLeaseDuration = builder.LeaderLeaseDuration;
+        NodeGracePeriod = builder.NodeGracePeriod;
+        Retention = builder.Retention;
+        Retry = builder.Retry;
+        CompletionBatchSize = builder.CompletionBatchSize;
+        MaxClaimBatch = builder.MaxClaimBatch;
+        ClaimWithEnqueues = builder.ClaimWithEnqueues;
+        Queues = new Dictionary<string, int>(builder.Queues.Count > 0 ? builder.Queues : new Dictionary<string, int> { [Validation.Names.DefaultQueue] = DefaultConcurrency }, StringComparer.Ordinal);
+    }
 
     /// <summary>
     /// The node's name in the registry; default <c>host:pid:xxxx</c> (unique per node). Starting fails while a live node
     /// (a heartbeat within <see cref="NodeGracePeriod"/>) has this name, unless it is a process of this machine that has
     /// ended (a restart after a crash).
     /// </summary>
-    public string? Name { get; set; }
+    public string? Name { get; }
 
     /// <summary>Queues served and the worker slots of each. Default: <c>default</c> with 10 slots.</summary>
-    public IReadOnlyDictionary<string, int> Queues => _queues;
+    public IReadOnlyDictionary<string, int> Queues { get; }
 
     /// <summary>How long a claimed job stays leased without a heartbeat. Default 30 s.</summary>
-    public TimeSpan LeaseDuration { get; set; } = DefaultLeaseDuration;
+    public TimeSpan LeaseDuration { get; }
 
     /// <summary>How often the node extends its leases and refreshes its registry row. Default 5 s.</summary>
-    public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
+    public TimeSpan HeartbeatInterval { get; }
 
     /// <summary>The longest a free slot waits before asking the store again, when no notification came. Default 1 s.</summary>
-    public TimeSpan PollInterval { get; set; } = DefaultPollInterval;
+    public TimeSpan PollInterval { get; }
 
     /// <summary>On stop, how long running jobs may finish before their tokens are cancelled. Default 30 s.</summary>
-    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+    public TimeSpan ShutdownTimeout { get; }
 
     /// <summary>After a token is cancelled (stop or timeout), how long the handler gets to return before it is abandoned. Default 5 s.</summary>
-    public TimeSpan CancelGrace { get; set; } = DefaultCancelGrace;
+    public TimeSpan CancelGrace { get; }
 
     /// <summary>The time limit of a job that sets none. Default 30 min.</summary>
-    public TimeSpan DefaultTimeout { get; set; } = DefaultJobTimeout;
+    public TimeSpan DefaultTimeout { get; }
 
     /// <summary>How often the leader runs its chores (promote, rescue) and every node tries to lead. Default 1 s.</summary>
-    public TimeSpan MaintenanceInterval { get; set; } = DefaultMaintenanceInterval;
+    public TimeSpan MaintenanceInterval { get; }
 
     /// <summary>How long a leader's lease lasts; a new leader takes over within this after the old one dies. Default 10 s.</summary>
-    public TimeSpan LeaderLeaseDuration { get; set; } = DefaultLeaderLeaseDuration;
+    public TimeSpan LeaderLeaseDuration { get; }
 
     /// <summary>A node silent for this long is removed from the registry. Default 1 min.</summary>
-    public TimeSpan NodeGracePeriod { get; set; } = DefaultNodeGracePeriod;
+    public TimeSpan NodeGracePeriod { get; }
 
     /// <summary>How long finished jobs are kept.</summary>
-    public RetentionOptions Retention { get; } = new();
+    public RetentionOptions Retention { get; }
 
     /// <summary>Backoff between attempts.</summary>
-    public RetryPolicy Retry { get; set; } = new();
+    public RetryPolicy Retry { get; }
 
     /// <summary>At most this many completions go to the store in one call. Default 1000.</summary>
-    public int CompletionBatchSize { get; set; } = 1000;
+    public int CompletionBatchSize { get; }
 
     /// <summary>At most this many jobs are asked for in one claim. Default 1000.</summary>
-    public int MaxClaimBatch { get; set; } = 1000;
+    public int MaxClaimBatch { get; }
 
     /// <summary>
     /// While this node waits idle for jobs of a queue, an enqueue made in the same process (through this
@@ -88,55 +106,5 @@ public sealed class WorkerOptions
     /// sooner; the enqueue call waits for that claim (a fraction of a millisecond). Only stores that offer it
     /// (PostgreSQL). Default true.
     /// </summary>
-    public bool ClaimWithEnqueues { get; set; } = true;
-
-    /// <summary>Serve <paramref name="name"/> with <paramref name="concurrency"/> worker slots.</summary>
-    public WorkerOptions Queue(string name, int concurrency = DefaultConcurrency)
-    {
-        Validation.Names.EnsureQueue(name);
-        if (concurrency < 1) throw new ArgumentOutOfRangeException(nameof(concurrency), concurrency, $"queue '{name}' needs at least 1 slot");
-        _queues[name] = concurrency;
-        return this;
-    }
-
-    internal IReadOnlyDictionary<string, int> EffectiveQueues =>
-        _queues.Count > 0 ? _queues : new Dictionary<string, int> { [Validation.Names.DefaultQueue] = DefaultConcurrency };
-
-    internal void Validate()
-    {
-        static void Positive(TimeSpan value, string name)
-        {
-            if (value <= TimeSpan.Zero) throw new InvalidOperationException($"{name} must be positive (got {value})");
-        }
-        Positive(LeaseDuration, nameof(LeaseDuration));
-        Positive(HeartbeatInterval, nameof(HeartbeatInterval));
-        Positive(PollInterval, nameof(PollInterval));
-        Positive(CancelGrace, nameof(CancelGrace));
-        Positive(DefaultTimeout, nameof(DefaultTimeout));
-        Positive(MaintenanceInterval, nameof(MaintenanceInterval));
-        Positive(LeaderLeaseDuration, nameof(LeaderLeaseDuration));
-        Positive(NodeGracePeriod, nameof(NodeGracePeriod));
-        if (ShutdownTimeout < TimeSpan.Zero) throw new InvalidOperationException($"ShutdownTimeout must not be negative (got {ShutdownTimeout})");
-        static void AtMost(TimeSpan value, TimeSpan max, string name)
-        {
-            if (value > max) throw new InvalidOperationException($"{name} must be at most {max.TotalDays:0} day{(max.TotalDays == 1 ? "" : "s")} (got {value})");
-        }
-        AtMost(HeartbeatInterval, MaxInterval, nameof(HeartbeatInterval));
-        AtMost(PollInterval, MaxInterval, nameof(PollInterval));
-        AtMost(MaintenanceInterval, MaxInterval, nameof(MaintenanceInterval));
-        AtMost(LeaseDuration, MaxDuration, nameof(LeaseDuration));
-        AtMost(LeaderLeaseDuration, MaxDuration, nameof(LeaderLeaseDuration));
-        AtMost(NodeGracePeriod, MaxDuration, nameof(NodeGracePeriod));
-        AtMost(ShutdownTimeout, MaxDuration, nameof(ShutdownTimeout));
-        AtMost(CancelGrace, MaxDuration, nameof(CancelGrace));
-        AtMost(DefaultTimeout, MaxDuration, nameof(DefaultTimeout));
-        if (HeartbeatInterval >= LeaseDuration)
-            throw new InvalidOperationException($"HeartbeatInterval ({HeartbeatInterval}) must be shorter than LeaseDuration ({LeaseDuration}), or leases run out between heartbeats");
-        if (MaintenanceInterval >= LeaderLeaseDuration)
-            throw new InvalidOperationException($"MaintenanceInterval ({MaintenanceInterval}) must be shorter than LeaderLeaseDuration ({LeaderLeaseDuration})");
-        if (CompletionBatchSize < 1 || MaxClaimBatch < 1) throw new InvalidOperationException("CompletionBatchSize and MaxClaimBatch must be at least 1");
-        if (Name is not null && Name.Length is 0 or > 200) throw new InvalidOperationException("Name must be 1–200 characters");
-        Retention.Validate();
-        Retry.Validate();
-    }
+    public bool ClaimWithEnqueues { get; }
 }

@@ -73,11 +73,18 @@ public sealed class ConveyorBuilder
     }
 
     /// <summary>Runs a node in this process (a hosted <see cref="JobServer"/>) with the given queues and timings.</summary>
-    public ConveyorBuilder AddWorker(Action<WorkerOptions>? configure = null)
+    /// <exception cref="InvalidOperationException">The settings are out of range or do not fit together.</exception>
+    public ConveyorBuilder AddWorker(Action<WorkerOptionsBuilder>? configure = null)
     {
-        var options = new WorkerOptions();
-        configure?.Invoke(options);
-        options.Validate();
+        var builder = new WorkerOptionsBuilder();
+        configure?.Invoke(builder);
+        return AddWorker(builder.Build());
+    }
+
+    /// <summary>Runs a node in this process (a hosted <see cref="JobServer"/>) with options built beforehand.</summary>
+    public ConveyorBuilder AddWorker(WorkerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         Services.AddSingleton(options);
         Services.AddSingleton(sp => new JobServer(
             sp.GetRequiredService<Storage.IJobStore>(), Registry, sp, options,

@@ -9,13 +9,13 @@ public sealed class RetentionOptions
     public static readonly TimeSpan DefaultPruneInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>Default 7 days.</summary>
-    public TimeSpan Succeeded { get; set; } = DefaultSucceeded;
+    public TimeSpan Succeeded { get; init; } = DefaultSucceeded;
     /// <summary>Default 30 days.</summary>
-    public TimeSpan Dead { get; set; } = DefaultDead;
+    public TimeSpan Dead { get; init; } = DefaultDead;
     /// <summary>Default 30 days.</summary>
-    public TimeSpan Cancelled { get; set; } = DefaultCancelled;
+    public TimeSpan Cancelled { get; init; } = DefaultCancelled;
     /// <summary>How often the leader prunes. Default 1 min.</summary>
-    public TimeSpan PruneInterval { get; set; } = DefaultPruneInterval;
+    public TimeSpan PruneInterval { get; init; } = DefaultPruneInterval;
 
     internal void Validate()
     {

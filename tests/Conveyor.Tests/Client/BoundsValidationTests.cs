@@ -34,7 +34,7 @@ public sealed class BoundsValidationTests
         (await node.Client.GetAsync(result.Id)).ShouldNotBeNull().Timeout.ShouldBe(TimeSpan.FromMilliseconds(1));
     }
 
-    public static TheoryData<string, Action<WorkerOptions>> TooLongTimings => new()
+    public static TheoryData<string, Action<WorkerOptionsBuilder>> TooLongTimings => new()
     {
         { "HeartbeatInterval", w => { w.HeartbeatInterval = TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1); w.LeaseDuration = TimeSpan.FromDays(7); } },
         { "PollInterval", w => w.PollInterval = TimeSpan.FromDays(30) },
@@ -49,7 +49,7 @@ public sealed class BoundsValidationTests
 
     [Theory]
     [MemberData(nameof(TooLongTimings))]
-    public void WorkerTimings_BeyondTheirBound_AreRejectedAtSetup_NamingTheSetting(string name, Action<WorkerOptions> set)
+    public void WorkerTimings_BeyondTheirBound_AreRejectedAtSetup_NamingTheSetting(string name, Action<WorkerOptionsBuilder> set)
     {
         var builder = new ServiceCollection().AddConveyor(o => o.UseInMemory());
 

@@ -19,7 +19,7 @@ internal sealed class TestNode : IAsyncDisposable
     public IJobStore Store => _provider.GetRequiredService<IJobStore>();
     public IServiceProvider Services => _provider;
 
-    public static TestNode Create(Action<ConveyorBuilder> handlers, Action<WorkerOptions>? worker = null, IJobStore? store = null,
+    public static TestNode Create(Action<ConveyorBuilder> handlers, Action<WorkerOptionsBuilder>? worker = null, IJobStore? store = null,
         Action<IServiceCollection>? services = null, Action<ConveyorOptions>? conveyor = null)
     {
         var collection = new ServiceCollection();

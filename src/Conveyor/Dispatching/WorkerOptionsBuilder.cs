@@ -1,0 +1,125 @@
+namespace Conveyor;
+
+/// <summary>
+/// Sets up how a node runs jobs (what <c>AddWorker(w => …)</c> hands out); <see cref="Build"/> checks the settings
+/// together and freezes them into <see cref="WorkerOptions"/>. Defaults and bounds are the constants of
+/// <see cref="WorkerOptions"/>.
+/// </summary>
+public sealed class WorkerOptionsBuilder
+{
+    private readonly Dictionary<string, int> _queues = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The node's name in the registry; default <c>host:pid:xxxx</c> (unique per node). Starting fails while a live node
+    /// (a heartbeat within <see cref="NodeGracePeriod"/>) has this name, unless it is a process of this machine that has
+    /// ended (a restart after a crash).
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>Queues served and the worker slots of each. Default: <c>default</c> with 10 slots.</summary>
+    public IReadOnlyDictionary<string, int> Queues => _queues;
+
+    /// <summary>How long a claimed job stays leased without a heartbeat. Default 30 s.</summary>
+    public TimeSpan LeaseDuration { get; set; } = WorkerOptions.DefaultLeaseDuration;
+
+    /// <summary>How often the node extends its leases and refreshes its registry row. Default 5 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = WorkerOptions.DefaultHeartbeatInterval;
+
+    /// <summary>The longest a free slot waits before asking the store again, when no notification came. Default 1 s.</summary>
+    public TimeSpan PollInterval { get; set; } = WorkerOptions.DefaultPollInterval;
+
+    /// <summary>On stop, how long running jobs may finish before their tokens are cancelled. Default 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = WorkerOptions.DefaultShutdownTimeout;
+
+    /// <summary>After a token is cancelled (stop or timeout), how long the handler gets to return before it is abandoned. Default 5 s.</summary>
+    public TimeSpan CancelGrace { get; set; } = WorkerOptions.DefaultCancelGrace;
+
+    /// <summary>The time limit of a job that sets none. Default 30 min.</summary>
+    public TimeSpan DefaultTimeout { get; set; } = WorkerOptions.DefaultJobTimeout;
+
+    /// <summary>How often the leader runs its chores (promote, rescue) and every node tries to lead. Default 1 s.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = WorkerOptions.DefaultMaintenanceInterval;
+
+    /// <summary>How long a leader's lease lasts; a new leader takes over within this after the old one dies. Default 10 s.</summary>
+    public TimeSpan LeaderLeaseDuration { get; set; } = WorkerOptions.DefaultLeaderLeaseDuration;
+
+    /// <summary>A node silent for this long is removed from the registry. Default 1 min.</summary>
+    public TimeSpan NodeGracePeriod { get; set; } = WorkerOptions.DefaultNodeGracePeriod;
+
+    /// <summary>How long finished jobs are kept.</summary>
+    public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary>Backoff between attempts.</summary>
+    public RetryPolicy Retry { get; set; } = new();
+
+    /// <summary>At most this many completions go to the store in one call. Default 1000.</summary>
+    public int CompletionBatchSize { get; set; } = 1000;
+
+    /// <summary>At most this many jobs are asked for in one claim. Default 1000.</summary>
+    public int MaxClaimBatch { get; set; } = 1000;
+
+    /// <summary>
+    /// While this node waits idle for jobs of a queue, an enqueue made in the same process (through this
+    /// service provider's store) claims for it in the enqueue's own transaction, so the job starts one round trip
+    /// sooner; the enqueue call waits for that claim (a fraction of a millisecond). Only stores that offer it
+    /// (PostgreSQL). Default true.
+    /// </summary>
+    public bool ClaimWithEnqueues { get; set; } = true;
+
+    /// <summary>Serve <paramref name="name"/> with <paramref name="concurrency"/> worker slots.</summary>
+    public WorkerOptionsBuilder Queue(string name, int concurrency = WorkerOptions.DefaultConcurrency)
+    {
+        Validation.Names.EnsureQueue(name);
+        if (concurrency < 1) throw new ArgumentOutOfRangeException(nameof(concurrency), concurrency, $"queue '{name}' needs at least 1 slot");
+        _queues[name] = concurrency;
+        return this;
+    }
+
+    /// <summary>Checks the settings together and returns them as immutable <see cref="WorkerOptions"/>.</summary>
+    /// <exception cref="InvalidOperationException">A setting is out of range, or two do not fit together; the message names them.</exception>
+    public WorkerOptions Build()
+    {
+        Validate();
+        return new WorkerOptions(this);
+    }
+
+    private void Validate()
+    {
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero) throw new InvalidOperationException($"{name} must be positive (got {value})");
+        }
+        Positive(LeaseDuration, nameof(LeaseDuration));
+        Positive(HeartbeatInterval, nameof(HeartbeatInterval));
+        Positive(PollInterval, nameof(PollInterval));
+        Positive(CancelGrace, nameof(CancelGrace));
+        Positive(DefaultTimeout, nameof(DefaultTimeout));
+        Positive(MaintenanceInterval, nameof(MaintenanceInterval));
+        Positive(LeaderLeaseDuration, nameof(LeaderLeaseDuration));
+        Positive(NodeGracePeriod, nameof(NodeGracePeriod));
+        if (ShutdownTimeout < TimeSpan.Zero) throw new InvalidOperationException($"ShutdownTimeout must not be negative (got {ShutdownTimeout})");
+        static void AtMost(TimeSpan value, TimeSpan max, string name)
+        {
+            if (value > max) throw new InvalidOperationException($"{name} must be at most {max.TotalDays:0} day{(max.TotalDays == 1 ? "" : "s")} (got {value})");
+        }
+        AtMost(HeartbeatInterval, WorkerOptions.MaxInterval, nameof(HeartbeatInterval));
+        AtMost(PollInterval, WorkerOptions.MaxInterval, nameof(PollInterval));
+        AtMost(MaintenanceInterval, WorkerOptions.MaxInterval, nameof(MaintenanceInterval));
+        AtMost(LeaseDuration, WorkerOptions.MaxDuration, nameof(LeaseDuration));
+        AtMost(LeaderLeaseDuration, WorkerOptions.MaxDuration, nameof(LeaderLeaseDuration));
+        AtMost(NodeGracePeriod, WorkerOptions.MaxDuration, nameof(NodeGracePeriod));
+        AtMost(ShutdownTimeout, WorkerOptions.MaxDuration, nameof(ShutdownTimeout));
+        AtMost(CancelGrace, WorkerOptions.MaxDuration, nameof(CancelGrace));
+        AtMost(DefaultTimeout, WorkerOptions.MaxDuration, nameof(DefaultTimeout));
+        if (HeartbeatInterval >= LeaseDuration)
+            throw new InvalidOperationException($"HeartbeatInterval ({HeartbeatInterval}) must be shorter than LeaseDuration ({LeaseDuration}), or leases run out between heartbeats");
+        if (MaintenanceInterval >= LeaderLeaseDuration)
+            throw new InvalidOperationException($"MaintenanceInterval ({MaintenanceInterval}) must be shorter than LeaderLeaseDuration ({LeaderLeaseDuration})");
+        if (CompletionBatchSize < 1 || MaxClaimBatch < 1) throw new InvalidOperationException("CompletionBatchSize and MaxClaimBatch must be at least 1");
+        if (Name is not null && Name.Length is 0 or > 200) throw new InvalidOperationException("Name must be 1–200 characters");
+        ArgumentNullException.ThrowIfNull(Retention);
+        ArgumentNullException.ThrowIfNull(Retry);
+        Retention.Validate();
+        Retry.Validate();
+    }
+}
