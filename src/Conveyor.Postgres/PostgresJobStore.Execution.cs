@@ -100,35 +100,12 @@ public sealed partial class PostgresJobStore
         """;
 
     /// <summary>
-    /// The first statement of every claim, completion, heartbeat and promotion batch; <c>set_config(…, true)</c> lasts
-    /// until the batch's implicit transaction ends, so pooled sessions keep their defaults. Generic plans: these
-    /// statements run thousands of times a second with the same shape, and planning each call cost more CPU than
-    /// executing it (0.4 ms against 0.26 ms for a claim of 16). Their plans are key probes and index walks for any
-    /// parameter (tested by EXPLAIN under <c>force_generic_plan</c>). With
-    /// <see cref="PostgresStoreOptions.AsyncCommitForExecution"/> the commit also skips waiting for its WAL flush.
+    /// The first statement of every claim, completion, heartbeat and promotion batch (settings last until the batch's
+    /// transaction ends). These statements run thousands of times a second with one shape, and each is key probes or an
+    /// index walk: a generic plan saves the planning, which cost more than the execution, and JIT, sorts and sequential
+    /// scans are off so that no estimate (a huge backlog, a table planned while empty) can pick a worse plan.
+    /// docs/postgres.md ("How the verbs work") explains each.
     /// </summary>
-    /// <remarks>
-    /// JIT is off for them: a generic plan costs a parameter LIMIT at a tenth of the table, so with a million
-    /// queued jobs a claim's estimate passed <c>jit_above_cost</c> and every claim of 16 jobs compiled 25
-    /// functions first (about 1,000 jobs/s instead of thousands).
-    /// </remarks>
-    /// <remarks>
-    /// Sorts are off for them too: none of these statements needs one, and the claim must take its order from
-    /// <c>jobs_claim</c>. Once a vacuum has told the planner the table's size but no ANALYZE its columns (right after
-    /// a bulk load: a vacuum can come first), the generic claim plan with a million queued jobs read every available
-    /// job through a bitmap scan and sorted them on disk: 0.7 s per claim, for the 15 s until autoanalyze ran.
-    /// </remarks>
-    /// <remarks>
-    /// Sequential scans are off for the same reason: every one of these statements is key probes or an index walk,
-    /// and a session keeps a generic plan until an ANALYZE or a vacuum of the table. Made while the table was small
-    /// (a new deployment's first jobs), the completion's plan read the whole table for every batch, and went on
-    /// doing so as the table grew. After a vacuum that found the table empty (TRUNCATE OFF keeps its pages, so the
-    /// planner counts no row in any of them until the next ANALYZE) the completion can still pick a walk of the
-    /// whole primary key: a completion of ~400 jobs took 50–130 ms in the bench (ninth round of
-    /// docs/benchmarks.md). No setting closes that case: the claim and the heartbeat are bounded by their keys in
-    /// their text, and for the completion the leader analyzes the table once it outgrows the recorded count
-    /// (<see cref="ReclaimSpaceAsync"/>), which makes every session plan again.
-    /// </remarks>
     internal const string ExecutionSettingsSql =
         "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('jit', 'off', true), " +
         "set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)";
