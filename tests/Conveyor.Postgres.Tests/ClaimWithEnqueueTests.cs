@@ -6,7 +6,7 @@ namespace Conveyor.Postgres.Tests;
 
 /// <summary>
 /// Claims carried by enqueues (<see cref="IEnqueueClaimer"/>) with a real node that gets jobs enqueued in its
-/// process. The store's side of the capability is in the conformance suite (StoreConformanceTests.EnqueueClaims).
+/// process. The store's side of the capability is in the conformance suite (StoreConformanceTests.Optional.EnqueueClaims).
 /// </summary>
 public sealed class ClaimWithEnqueueTests
 {

@@ -5,7 +5,10 @@ namespace Conveyor.StoreConformance;
 /// <summary>
 /// The rules every <see cref="IJobStore"/> must follow, one test per rule. Each store subclasses this
 /// class once (sealed) and supplies a fresh, empty, migrated store per test. A store may skip a test
-/// only with a written reason. The tests live in partial files by area (insert, claim, …).
+/// only with a written reason. The tests live in one partial file per role and area: <c>Execution.*</c>
+/// (<see cref="IJobExecutionStore"/>), <c>Admin.*</c> (<see cref="IJobAdminStore"/>), <c>QueueSettings</c>,
+/// <c>Nodes</c> (<see cref="INodeStore"/>) and <c>Optional.*</c> (the optional roles, skipped with the reason when a
+/// store lacks one).
 /// </summary>
 public abstract partial class StoreConformanceTests : IAsyncLifetime
 {

@@ -132,19 +132,4 @@ public abstract partial class StoreConformanceTests
         (await other.LeaderElector.TryAcquireAsync(new LeaderLeaseParams(Node2, TestTime.At(2), TimeSpan.FromSeconds(30)))).ShouldBeTrue();
         (await Store.LeaderElector.GetLeaderAsync(new GetLeaderParams(TestTime.At(3)))).ShouldBe(Node2);
     }
-
-    [SkippableFact]
-    public async Task Notifier_WhenOffered_SignalsTheQueueOfInsertedJobs()
-    {
-        var notifier = RequireNotifier();
-        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var subscription = await notifier.SubscribeAsync(queue =>
-        {
-            if (queue == "notified") signalled.TrySetResult();
-        });
-
-        await InsertAsync(TestJobs.New(queue: "notified"));
-
-        await signalled.Task.WaitAsync(TimeSpan.FromSeconds(10));
-    }
 }

@@ -38,11 +38,6 @@ public sealed partial class PostgresJobStore
 
     private const string DeleteSql = "DELETE FROM {s}.jobs WHERE id = $1";
 
-    private const string PauseSql = """
-        INSERT INTO {s}.queues (name, paused) VALUES ($1, $2)
-        ON CONFLICT (name) DO UPDATE SET paused = excluded.paused
-        """;
-
     /// <inheritdoc />
     public Task<JobChangeResult> CancelJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
     {
@@ -155,19 +150,6 @@ public sealed partial class PostgresJobStore
             return null;
         }, reread: false, cancellationToken);
     }
-
-    /// <inheritdoc />
-    public async Task SetQueuePausedAsync(SetQueuePausedParams parameters, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(Sql(PauseSql));
-        command.Parameters.Text(parameters.Queue).Bool(parameters.Paused);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        if (!parameters.Paused)
-            _notifier.Publish(parameters.Queue);
-    }
-
     /// <summary>
     /// Locks the job's row, asks <see cref="JobLifecycle.Refuse"/>, adds the change's statements (which return the
     /// job's state after them, null when deleted) and runs them as one batch, in one transaction.

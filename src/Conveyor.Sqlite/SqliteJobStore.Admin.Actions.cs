@@ -38,11 +38,6 @@ public sealed partial class SqliteJobStore
 
     private const string DeleteSql = "DELETE FROM conveyor_jobs WHERE id = $id";
 
-    private const string PauseSql = """
-        INSERT INTO conveyor_queues (name, paused) VALUES ($name, $paused)
-        ON CONFLICT (name) DO UPDATE SET paused = excluded.paused
-        """;
-
     /// <inheritdoc />
     public Task<JobChangeResult> CancelJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default)
     {
@@ -115,19 +110,6 @@ public sealed partial class SqliteJobStore
             if (JobLifecycle.WakesQueue(JobAction.Delete, job!, null))
                 scope.JobsAvailable(job!.Queue);
             return new JobChangeResult(JobChangeStatus.Done, null);
-        }, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public Task SetQueuePausedAsync(SetQueuePausedParams parameters, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        return WriteAsync(scope =>
-        {
-            scope.Session.Command(PauseSql).Bind("$name", parameters.Queue).Bind("$paused", parameters.Paused ? 1L : 0L).ExecuteNonQuery();
-            if (!parameters.Paused)
-                scope.JobsAvailable(parameters.Queue);
-            return 0;
         }, cancellationToken);
     }
 }
