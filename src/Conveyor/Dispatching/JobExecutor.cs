@@ -137,5 +137,5 @@ internal sealed class JobExecutor(
         return new JobCompletion(job.Id, job.Attempt, JobOutcome.Retry, Error: error, RetryAt: retryAt);
     }
 
-    private static JobCompletion Released(ClaimedJob job) => new(job.Id, job.Attempt, JobOutcome.Released);
+    internal static JobCompletion Released(ClaimedJob job) => new(job.Id, job.Attempt, JobOutcome.Released);
 }

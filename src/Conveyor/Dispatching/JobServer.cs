@@ -180,7 +180,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _watchdogTask = new Dispatching.Watchdog(core, _abandoned).RunAsync(_stopWatchdog.Token);
             foreach (var dispatcher in _dispatchers)
             {
-                dispatcher.StartWorkers(_shutdown.Token);
+                dispatcher.StartWorkers(_shutdown.Token, _stopClaiming.Token);
                 _dispatchTasks.Add(dispatcher.RunClaimLoopAsync(_stopClaiming.Token));
                 _dispatchTasks.Add(dispatcher.WorkersDone);
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Conveyor.Storage;
 using Microsoft.Extensions.Logging;
@@ -5,17 +6,18 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Dispatching;
 
 /// <summary>
-/// The dispatcher of one queue on one node. It claims only when a worker slot is free and never more
-/// jobs than free slots, hands each claimed job to an idle worker through a bounded channel, and
-/// sleeps until a slot frees, a notification arrives, or the poll interval passes. While it sleeps for
-/// want of jobs, it offers its claim to the enqueues of this process (<see cref="ClaimOffer"/>).
+/// The dispatcher of one queue on one node. It claims only when a worker slot is free, for at most its free slots
+/// plus the jobs it expects to start within the prefetch horizon (<see cref="PrefetchEstimate"/>), hands each claimed
+/// job to an idle worker through a bounded channel, and sleeps until a slot frees, a notification arrives, or the poll
+/// interval passes. While it sleeps for want of jobs, it offers its claim to the enqueues of this process
+/// (<see cref="ClaimOffer"/>).
 /// </summary>
 /// <remarks>
-/// Invariants. The claim loop is the only writer of the channel and the only owner of <see cref="_claiming"/>;
-/// workers only give slots back (<see cref="_free"/>, atomic). At any moment
-/// <c>0 ≤ _free</c>, <c>0 ≤ _claiming</c> and <c>_free + _claiming ≤ Concurrency</c>: a slot is free, taken for the
-/// claim in flight (or offered), or holding a job (in the channel or running). Slots are taken before a claim is sent
-/// and the unused ones given back when it returns, so the node never holds more jobs than it has slots.
+/// Invariants. The claim loop is the only writer of the channel and the only owner of <see cref="_claiming"/> (jobs
+/// asked for by the claim in flight, or offered); workers only give jobs back (<see cref="_held"/>, atomic). At any
+/// moment <c>0 ≤ _held ≤ Concurrency + prefetch.Max</c> and <c>_held + _claiming ≤ Concurrency + prefetch.Max</c>:
+/// the node never holds more jobs than its slots and the largest prefetch. A held job is in the channel or running;
+/// the ones beyond the slots are prefetched and not busy.
 /// </remarks>
 internal sealed class QueueDispatcher : IDisposable
 {
@@ -30,7 +32,9 @@ internal sealed class QueueDispatcher : IDisposable
     private const int ClaimCoalesceMilliseconds = 1;
 
     private readonly int _claimTarget;
-    private int _free;
+    private readonly PrefetchEstimate _prefetch;
+    private CancellationToken _stopClaiming;
+    private int _held;
     private int _claiming;
     private long _claimedWithEnqueues;
     private int _liveWorkers;
@@ -46,17 +50,17 @@ internal sealed class QueueDispatcher : IDisposable
         _enqueueClaimer = enqueueClaimer;
         Queue = queue;
         Concurrency = concurrency;
-        _free = concurrency;
         _claimTarget = Math.Max(1, Math.Min(concurrency, core.Options.MaxClaimBatch) / 2);
-        _channel = Channel.CreateBounded<RunningJob>(new BoundedChannelOptions(concurrency) { SingleWriter = true });
+        _prefetch = new PrefetchEstimate(core.Options.PrefetchHorizon, core.Options.MaxClaimBatch);
+        _channel = Channel.CreateBounded<RunningJob>(new BoundedChannelOptions(concurrency + _prefetch.Max) { SingleWriter = true });
     }
 
     public string Queue { get; }
 
     public int Concurrency { get; }
 
-    /// <summary>Slots running a job: neither free nor taken for a claim in flight (a heartbeat reports this).</summary>
-    public int Busy => Math.Max(0, Concurrency - Volatile.Read(ref _free) - Volatile.Read(ref _claiming));
+    /// <summary>Slots running a job (a heartbeat reports this); prefetched jobs waiting for a slot are not busy.</summary>
+    public int Busy => Math.Clamp(Volatile.Read(ref _held), 0, Concurrency);
 
     /// <summary>Jobs this dispatcher got through claims carried by enqueues (for tests and diagnostics).</summary>
     public long ClaimedWithEnqueues => Interlocked.Read(ref _claimedWithEnqueues);
@@ -76,18 +80,18 @@ internal sealed class QueueDispatcher : IDisposable
         {
             while (!stopClaiming.IsCancellationRequested)
             {
-                var free = Volatile.Read(ref _free);
-                if (free <= 0)
+                // No slot free: nothing to claim, however many jobs the prefetch would allow.
+                if (Volatile.Read(ref _held) >= Concurrency)
                 {
                     await _slotFreed.WaitAsync(Timeout.InfiniteTimeSpan, stopClaiming).ConfigureAwait(false);
                     continue;
                 }
                 // While work flows, let a few slots free up so one claim fills several: a store round trip per
                 // job would cap a busy node. An idle node claims at once, so latency is not affected.
-                if (moreLikely && free < _claimTarget)
+                if (moreLikely && Room() < _claimTarget)
                 {
                     var until = Environment.TickCount64 + ClaimCoalesceMilliseconds;
-                    while (Volatile.Read(ref _free) < _claimTarget && Environment.TickCount64 < until
+                    while (Room() < _claimTarget && Environment.TickCount64 < until
                         && await _slotFreed.WaitAsync(TimeSpan.FromMilliseconds(ClaimCoalesceMilliseconds), stopClaiming).ConfigureAwait(false))
                     {
                     }
@@ -113,6 +117,7 @@ internal sealed class QueueDispatcher : IDisposable
                     continue;
                 }
                 var want = TakeSlots(Math.Min(options.MaxClaimBatch, room));
+                if (want == 0) continue;
                 var now = _core.Time.UtcNow();
                 var leaseUntil = now + options.LeaseDuration;
                 IReadOnlyList<ClaimedJob> jobs;
@@ -189,36 +194,35 @@ internal sealed class QueueDispatcher : IDisposable
         HandOut(jobs, offer.TakenClaim!.LeaseExpiresAt);
     }
 
-    /// <summary>Takes up to <paramref name="max"/> free slots for a claim (the loop only); returns how many (0 when none is free).</summary>
+    /// <summary>How many more jobs the node may hold now: its free slots plus the current prefetch (the loop only).</summary>
+    private int Room() => Concurrency + _prefetch.Current() - Volatile.Read(ref _held);
+
+    /// <summary>Takes room for up to <paramref name="max"/> jobs for a claim (the loop only); returns how many (0 when there is none).</summary>
     private int TakeSlots(int max)
     {
-        while (true)
-        {
-            var free = Volatile.Read(ref _free);
-            var take = Math.Min(free, max);
-            if (take <= 0) return 0;
-            if (Interlocked.CompareExchange(ref _free, free - take, free) != free) continue;
-            Volatile.Write(ref _claiming, take);
-            AssertSlots();
-            return take;
-        }
+        var take = Math.Min(Room(), max);
+        if (take <= 0) return 0;
+        Volatile.Write(ref _claiming, take);
+        AssertSlots();
+        return take;
     }
 
-    /// <summary>A claim for <paramref name="taken"/> slots returned <paramref name="used"/> jobs: the rest are free again.</summary>
+    /// <summary>A claim for <paramref name="taken"/> jobs returned <paramref name="used"/>: those are held now, the rest of the room is free again.</summary>
     private void ReturnSlots(int taken, int used)
     {
+        if (used > 0) Interlocked.Add(ref _held, used);
         Volatile.Write(ref _claiming, 0);
-        if (used < taken) Interlocked.Add(ref _free, taken - used);
         AssertSlots();
     }
 
     [System.Diagnostics.Conditional("DEBUG")]
     private void AssertSlots()
     {
-        var free = Volatile.Read(ref _free);
+        var held = Volatile.Read(ref _held);
         var claiming = Volatile.Read(ref _claiming);
-        System.Diagnostics.Debug.Assert(free >= 0 && claiming >= 0 && free + claiming <= Concurrency,
-            $"slot accounting of queue {Queue}: free {free} + claiming {claiming} within {Concurrency}");
+        var most = Concurrency + _prefetch.Max;
+        System.Diagnostics.Debug.Assert(held >= 0 && claiming >= 0 && held + claiming <= most,
+            $"slot accounting of queue {Queue}: held {held} + claiming {claiming} within {most}");
     }
 
     /// <summary>Hands claimed jobs (their slots already taken) to the workers.</summary>
@@ -233,9 +237,12 @@ internal sealed class QueueDispatcher : IDisposable
     }
 
     /// <summary>Starts the workers; <see cref="WorkersDone"/> completes once every one of them has ended.</summary>
-    public void StartWorkers(CancellationToken shutdown)
+    /// <param name="shutdown">Cancelled after the drain period: running handlers are cancelled.</param>
+    /// <param name="stopClaiming">Cancelled when the node stops: jobs not started yet go back.</param>
+    public void StartWorkers(CancellationToken shutdown, CancellationToken stopClaiming)
     {
         _shutdown = shutdown;
+        _stopClaiming = stopClaiming;
         for (var i = 0; i < Concurrency; i++) StartWorker();
     }
 
@@ -281,7 +288,7 @@ internal sealed class QueueDispatcher : IDisposable
 
     private void FreeSlot()
     {
-        Interlocked.Increment(ref _free);
+        Interlocked.Decrement(ref _held);
         _slotFreed.Set();
     }
 
@@ -295,8 +302,17 @@ internal sealed class QueueDispatcher : IDisposable
             while (reader.TryRead(out var running))
             {
                 running.Worker = slot;
+                if (_stopClaiming.IsCancellationRequested)
+                {
+                    // Stopping: a job that has not started goes back uncharged (prefetched, or claimed just before).
+                    _core.Completer.Add(JobExecutor.Released(running.Job), running);
+                    FreeSlot();
+                    continue;
+                }
+                var started = Stopwatch.GetTimestamp();
                 var result = await _core.Executor.ExecuteAsync(running, shutdown).ConfigureAwait(false);
                 if (result.Abandoned) return; // the watchdog stored the outcome and replaced this worker
+                _prefetch.Finished(Stopwatch.GetTimestamp() - started);
                 if (result.Completion is null) _core.Untrack(running);
                 else _core.Completer.Add(result.Completion, running);
                 FreeSlot();

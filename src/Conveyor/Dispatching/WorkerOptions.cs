@@ -15,7 +15,11 @@ public sealed class WorkerOptions
     public static readonly TimeSpan DefaultMaintenanceInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultLeaderLeaseDuration = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultNodeGracePeriod = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan DefaultPrefetchHorizon = TimeSpan.FromMilliseconds(10);
     public const int DefaultConcurrency = 10;
+
+    /// <summary>The longest <see cref="PrefetchHorizon"/>: 1 s. A longer one would hold jobs other nodes could start.</summary>
+    public static readonly TimeSpan MaxPrefetchHorizon = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// The longest <see cref="HeartbeatInterval"/>, <see cref="PollInterval"/> and <see cref="MaintenanceInterval"/>:
@@ -48,6 +52,7 @@ public sealed class WorkerOptions
         CompletionBatchSize = builder.CompletionBatchSize;
         MaxClaimBatch = builder.MaxClaimBatch;
         ClaimWithEnqueues = builder.ClaimWithEnqueues;
+        PrefetchHorizon = builder.PrefetchHorizon;
         Queues = new Dictionary<string, int>(builder.Queues.Count > 0 ? builder.Queues : new Dictionary<string, int> { [Validation.Names.DefaultQueue] = DefaultConcurrency }, StringComparer.Ordinal);
     }
 
@@ -99,6 +104,14 @@ public sealed class WorkerOptions
 
     /// <summary>At most this many jobs are asked for in one claim. Default 1000.</summary>
     public int MaxClaimBatch { get; }
+
+    /// <summary>
+    /// Besides its free slots, a node claims the jobs of a queue it expects to start within this horizon, judged
+    /// from how fast it finishes that queue's jobs right now; none while a job takes longer than the horizon, so long
+    /// jobs spread evenly over the nodes. A prefetched job is leased like a running one, is not a busy slot, and goes
+    /// back uncharged when the node stops. <see cref="TimeSpan.Zero"/>: claim only for free slots. Default 10 ms.
+    /// </summary>
+    public TimeSpan PrefetchHorizon { get; }
 
     /// <summary>
     /// While this node waits idle for jobs of a queue, an enqueue made in the same process (through this

@@ -58,6 +58,9 @@ public sealed class WorkerOptionsBuilder
     /// <summary>At most this many jobs are asked for in one claim. Default 1000.</summary>
     public int MaxClaimBatch { get; set; } = 1000;
 
+    /// <summary>See <see cref="WorkerOptions.PrefetchHorizon"/>: 0 to 1 s, <see cref="TimeSpan.Zero"/> for none. Default 10 ms.</summary>
+    public TimeSpan PrefetchHorizon { get; set; } = WorkerOptions.DefaultPrefetchHorizon;
+
     /// <summary>
     /// While this node waits idle for jobs of a queue, an enqueue made in the same process (through this
     /// service provider's store) claims for it in the enqueue's own transaction, so the job starts one round trip
@@ -115,6 +118,8 @@ public sealed class WorkerOptionsBuilder
             throw new InvalidOperationException($"HeartbeatInterval ({HeartbeatInterval}) must be shorter than LeaseDuration ({LeaseDuration}), or leases run out between heartbeats");
         if (MaintenanceInterval >= LeaderLeaseDuration)
             throw new InvalidOperationException($"MaintenanceInterval ({MaintenanceInterval}) must be shorter than LeaderLeaseDuration ({LeaderLeaseDuration})");
+        if (PrefetchHorizon < TimeSpan.Zero || PrefetchHorizon > WorkerOptions.MaxPrefetchHorizon)
+            throw new InvalidOperationException($"PrefetchHorizon must be between 0 and {WorkerOptions.MaxPrefetchHorizon.TotalSeconds:0} s (got {PrefetchHorizon})");
         if (CompletionBatchSize < 1 || MaxClaimBatch < 1) throw new InvalidOperationException("CompletionBatchSize and MaxClaimBatch must be at least 1");
         if (Name is not null && Name.Length is 0 or > 200) throw new InvalidOperationException("Name must be 1–200 characters");
         ArgumentNullException.ThrowIfNull(Retention);
