@@ -42,16 +42,19 @@ public sealed class ClaimWithEnqueueTests
 
         await node.Client.EnqueueAsync(new JobRequest("test.count", """{"n":1}"""));
         await node.WaitForAsync(1);
-        // Far longer than the 5 ms the sender waits between NOTIFYs, and than a NOTIFY takes to arrive.
-        await Task.Delay(1000);
+        // A NOTIFY the node's store sent for that enqueue would reach the listener before a later store's.
+        await schema.OpenStore().InsertAsync(Jobs.New("sentinel"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!woken.Contains("sentinel") && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
 
         node.Server.ClaimedWithEnqueues.ShouldBe(1);
-        woken.ShouldBeEmpty();
+        woken.ShouldBe(["sentinel"]);
 
         // A kind this node does not run: its claim rides along but takes nothing, so the other nodes are told.
         await node.Client.EnqueueAsync(new JobRequest("test.elsewhere", "{}"));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (woken.IsEmpty && DateTime.UtcNow < deadline)
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!woken.Contains("default") && DateTime.UtcNow < deadline)
             await Task.Delay(10);
 
         woken.ShouldContain("default");
