@@ -16,14 +16,19 @@ public sealed class ClaimWithEnqueueTests
     public async Task IdleNode_GetsAJobEnqueuedInItsProcess_WithTheEnqueuesClaim_UnlessTurnedOff(bool claimWithEnqueues)
     {
         await using var schema = new TempSchema();
-        await using (var node = await CountingNode.StartAsync(schema, w => { w.Queue("default", 4); w.ClaimWithEnqueues = claimWithEnqueues; }))
+        // A long poll: nothing but an enqueue wakes the node, so between enqueues it stays asleep. An enqueue whose
+        // claim took its job wakes nobody, and one that does not ride wakes the node, whose claim takes the job.
+        await using (var node = await CountingNode.StartAsync(schema, w =>
+        {
+            w.Queue("default", 4);
+            w.ClaimWithEnqueues = claimWithEnqueues;
+            w.PollInterval = TimeSpan.FromMinutes(5);
+        }))
         {
             for (var i = 0; i < 5; i++)
             {
                 await node.Client.EnqueueAsync(new JobRequest("test.count", $$"""{"n":{{i}}}"""));
                 await node.WaitForAsync(i + 1);
-                // Let the wake-up's own claim (which finds nothing now) put the node back to sleep.
-                await Task.Delay(100);
             }
             await node.StopAsync();
             node.Started.Order().ShouldBe([0, 1, 2, 3, 4]);
@@ -147,8 +152,10 @@ public sealed class ClaimWithEnqueueTests
         {
             var node = new CountingNode(schema, worker);
             await node.Server.StartAsync(CancellationToken.None);
-            // The node's first claim finds nothing; from then on it sleeps idle.
-            await Task.Delay(300);
+            // The node's first claim finds nothing; once the server has answered it, the node sleeps idle.
+            await schema.UntilCountAsync(
+                $"SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' AND position('{schema.Name}' in query) > 0 AND position('SET state = ''running''' in query) > 0",
+                1, "sessions whose last statement was a claim");
             return node;
         }
 
