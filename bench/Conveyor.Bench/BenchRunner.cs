@@ -251,7 +251,7 @@ public sealed class BenchRunner(
         await QueueNoopsAsync(node.Client, BenchMeasure.Process, n, cancellationToken).ConfigureAwait(false);
         // Reclaims the warm-up's dead rows now, with the measured jobs in the table: a vacuum also records the row
         // count the nodes plan on, and an empty table's count would have their completions walk the whole table.
-        if (bench.Store is ISpaceReclaimer reclaimer)
+        if (bench.Store.SpaceReclaimer is { } reclaimer)
             await reclaimer.ReclaimSpaceAsync(new ReclaimSpaceParams(Force: true), cancellationToken).ConfigureAwait(false);
 
         var cpu = CpuWindow.Start(bench, nodes);
