@@ -16,8 +16,8 @@ public sealed class ClaimWithEnqueueTests
     public async Task IdleNode_GetsAJobEnqueuedInItsProcess_WithTheEnqueuesClaim_UnlessTurnedOff(bool claimWithEnqueues)
     {
         await using var schema = new TempSchema();
-        // A long poll: nothing but an enqueue wakes the node, so between enqueues it stays asleep. An enqueue whose
-        // claim took its job wakes nobody, and one that does not ride wakes the node, whose claim takes the job.
+        // A long poll: nothing but an enqueue wakes the node, so it is asleep whenever the next enqueue comes, its
+        // claim offered to that enqueue (or, with offers off, waiting for the enqueue's wake-up).
         await using (var node = await CountingNode.StartAsync(schema, w =>
         {
             w.Queue("default", 4);
