@@ -68,8 +68,8 @@ public sealed class BenchTests : IAsyncLifetime
     [Fact]
     public async Task Nodes_RunsProcessOnNodeProcesses_AndLeavesNoneRunning()
     {
-        // Enough jobs for the timed window to span several of the kernel's 10 ms CPU-time ticks: with 600 the node
-        // processes' CPU over it was once 0 (CI, 2026-12-04).
+        // Enough jobs for the timed window to span several of the kernel's 10 ms CPU-time ticks, or the node
+        // processes' CPU can read 0.
         var results = JsonLines(await _workspace.OkAsync("bench", "--measure", "process", "--nodes", "2", "--jobs", "4000", "--json"));
 
         var result = results.ShouldHaveSingleItem();
@@ -99,35 +99,5 @@ public sealed class BenchTests : IAsyncLifetime
         line.ShouldContain("300 jobs");
         line.ShouldContain("jobs/s");
         line.ShouldContain("CPU per job");
-    }
-}
-
-/// <summary>The stall check of the bench's waits, on a clock the test moves.</summary>
-public sealed class StallGuardTests
-{
-    private sealed class ManualClock : TimeProvider
-    {
-        public long Ticks { get; set; }
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => Ticks;
-        public void Advance(TimeSpan by) => Ticks += by.Ticks;
-    }
-
-    [Fact]
-    public void Progress_KeepsTheWaitGoing_AndACountThatStandsStillPastTheLimit_Fails()
-    {
-        var clock = new ManualClock();
-        var guard = new Conveyor.Bench.StallGuard("process", TimeSpan.FromSeconds(60), clock);
-
-        guard.Check(0);
-        clock.Advance(TimeSpan.FromSeconds(59));
-        guard.Check(0);
-        guard.Check(10); // moved: the minute starts again
-        clock.Advance(TimeSpan.FromSeconds(59));
-        guard.Check(10);
-        clock.Advance(TimeSpan.FromSeconds(2));
-
-        var stalled = Should.Throw<TimeoutException>(() => guard.Check(10));
-        stalled.Message.ShouldBe("process stalled: no job finished for 61 s (10 done); is the store still reachable?");
     }
 }

@@ -91,7 +91,7 @@ public sealed class ClaimTests
 
         var second = store.InsertAsync(Jobs.New(orderingKey: "k"));
         var other = await store.InsertAsync(Jobs.New(orderingKey: "another-key")).WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(300);
+        await schema.UntilSessionWaitsForAsync(connection.ProcessID);
         second.IsCompleted.ShouldBeFalse("the second job of the key must wait for the first one's transaction");
         await transaction.CommitAsync();
 

@@ -16,14 +16,19 @@ public sealed class ClaimWithEnqueueTests
     public async Task IdleNode_GetsAJobEnqueuedInItsProcess_WithTheEnqueuesClaim_UnlessTurnedOff(bool claimWithEnqueues)
     {
         await using var schema = new TempSchema();
-        await using (var node = await CountingNode.StartAsync(schema, w => { w.Queue("default", 4); w.ClaimWithEnqueues = claimWithEnqueues; }))
+        // A long poll: nothing but an enqueue wakes the node, so it is asleep whenever the next enqueue comes, its
+        // claim offered to that enqueue (or, with offers off, waiting for the enqueue's wake-up).
+        await using (var node = await CountingNode.StartAsync(schema, w =>
+        {
+            w.Queue("default", 4);
+            w.ClaimWithEnqueues = claimWithEnqueues;
+            w.PollInterval = TimeSpan.FromMinutes(5);
+        }))
         {
             for (var i = 0; i < 5; i++)
             {
                 await node.Client.EnqueueAsync(new JobRequest("test.count", $$"""{"n":{{i}}}"""));
                 await node.WaitForAsync(i + 1);
-                // Let the wake-up's own claim (which finds nothing now) put the node back to sleep.
-                await Task.Delay(100);
             }
             await node.StopAsync();
             node.Started.Order().ShouldBe([0, 1, 2, 3, 4]);
@@ -42,16 +47,19 @@ public sealed class ClaimWithEnqueueTests
 
         await node.Client.EnqueueAsync(new JobRequest("test.count", """{"n":1}"""));
         await node.WaitForAsync(1);
-        // Far longer than the 5 ms the sender waits between NOTIFYs, and than a NOTIFY takes to arrive.
-        await Task.Delay(1000);
+        // A NOTIFY the node's store sent for that enqueue would reach the listener before a later store's.
+        await schema.OpenStore().InsertAsync(Jobs.New("sentinel"));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!woken.Contains("sentinel") && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
 
         node.Server.ClaimedWithEnqueues.ShouldBe(1);
-        woken.ShouldBeEmpty();
+        woken.ShouldBe(["sentinel"]);
 
         // A kind this node does not run: its claim rides along but takes nothing, so the other nodes are told.
         await node.Client.EnqueueAsync(new JobRequest("test.elsewhere", "{}"));
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (woken.IsEmpty && DateTime.UtcNow < deadline)
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!woken.Contains("default") && DateTime.UtcNow < deadline)
             await Task.Delay(10);
 
         woken.ShouldContain("default");
@@ -144,8 +152,10 @@ public sealed class ClaimWithEnqueueTests
         {
             var node = new CountingNode(schema, worker);
             await node.Server.StartAsync(CancellationToken.None);
-            // The node's first claim finds nothing; from then on it sleeps idle.
-            await Task.Delay(300);
+            // The node's first claim finds nothing; once the server has answered it, the node sleeps idle.
+            await schema.UntilCountAsync(
+                $"SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' AND position('{schema.Name}' in query) > 0 AND position('SET state = ''running''' in query) > 0",
+                1, "sessions whose last statement was a claim");
             return node;
         }
 

@@ -26,7 +26,8 @@ public sealed class EngineTests
         await server.StartAsync(CancellationToken.None);
         try
         {
-            await Task.Delay(300);
+            // The node listens before its first enqueue, so no wake-up is missed.
+            await schema.UntilCountAsync($"SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN \"{schema.Name}.jobs\"'", 1, "listening sessions");
             for (var i = 0; i < 100; i++)
                 await client.EnqueueAsync(new JobRequest("test.count", $$"""{"n":{{i}}}"""));
 

@@ -33,13 +33,14 @@ public sealed class NotifierTests
         await using var subscription = await receiver.Notifier!.SubscribeAsync(received.Enqueue);
 
         await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => sender.InsertAsync(Jobs.New("burst"))));
-        var deadline = DateTime.UtcNow + Patience;
-        while (received.IsEmpty && DateTime.UtcNow < deadline)
-            await Task.Delay(20);
-        await Task.Delay(600);
+        // The sender sends what is pending in order, a later queue in the same transaction or after: once its
+        // wake-up and a burst one arrived, every burst one has.
+        await sender.InsertAsync(Jobs.New("sentinel"));
+        await UntilReceivedAsync(received, "sentinel");
+        await UntilReceivedAsync(received, "burst");
 
-        received.ShouldAllBe(q => q == "burst");
-        received.Count.ShouldBeInRange(1, 10);
+        received.Where(q => q != "sentinel").ShouldAllBe(q => q == "burst");
+        received.Count(q => q == "burst").ShouldBeInRange(1, 10);
     }
 
     [Fact]
@@ -48,16 +49,21 @@ public sealed class NotifierTests
         await using var schema = new TempSchema();
         var store = schema.OpenStore();
         await store.MigrateAsync();
-        var count = 0;
-        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var subscription = await store.Notifier!.SubscribeAsync(_ => { Interlocked.Increment(ref count); woken.TrySetResult(); });
+        var other = schema.OpenStore();
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var seenElsewhere = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var subscription = await store.Notifier!.SubscribeAsync(received.Enqueue);
+        await using var otherSubscription = await other.Notifier!.SubscribeAsync(seenElsewhere.Enqueue);
 
         await store.InsertAsync(Jobs.New("local"));
-        await woken.Task.WaitAsync(Patience);
-        await Task.Delay(500);
+        await UntilReceivedAsync(received, "local");
+        // Once another store got the NOTIFY, a later one of that store reaches this listener after it.
+        await UntilReceivedAsync(seenElsewhere, "local");
+        await other.InsertAsync(Jobs.New("sentinel"));
+        await UntilReceivedAsync(received, "sentinel");
 
         // The store's own NOTIFY comes back through LISTEN too; it is recognised and not delivered twice.
-        Volatile.Read(ref count).ShouldBe(1);
+        received.Count(q => q == "local").ShouldBe(1);
     }
 
     [Fact]
@@ -69,16 +75,19 @@ public sealed class NotifierTests
         await pollOnly.MigrateAsync();
         pollOnly.Capabilities.SupportsNotifications.ShouldBeFalse();
         var local = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var remote = 0;
+        var remoteQueues = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var localSubscription = await pollOnly.Notifier!.SubscribeAsync(_ => local.TrySetResult());
-        await using var remoteSubscription = await listening.Notifier!.SubscribeAsync(_ => Interlocked.Increment(ref remote));
+        await using var remoteSubscription = await listening.Notifier!.SubscribeAsync(remoteQueues.Enqueue);
 
         await pollOnly.InsertAsync(Jobs.New("quiet"));
 
         await local.Task.WaitAsync(Patience);
         pollOnly.JobNotifier.IsListening.ShouldBeFalse();
-        await Task.Delay(1000);
-        Volatile.Read(ref remote).ShouldBe(0);
+        // A NOTIFY the poll-only store sent for its insert would reach the listener before a later store's.
+        var sentinel = schema.OpenStore();
+        await sentinel.InsertAsync(Jobs.New("sentinel"));
+        await UntilReceivedAsync(remoteQueues, "sentinel");
+        remoteQueues.ShouldBe(["sentinel"]);
         var listeners = await schema.ScalarAsync<long>(
             $"SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN \"{schema.Name}.jobs\"'");
         listeners.ShouldBe(1); // the listening store's session only
@@ -136,5 +145,16 @@ public sealed class NotifierTests
             await Task.Delay(100);
         } while (DateTime.UtcNow < deadline);
         sessions.ShouldBe(0);
+    }
+
+    /// <summary>Waits (at most <see cref="Patience"/>) until <paramref name="queue"/> was delivered; throws otherwise.</summary>
+    private static async Task UntilReceivedAsync(System.Collections.Concurrent.ConcurrentQueue<string> received, string queue)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!received.Contains(queue))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no wake-up for {queue} within {Patience.TotalSeconds} s");
+            await Task.Delay(10);
+        }
     }
 }

@@ -44,6 +44,32 @@ internal sealed class TempSchema : IAsyncDisposable
         return value is null or DBNull ? default : (T)value;
     }
 
+    /// <summary>
+    /// Waits (at most 30 s) until a session is blocked by the backend <paramref name="blockerPid"/>, as a statement
+    /// waiting for a lock that backend's transaction holds; throws when none is.
+    /// </summary>
+    public async Task UntilSessionWaitsForAsync(int blockerPid)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await ScalarAsync<long>($"SELECT count(*) FROM pg_stat_activity WHERE {blockerPid} = ANY(pg_blocking_pids(pid))") == 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no session waited for backend {blockerPid} within 30 s");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits (at most 30 s) until <paramref name="sql"/>, a count, is at least <paramref name="atLeast"/>; throws otherwise.</summary>
+    public async Task UntilCountAsync(string sql, long atLeast, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        long count;
+        while ((count = await ScalarAsync<long>(sql)) < atLeast)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what}: {count} after 30 s, expected at least {atLeast}");
+            await Task.Delay(20);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         for (var i = _owned.Count - 1; i >= 0; i--)

@@ -37,9 +37,16 @@ public sealed class VacuumTests
         var store = schema.OpenStore(o => o with { VacuumAfterDeadRows = threshold });
         await MigrateWithoutAutovacuumAsync(schema, store);
         await ChurnAsync(store, jobs);
-        await Task.Delay(1500); // backends report their statistics at most once a second
+        await UntilStatisticsCountAsync(schema, jobs);
         return store;
     }
+
+    /// <summary>
+    /// Waits until the server's statistics count the two updates each of <paramref name="jobs"/> churned jobs made
+    /// (backends report them up to a second late), and with them the dead rows those updates left.
+    /// </summary>
+    private static Task UntilStatisticsCountAsync(TempSchema schema, int jobs) =>
+        schema.UntilCountAsync("SELECT pg_stat_get_tuples_updated('{s}.jobs'::regclass)", 2L * jobs, "updates of the jobs table in the statistics");
 
     /// <summary>Asks until the store vacuums (its statistics lag the writes by up to a second); false after 30 s.</summary>
     private static async Task<bool> ReclaimWhenDueAsync(PostgresJobStore store)
@@ -175,10 +182,13 @@ public sealed class VacuumTests
         {
             await server.StopAsync(CancellationToken.None);
         }
-        // Nothing of the leader runs after its node stopped: no vacuum starts later, however many rows die.
+        // Nothing of the leader runs after its node stopped: every loop of the node has ended, and rows that die
+        // now, counted by the statistics as due for a vacuum, get none.
+        server.BackgroundTasks.ShouldAllBe(task => task.IsCompleted);
         var store = provider.GetRequiredService<IJobStore>().ShouldBeOfType<PostgresJobStore>();
+        var updatedBefore = await schema.ScalarAsync<long>("SELECT pg_stat_get_tuples_updated('{s}.jobs'::regclass)");
         await ChurnAsync(store, 200);
-        await Task.Delay(2000);
+        await schema.UntilCountAsync("SELECT pg_stat_get_tuples_updated('{s}.jobs'::regclass)", updatedBefore + 400, "updates of the jobs table in the statistics");
         (await VacuumCountAsync(schema)).ShouldBe(vacuums);
     }
 

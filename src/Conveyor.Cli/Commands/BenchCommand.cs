@@ -8,9 +8,9 @@ using Spectre.Console;
 namespace Conveyor.Cli.Commands;
 
 /// <summary>
-/// <c>conveyor bench</c>: throughput and latency of the chosen store (enqueue_single, enqueue_bulk, process,
-/// latency), each on a fresh file or schema that is removed afterwards. A progress bar on a terminal; one
-/// JSON line per measure with <c>--json</c>.
+/// <c>conveyor bench</c>: parses its options and runs the measures of bench/Conveyor.Bench (enqueue_single,
+/// enqueue_bulk, process, latency) on fresh stores of the chosen kind. A progress bar on a terminal; one line,
+/// or one JSON object with <c>--json</c>, per measure.
 /// </summary>
 internal sealed class BenchCommand(CliContext context)
 {
@@ -53,12 +53,14 @@ internal sealed class BenchCommand(CliContext context)
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var store = context.Store(parse);
+        if (!BenchMeasureNames.TryParseList(parse.GetValue(_measures), out var measures, out var unknown))
+            throw new UsageException($"bad measure '{unknown}' for --measure: use enqueue_single, enqueue_bulk, process or latency");
         var options = new BenchOptions
         {
             Jobs = parse.GetValue(_jobs),
             Concurrency = parse.GetValue(_concurrency),
             LatencyJobs = parse.GetValue(_latencyJobs),
-            Measures = ParseMeasures(parse.GetValue(_measures)),
+            Measures = measures,
             Nodes = parse.GetValue(_nodes),
             Runs = parse.GetValue(_runs),
         };
@@ -73,8 +75,14 @@ internal sealed class BenchCommand(CliContext context)
             throw new UsageException($"bad bench settings: {e.Message.Split(" (Parameter")[0]}");
         }
         var json = parse.GetValue(_json);
-        var stores = new BenchStores(store);
-        var launcher = new Benchmarks.ProcessNodeLauncher();
+        var stores = store.Kind switch
+        {
+            StoreKind.Memory => BenchStores.Memory(),
+            StoreKind.Sqlite => BenchStores.SqliteBeside(store.Target),
+            StoreKind.Postgres => BenchStores.Postgres(StoreSelector.Postgres(store), serverOnThisMachine: LocalPostgres.Is(store)),
+            _ => throw new InvalidOperationException($"unknown store kind {store.Kind}"),
+        };
+        var launcher = new ProcessNodeLauncher(typeof(BenchCommand).Assembly.Location);
 
         if (!json && context.Console.IsInteractive)
         {
@@ -95,7 +103,7 @@ internal sealed class BenchCommand(CliContext context)
                     await foreach (var result in runner.RunAsync(cancellationToken))
                     {
                         var task = tasks[Parse(result.Measure)];
-                        task.Description = Describe(result);
+                        task.Description = result.ToLine();
                         task.Value = task.MaxValue;
                         task.StopTask();
                     }
@@ -106,42 +114,11 @@ internal sealed class BenchCommand(CliContext context)
         var plain = new BenchRunner(stores.CreateAsync, options, launcher: launcher);
         await foreach (var result in plain.RunAsync(cancellationToken))
         {
-            context.Console.Out.WriteLine(json ? JsonSerializer.Serialize(result) : Describe(result));
+            context.Console.Out.WriteLine(json ? JsonSerializer.Serialize(result) : result.ToLine());
             await context.Console.Out.FlushAsync(cancellationToken);
         }
         return ExitCodes.Ok;
     }
 
-    private static IReadOnlyList<BenchMeasure> ParseMeasures(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return BenchMeasureNames.All;
-        var measures = new List<BenchMeasure>();
-        foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!BenchMeasureNames.TryParse(name, out var measure))
-                throw new UsageException($"bad measure '{name}' for --measure: use enqueue_single, enqueue_bulk, process or latency");
-            if (!measures.Contains(measure)) measures.Add(measure);
-        }
-        return measures;
-    }
-
     private static BenchMeasure Parse(string name) => BenchMeasureNames.TryParse(name, out var measure) ? measure : throw new InvalidOperationException(name);
-
-    private static string Describe(BenchResult r)
-    {
-        var rate = r.JobsPerSecond is { } perSecond ? $"{perSecond,12:N0} jobs/s" : "";
-        if (r.JobsPerSecondMin is { } low && r.JobsPerSecondMax is { } high) rate += $" ({low:N0}–{high:N0})";
-        var percentiles = r.P50Milliseconds is { } p50 ? $"  p50 {p50:0.###} ms  p99 {r.P99Milliseconds:0.###} ms" : "";
-        if (r.P50MillisecondsMin is { } p50Low) percentiles += $" (p50 {p50Low:0.###}–{r.P50MillisecondsMax:0.###}, p99 {r.P99MillisecondsMin:0.###}–{r.P99MillisecondsMax:0.###})";
-        if (r.Runs > 1) percentiles += $"  median of {r.Runs}";
-        var measure = r.Nodes is { } nodes ? $"{r.Measure}×{nodes}" : r.Measure;
-        var cpu = (r.NodeCpuMicrosecondsPerJob, r.ServerCpuMicrosecondsPerJob) switch
-        {
-            ({ } node, { } server) => $", CPU per job: node {node:0.#} µs, server {server:0.#} µs",
-            ({ } node, null) => $", CPU per job {node:0.#} µs",
-            (null, { } server) => $", server CPU per job {server:0.#} µs",
-            _ => "",
-        };
-        return $"{measure,-15} {r.Store,-8} {r.Jobs,8:N0} jobs  c={r.Concurrency,-3} {rate}{percentiles}  ({r.Seconds:0.###} s, peak {r.PeakMegabytes:0} MB{cpu})";
-    }
 }

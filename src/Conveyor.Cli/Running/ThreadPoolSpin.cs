@@ -6,21 +6,12 @@ namespace Conveyor.Cli.Running;
 /// Turns off the thread pool's spin-wait when the store is a PostgreSQL server on this machine.
 /// </summary>
 /// <remarks>
-/// A thread-pool thread that runs out of work spins (a loop of <c>sched_yield</c>) before it sleeps, so that
-/// work arriving soon after is picked up without a wake-up. A node hands work between threads several times
-/// per job, so its threads spin often: over a PostgreSQL <c>process</c> run they made ~13 <c>sched_yield</c>
-/// calls per job, 46 % of the node's CPU samples. When PostgreSQL runs on the same cores, that CPU is
-/// taken from the server processes executing the node's own claims, completions and COPYs. With the spin
-/// off, alternated runs gave <c>process</c> ×1.08 and enqueue-to-start latency p50 ×0.91 (medians of 15 and
-/// 11 pairs), enqueues unchanged (docs/benchmarks.md, seventh round). With SQLite the store runs inside the node and the hand-offs are
-/// the whole cycle: the spin off cost 3–14 % there, so it is turned off only for a local PostgreSQL.
-/// A remote server does not share the node's cores; the runtime's default stays.
-/// </remarks>
-/// <remarks>
-/// A setting the user made wins: the environment variable, or the setting in the runtime configuration.
-/// The runtime reads the setting once, when the thread pool creates its worker semaphore, so
-/// <see cref="Configure"/> must run before the process queues its first work item (the CLI calls it right
-/// after parsing, before anything is awaited).
+/// An idle thread-pool thread spins (<c>sched_yield</c>) before it sleeps, and a node hands work between threads
+/// several times per job: with PostgreSQL on the same cores that spinning takes CPU from the server processes serving
+/// the node (turned off, <c>process</c> gained about 8 % and latency p50 about 9 %). With SQLite the hand-offs are the
+/// whole cycle and the spin helps, and a remote server does not share the node's cores: the runtime's default stays.
+/// A setting the user made (environment variable or runtime configuration) wins. The runtime reads it once, so
+/// <see cref="Configure"/> runs right after parsing, before the process queues its first work item.
 /// </remarks>
 internal static class ThreadPoolSpin
 {

@@ -115,8 +115,11 @@ public sealed class JobClientTests
         await using var node = Node();
         await Should.ThrowAsync<Conveyor.Storage.JobNotFoundException>(() => node.Client.WaitAsync(999));
         var id = (await node.Client.EnqueueAsync(new JobRequest("x"))).Id;
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        await Should.ThrowAsync<OperationCanceledException>(() => node.Client.WaitAsync(id, cts.Token));
+        using var cts = new CancellationTokenSource();
+        var waiting = node.Client.WaitAsync(id, cts.Token);
+        waiting.IsCompleted.ShouldBeFalse("the job has not finished");
+        await cts.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => waiting);
     }
 
     [Fact]

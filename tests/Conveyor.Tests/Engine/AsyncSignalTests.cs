@@ -24,7 +24,6 @@ public sealed class AsyncSignalTests
     {
         using var signal = new AsyncSignal();
         var wait = signal.WaitAsync(Long, CancellationToken.None).AsTask();
-        await Task.Delay(20);
         wait.IsCompleted.ShouldBeFalse();
         signal.Set();
         (await wait.WaitAsync(Long)).ShouldBeTrue();

@@ -9,14 +9,20 @@ public sealed class LifecycleTests
     public async Task Stop_LetsRunningJobsFinishWithinTheShutdownTimeout()
     {
         var started = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var node = TestNode.Create(
-            b => b.AddJob("test.work", async () => { Interlocked.Increment(ref started); await Task.Delay(300); }),
+            b => b.AddJob("test.work", async () => { Interlocked.Increment(ref started); await release.Task; }),
             w => { w.Queue("default", 5); w.ShutdownTimeout = TimeSpan.FromSeconds(10); });
         var results = await node.Client.EnqueueManyAsync(Enumerable.Range(0, 5).Select(_ => new JobRequest("test.work")).ToList());
         await node.StartAsync();
         await Eventually.HoldsAsync(() => Volatile.Read(ref started) == 5, "5 jobs started");
 
-        await node.StopAsync();
+        // The jobs are still running when the stop begins; they finish while it waits for them.
+        var stopping = node.StopAsync();
+        await Eventually.HoldsAsync(() => !node.Server.IsRunning, "the node is stopping");
+        stopping.IsCompleted.ShouldBeFalse("the stop waits for the running jobs");
+        release.SetResult();
+        await stopping;
 
         foreach (var r in results) (await node.Client.GetAsync(r.Id))!.State.ShouldBe(JobState.Succeeded);
     }

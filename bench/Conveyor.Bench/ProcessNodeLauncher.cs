@@ -1,14 +1,16 @@
 using System.Diagnostics;
-using Conveyor.Bench;
+using System.Globalization;
 
-namespace Conveyor.Cli.Benchmarks;
+namespace Conveyor.Bench;
 
 /// <summary>
-/// Starts <c>conveyor worker</c> processes of this very program for <c>conveyor bench --nodes K</c>: the
-/// scale-out measure runs real nodes in their own processes, as a cluster would.
+/// Starts <c>conveyor worker</c> processes of the running CLI for <c>conveyor bench --nodes K</c>: the scale-out
+/// measure runs real nodes in their own processes, as a cluster would.
 /// </summary>
-internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
+/// <param name="cliAssembly">The CLI's assembly file, which <c>dotnet</c> runs when the CLI was started through it.</param>
+public sealed class ProcessNodeLauncher(string cliAssembly) : IBenchNodeLauncher
 {
+    /// <inheritdoc />
     public Task<IBenchNodes> StartNodesAsync(string storeUrl, int nodes, int concurrency, IReadOnlyList<string> queues, CancellationToken cancellationToken)
     {
         var processes = new List<Process>(nodes);
@@ -16,7 +18,7 @@ internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
         {
             for (var i = 1; i <= nodes; i++)
             {
-                var start = StartInfo(["worker", "--store", storeUrl, "--concurrency", concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                var start = StartInfo(["worker", "--store", storeUrl, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
                     "--queues", string.Join(',', queues),
                     "--name", $"bench-node-{i}-{Environment.ProcessId}"]);
                 var process = Process.Start(start) ?? throw new InvalidOperationException("could not start a node process");
@@ -36,13 +38,13 @@ internal sealed class ProcessNodeLauncher : IBenchNodeLauncher
         return Task.FromResult<IBenchNodes>(new Nodes(processes));
     }
 
-    /// <summary>This program again: <c>dotnet Conveyor.Cli.dll …</c>, or its apphost when it was started that way.</summary>
-    private static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    /// <summary>The CLI again: <c>dotnet Conveyor.Cli.dll …</c>, or its apphost when it was started that way.</summary>
+    private ProcessStartInfo StartInfo(IEnumerable<string> args)
     {
         var host = Environment.ProcessPath ?? "dotnet";
         var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-            start.ArgumentList.Add(typeof(ProcessNodeLauncher).Assembly.Location);
+            start.ArgumentList.Add(cliAssembly);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment.Remove("CONVEYOR_STORE");
         return start;

@@ -1,8 +1,7 @@
 using System.Globalization;
-using Conveyor.Bench;
 using Npgsql;
 
-namespace Conveyor.Cli.Benchmarks;
+namespace Conveyor.Bench;
 
 /// <summary>
 /// The CPU time of a PostgreSQL server on this machine, read from <c>/proc</c>: the postmaster and every process it

@@ -30,10 +30,7 @@ public sealed class BenchRunner(
     private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(20);
 
-    /// <summary>
-    /// The runtime waits a moment (100 ms) after new code stops appearing before it recompiles hot code, so a
-    /// quick round that compiled nothing proves nothing; rounds go on for at least this long.
-    /// </summary>
+    /// <summary>The runtime recompiles hot code only after it has run a while: a quick round proves nothing.</summary>
     private static readonly TimeSpan WarmUpMinimum = TimeSpan.FromSeconds(2);
 
     /// <summary>A warm-up round that compiled fewer methods than this finds the runtime settled.</summary>
@@ -57,12 +54,8 @@ public sealed class BenchRunner(
     /// of a code path pay for its JIT compilation and the store's connection pool, which a long-running node pays once.
     /// </summary>
     /// <remarks>
-    /// Tiered compilation recompiles hot code twice more after its first compile (instrumented, then optimised with
-    /// the profile it gathered), in the background, over several seconds of running it. Measured with a fixed
-    /// one-second warm-up, each 20,000-job run of <c>process</c> still compiled 1,000–2,800 methods (0.5–1.9 s of
-    /// JIT time on one of this machine's two cores) and the figures were those of a node still starting. So rounds
-    /// repeat for at least <see cref="WarmUpMinimum"/> and until one compiles fewer than <see cref="SettledJitMethods"/>
-    /// methods (<see cref="JitInfo"/>), for at most <see cref="WarmUpLimit"/>.
+    /// Tiered compilation keeps recompiling hot code for seconds, so a fixed short warm-up measures a node still
+    /// starting: rounds repeat until one compiles fewer than <see cref="SettledJitMethods"/> methods.
     /// </remarks>
     public async Task WarmUpAsync(BenchMeasure measure, CancellationToken cancellationToken = default)
     {
@@ -185,8 +178,7 @@ public sealed class BenchRunner(
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(WaitLimit);
         // The handler count tells how far we are without loading the store; the store says when all are stored.
-        // The last handler signals: polling the count every few milliseconds added up to a timer tick (1–2 ms)
-        // to runs that take 50 ms on the memory store.
+        // The last handler signals, as polling would add a timer tick to runs of a few tens of milliseconds.
         var handling = Stall("process");
         while (!allHandled.IsCompleted)
         {
@@ -218,17 +210,14 @@ public sealed class BenchRunner(
     }
 
     /// <summary>
-    /// How long the bench asks again at once, rather than after a timer tick, whether the last outcomes are stored. The
-    /// last batch is usually stored within a fraction of a millisecond of the last handler; a 1 ms delay between two
-    /// looks cost 1–5 ms (timer ticks come late on a busy machine) of runs that last 15–25 ms on the memory store.
+    /// How long the bench asks again at once, rather than after a timer tick, whether the last outcomes are stored:
+    /// they usually are within a fraction of a millisecond, and a tick can cost milliseconds on a busy machine.
     /// </summary>
     private static readonly TimeSpan YieldWhileStoring = TimeSpan.FromMilliseconds(5);
 
     /// <summary>
-    /// Collects the garbage of queuing before the clock starts, as BenchmarkDotNet does between iterations. On the
-    /// memory store the queued jobs live in this process: the first collection in the measured window promoted all
-    /// of them and took 4–20 ms of runs that last 25 ms, so the figure said more about when that collection fell
-    /// than about processing.
+    /// Collects the garbage of queuing before the clock starts, as BenchmarkDotNet does between iterations: on the
+    /// memory store the queued jobs live in this process, and a collection inside a short window would dominate it.
     /// </summary>
     private static void CollectGarbage()
     {
@@ -260,10 +249,9 @@ public sealed class BenchRunner(
 
         await WarmUpNodesAsync(bench, node, limit.Token).ConfigureAwait(false);
         await QueueNoopsAsync(node.Client, BenchMeasure.Process, n, cancellationToken).ConfigureAwait(false);
-        // Reclaims the warm-up's dead rows now, with the measured jobs in the table: a vacuum also records how many
-        // rows the table holds, and the nodes plan their statements again on that count. Run before the measured
-        // jobs were queued, it recorded an empty table, and the nodes' completions then walked the whole table.
-        if (bench.Store is ISpaceReclaimer reclaimer)
+        // Reclaims the warm-up's dead rows now, with the measured jobs in the table: a vacuum also records the row
+        // count the nodes plan on, and an empty table's count would have their completions walk the whole table.
+        if (bench.Store.SpaceReclaimer is { } reclaimer)
             await reclaimer.ReclaimSpaceAsync(new ReclaimSpaceParams(Force: true), cancellationToken).ConfigureAwait(false);
 
         var cpu = CpuWindow.Start(bench, nodes);
@@ -283,12 +271,9 @@ public sealed class BenchRunner(
     /// store's (the caller has the store reclaim their space once the measured jobs are queued).
     /// </summary>
     /// <remarks>
-    /// Measured cold, a node process spent ~44 µs of CPU per job against ~20 µs in the bench's process; after a
-    /// 10,000-job warm-up still ~44 µs, after 60,000 jobs (~3 s) 21–23 µs: the runtime compiles hot code again,
-    /// optimised, only after it has run a while. The warm-up runs on a queue of its own: the claim index keeps an
-    /// entry for every job claimed until a vacuum, and the measured claims would walk past the warm-up's. Its rows
-    /// are deleted afterwards: the bench counts succeeded jobs over the whole table, and their dead rows, left to
-    /// the nodes' leader, would have it vacuum in the middle of the measured run.
+    /// A cold node process spends about twice the CPU per job of a warm one. The warm-up runs on a queue of its own,
+    /// so the measured claims do not walk past its index entries, and its rows are deleted so that the count of
+    /// succeeded jobs is the measured ones and the nodes' leader does not vacuum them mid-run.
     /// </remarks>
     private async Task WarmUpNodesAsync(BenchStore bench, BenchNode node, CancellationToken cancellationToken)
     {
@@ -331,10 +316,9 @@ public sealed class BenchRunner(
     }
 
     /// <summary>
-    /// When to count the succeeded jobs again while node processes work. Counting is a query over the whole jobs
-    /// table (~5 ms of the server's CPU at 20,000 jobs), so counting every 20 ms took a quarter of a core from the
-    /// nodes being measured. Now: every 100 ms while far from done, then half the time the current rate says is
-    /// left (at least 5 ms), so the end is still seen within a few milliseconds.
+    /// When to count the succeeded jobs again while node processes work: counting scans the jobs table and takes CPU
+    /// from the nodes, so every 100 ms while far from done, then half the time the current rate says is left (at
+    /// least 5 ms), so the end is still seen within a few milliseconds.
     /// </summary>
     private static TimeSpan NextCountIn(long done, long total, TimeSpan elapsed)
     {

@@ -46,4 +46,27 @@ public static class BenchMeasureNames
         measure = default;
         return false;
     }
+
+    /// <summary>
+    /// Parses a comma-separated list of measure names, each kept once in the order given; an empty list means all.
+    /// False, with the name in <paramref name="unknown"/>, when one is none of them.
+    /// </summary>
+    public static bool TryParseList(string? text, out IReadOnlyList<BenchMeasure> measures, out string? unknown)
+    {
+        measures = All;
+        unknown = null;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        var list = new List<BenchMeasure>();
+        foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!TryParse(name, out var measure))
+            {
+                unknown = name;
+                return false;
+            }
+            if (!list.Contains(measure)) list.Add(measure);
+        }
+        measures = list;
+        return true;
+    }
 }

@@ -42,4 +42,23 @@ public sealed record BenchResult
     /// on this machine (a local PostgreSQL); null otherwise and for <c>latency</c>.
     /// </summary>
     [JsonPropertyName("server_cpu_us_per_job")] public double? ServerCpuMicrosecondsPerJob { get; init; }
+
+    /// <summary>The line <c>conveyor bench</c> prints for this result without <c>--json</c>.</summary>
+    public string ToLine()
+    {
+        var rate = JobsPerSecond is { } perSecond ? $"{perSecond,12:N0} jobs/s" : "";
+        if (JobsPerSecondMin is { } low && JobsPerSecondMax is { } high) rate += $" ({low:N0}–{high:N0})";
+        var percentiles = P50Milliseconds is { } p50 ? $"  p50 {p50:0.###} ms  p99 {P99Milliseconds:0.###} ms" : "";
+        if (P50MillisecondsMin is { } p50Low) percentiles += $" (p50 {p50Low:0.###}–{P50MillisecondsMax:0.###}, p99 {P99MillisecondsMin:0.###}–{P99MillisecondsMax:0.###})";
+        if (Runs > 1) percentiles += $"  median of {Runs}";
+        var measure = Nodes is { } nodes ? $"{Measure}×{nodes}" : Measure;
+        var cpu = (NodeCpuMicrosecondsPerJob, ServerCpuMicrosecondsPerJob) switch
+        {
+            ({ } node, { } server) => $", CPU per job: node {node:0.#} µs, server {server:0.#} µs",
+            ({ } node, null) => $", CPU per job {node:0.#} µs",
+            (null, { } server) => $", server CPU per job {server:0.#} µs",
+            _ => "",
+        };
+        return $"{measure,-15} {Store,-8} {Jobs,8:N0} jobs  c={Concurrency,-3} {rate}{percentiles}  ({Seconds:0.###} s, peak {PeakMegabytes:0} MB{cpu})";
+    }
 }
