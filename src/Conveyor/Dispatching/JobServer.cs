@@ -266,6 +266,9 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>Jobs the node holds per queue, running or prefetched (for tests and diagnostics).</summary>
+    internal IReadOnlyDictionary<string, int> HeldJobs => _dispatchers.ToDictionary(d => d.Queue, d => d.Held);
+
     /// <summary>Jobs this node got through claims carried by enqueues of its process (for tests and diagnostics).</summary>
     internal long ClaimedWithEnqueues => _dispatchers.Sum(d => d.ClaimedWithEnqueues);
 

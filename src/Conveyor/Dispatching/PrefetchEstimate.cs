@@ -11,17 +11,21 @@ namespace Conveyor.Dispatching;
 /// Rate and duration are moving averages over ~100 ms, sampled at most every 5 ms, so a node that goes idle or turns
 /// to slow jobs stops prefetching within a fraction of a second. With no finished job yet there is no prefetch.
 /// </remarks>
-internal sealed class PrefetchEstimate(TimeSpan horizon, int max)
+/// <param name="horizon">How far ahead to hold jobs; zero for none.</param>
+/// <param name="max">The most jobs ever held beyond the slots.</param>
+/// <param name="timestamp">The clock, in <see cref="Stopwatch"/> ticks (tests pass their own).</param>
+internal sealed class PrefetchEstimate(TimeSpan horizon, int max, Func<long>? timestamp = null)
 {
     private static readonly long SampleTicks = Stopwatch.Frequency / 200;
     private static readonly double SmoothingTicks = Stopwatch.Frequency / 10.0;
 
     private readonly double _horizonTicks = horizon.TotalSeconds * Stopwatch.Frequency;
+    private readonly Func<long> _timestamp = timestamp ?? Stopwatch.GetTimestamp;
     private long _finished;
     private long _handlerTicks;
 
     // Owned by the claim loop.
-    private long _sampledAt = Stopwatch.GetTimestamp();
+    private long _sampledAt = (timestamp ?? Stopwatch.GetTimestamp)();
     private long _sampledFinished;
     private long _sampledHandlerTicks;
     private double _ratePerTick;
@@ -41,7 +45,7 @@ internal sealed class PrefetchEstimate(TimeSpan horizon, int max)
     public int Current()
     {
         if (Max == 0) return 0;
-        var now = Stopwatch.GetTimestamp();
+        var now = _timestamp();
         var elapsed = now - _sampledAt;
         if (elapsed >= SampleTicks)
         {

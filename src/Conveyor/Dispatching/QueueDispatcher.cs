@@ -62,6 +62,9 @@ internal sealed class QueueDispatcher : IDisposable
     /// <summary>Slots running a job (a heartbeat reports this); prefetched jobs waiting for a slot are not busy.</summary>
     public int Busy => Math.Clamp(Volatile.Read(ref _held), 0, Concurrency);
 
+    /// <summary>Jobs held now: in the channel or running (for tests and diagnostics).</summary>
+    public int Held => Volatile.Read(ref _held);
+
     /// <summary>Jobs this dispatcher got through claims carried by enqueues (for tests and diagnostics).</summary>
     public long ClaimedWithEnqueues => Interlocked.Read(ref _claimedWithEnqueues);
 

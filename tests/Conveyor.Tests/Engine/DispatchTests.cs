@@ -35,11 +35,15 @@ public sealed class DispatchTests
     }
 
     [Fact]
-    public async Task Claim_NeverAsksForMoreJobsThanFreeSlots()
+    public async Task Claim_WithoutPrefetch_NeverAsksForMoreJobsThanFreeSlots()
     {
         var (store, recorder) = RecordingStore.Wrap(new MemoryJobStore());
         var gate = new TaskCompletionSource();
-        await using var node = TestNode.Create(b => b.AddJob("test.wait", () => gate.Task), w => w.Queue("default", 4), store);
+        await using var node = TestNode.Create(b => b.AddJob("test.wait", () => gate.Task), w =>
+        {
+            w.Queue("default", 4);
+            w.PrefetchHorizon = TimeSpan.Zero;
+        }, store);
         var ids = new List<long>();
         for (var i = 0; i < 10; i++) ids.Add((await node.Client.EnqueueAsync(new JobRequest("test.wait"))).Id);
         await node.StartAsync();
