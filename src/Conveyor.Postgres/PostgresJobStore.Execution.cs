@@ -70,12 +70,12 @@ public sealed partial class PostgresJobStore
             errors = CASE WHEN r.error IS NULL THEN j.errors ELSE j.errors || jsonb_build_array(r.error::jsonb) END,
             attempt = CASE WHEN r.outcome = 3 THEN j.attempt - 1 ELSE j.attempt END,
             node = CASE WHEN r.outcome = 3 THEN NULL ELSE j.node END,
-            started_at = CASE WHEN r.outcome = 3 THEN NULL ELSE j.started_at END,
+            started_at = CASE WHEN r.outcome = 3 THEN NULL ELSE COALESCE(r.started_at, j.started_at) END,
             lease_expires_at = CASE WHEN r.outcome = 3 THEN NULL ELSE j.lease_expires_at END,
             progress_percent = CASE WHEN r.outcome = 3 THEN NULL ELSE j.progress_percent END,
             progress_message = CASE WHEN r.outcome = 3 THEN NULL ELSE j.progress_message END
-        FROM unnest($3::bigint[], $4::integer[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[])
-             AS r(id, attempt, outcome, result, error, retry_at)
+        FROM unnest($3::bigint[], $4::integer[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
+             AS r(id, attempt, outcome, result, error, retry_at, started_at)
         WHERE j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
         RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
         """;
@@ -83,8 +83,8 @@ public sealed partial class PostgresJobStore
     // The common case (every completion a success) without the CASEs of the general statement.
     internal const string SucceedSql = """
         UPDATE {s}.jobs AS j
-        SET state = 'succeeded', finished_at = $2, result = r.result::jsonb
-        FROM unnest($3::bigint[], $4::integer[], $5::text[]) AS r(id, attempt, result)
+        SET state = 'succeeded', finished_at = $2, result = r.result::jsonb, started_at = COALESCE(r.started_at, j.started_at)
+        FROM unnest($3::bigint[], $4::integer[], $5::text[], $6::timestamptz[]) AS r(id, attempt, result, started_at)
         WHERE j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
         RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
         """;
@@ -227,6 +227,7 @@ public sealed partial class PostgresJobStore
         var results = new string?[completions.Count];
         var errors = new string?[completions.Count];
         var retryAts = new DateTime?[completions.Count];
+        var startedAts = new DateTime?[completions.Count];
         var succeeded = new List<long>();
         var dead = new List<long>();
         for (var i = 0; i < completions.Count; i++)
@@ -234,6 +235,7 @@ public sealed partial class PostgresJobStore
             var completion = completions[i];
             ids[i] = completion.Id;
             attempts[i] = completion.Attempt;
+            startedAts[i] = completion.StartedAt?.UtcDateTime;
             switch (completion.Outcome)
             {
                 case JobOutcome.Succeeded:
@@ -268,13 +270,13 @@ public sealed partial class PostgresJobStore
         if (allSucceeded)
         {
             complete = new NpgsqlBatchCommand(Sql(SucceedSql));
-            complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Texts(results);
+            complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Texts(results).Times(startedAts);
         }
         else
         {
             complete = new NpgsqlBatchCommand(Sql(CompleteSql));
             complete.Parameters.Text(parameters.NodeName).Time(parameters.Now).Longs(ids).Ints(attempts).Ints(outcomes)
-                .Texts(results).Texts(errors).Times(retryAts);
+                .Texts(results).Texts(errors).Times(retryAts).Times(startedAts);
         }
         batch.BatchCommands.Add(complete);
         if (succeeded.Count > 0)

@@ -47,20 +47,20 @@ public sealed partial class SqliteJobStore
     private const string Fence = "id = $id AND attempt = $attempt AND state = 'running' AND node = $node";
 
     private const string SucceedSql = $"""
-        UPDATE conveyor_jobs SET state = 'succeeded', finished_at = $now, result = $result
+        UPDATE conveyor_jobs SET state = 'succeeded', finished_at = $now, result = $result, started_at = COALESCE($started_at, started_at)
         WHERE {Fence}
         """;
 
     private const string RetrySql = $"""
         UPDATE conveyor_jobs
-        SET state = 'retrying', run_at = COALESCE($retry_at, $now),
+        SET state = 'retrying', run_at = COALESCE($retry_at, $now), started_at = COALESCE($started_at, started_at),
             errors = CASE WHEN $error IS NULL THEN errors ELSE json_insert(errors, '$[#]', json($error)) END
         WHERE {Fence}
         """;
 
     private const string DeadSql = $"""
         UPDATE conveyor_jobs
-        SET state = 'dead', finished_at = $now,
+        SET state = 'dead', finished_at = $now, started_at = COALESCE($started_at, started_at),
             errors = CASE WHEN $error IS NULL THEN errors ELSE json_insert(errors, '$[#]', json($error)) END
         WHERE {Fence}
         """;
@@ -72,7 +72,7 @@ public sealed partial class SqliteJobStore
         WHERE {Fence}
         """;
 
-    // Plain successes (no result) of consecutive ids and one attempt are applied by range when every job of
+    // Plain successes (no result, started at the claim) of consecutive ids and one attempt are applied by range when every job of
     // the range is still running on this node without an ordering key (counted first, in the same
     // transaction, so the UPDATE then changes exactly those rows); the others go one by one.
     private const string SucceedRangeCountSql = """
@@ -301,6 +301,8 @@ public sealed partial class SqliteJobStore
                 statement.BindInt64(statement.Parameter("$id"), completion.Id);
                 statement.BindInt64(statement.Parameter("$attempt"), completion.Attempt);
                 statement.BindText(statement.Parameter("$node"), parameters.NodeName);
+                if (outcome != JobOutcome.Released)
+                    statement.BindInt64(statement.Parameter("$started_at"), UnixMicros.From(completion.StartedAt));
                 switch (outcome)
                 {
                     case JobOutcome.Succeeded:
@@ -343,7 +345,7 @@ public sealed partial class SqliteJobStore
         List<int>? plain = null;
         for (var i = 0; i < completions.Count; i++)
         {
-            if (completions[i] is { Outcome: JobOutcome.Succeeded, ResultJson: null })
+            if (completions[i] is { Outcome: JobOutcome.Succeeded, ResultJson: null, StartedAt: null })
                 (plain ??= []).Add(i);
         }
         if (plain is null || plain.Count < 2)

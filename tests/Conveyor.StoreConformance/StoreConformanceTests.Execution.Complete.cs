@@ -169,4 +169,43 @@ public abstract partial class StoreConformanceTests
         jobs[2].Errors.ShouldBe([deadError]);
         jobs[3].Attempt.ShouldBe(0);
     }
+
+    [Theory]
+    [InlineData(JobOutcome.Succeeded)]
+    [InlineData(JobOutcome.Retry)]
+    [InlineData(JobOutcome.Dead)]
+    public async Task Complete_WithTheHandlersStart_RecordsItAsStartedAt_WithoutIt_KeepsTheClaimsTime(JobOutcome outcome)
+    {
+        var late = await InsertAndClaimAsync();
+        var onTime = await InsertAndClaimAsync();
+        var handlerStart = TestTime.T0.AddMilliseconds(7);
+        var error = outcome == JobOutcome.Succeeded ? null : TestJobs.Error(1, TestTime.At(1));
+
+        await Store.CompleteManyAsync(new CompleteJobsParams(Node1,
+        [
+            new JobCompletion(late.Id, late.Attempt, outcome, Error: error, RetryAt: TestTime.At(60), StartedAt: handlerStart),
+            new JobCompletion(onTime.Id, onTime.Attempt, outcome, Error: error, RetryAt: TestTime.At(60)),
+        ], TestTime.At(1)));
+
+        (await GetAsync(late.Id)).StartedAt.ShouldBe(handlerStart);
+        (await GetAsync(onTime.Id)).StartedAt.ShouldBe(TestTime.T0);
+    }
+
+    [Fact]
+    public async Task Complete_ManyPlainSuccesses_SomeStartedLate_RecordEachStart()
+    {
+        var jobs = new List<ClaimedJob>();
+        for (var i = 0; i < 6; i++) jobs.Add(await InsertAndClaimAsync());
+        var completions = jobs.Select((j, i) => new JobCompletion(j.Id, j.Attempt, JobOutcome.Succeeded,
+            StartedAt: i % 2 == 0 ? TestTime.T0.AddMilliseconds(i + 2) : null)).ToList();
+
+        await Store.CompleteManyAsync(new CompleteJobsParams(Node1, completions, TestTime.At(1)));
+
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var job = await GetAsync(jobs[i].Id);
+            job.State.ShouldBe(JobState.Succeeded);
+            job.StartedAt.ShouldBe(i % 2 == 0 ? TestTime.T0.AddMilliseconds(i + 2) : TestTime.T0);
+        }
+    }
 }

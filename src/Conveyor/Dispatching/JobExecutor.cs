@@ -34,7 +34,8 @@ internal sealed class JobExecutor(
         if (!registry.TryGet(job.Kind, out var descriptor))
             return new(false, Fail(job, new PermanentJobFailureException($"no handler for kind '{job.Kind}' on this node")));
 
-        running.BeginHandler(time.GetUtcNow() + (job.Timeout ?? options.DefaultTimeout));
+        var started = time.GetUtcNow();
+        running.BeginHandler(started, started + (job.Timeout ?? options.DefaultTimeout));
         JobContext? context = null;
         Exception? failure = null;
         try
@@ -68,9 +69,17 @@ internal sealed class JobExecutor(
         }
 
         if (!running.TryFinish()) return new(true, null);
-        if (failure is null) return new(false, new JobCompletion(job.Id, job.Attempt, JobOutcome.Succeeded, ResultJson: context!.ResultJson));
+        if (failure is null)
+            return new(false, new JobCompletion(job.Id, job.Attempt, JobOutcome.Succeeded, ResultJson: context!.ResultJson, StartedAt: LateStart(running)));
         return new(false, Classify(running, failure, abandoned: false));
     }
+
+    /// <summary>
+    /// The handler's start when it came noticeably after the claim (a prefetched job waited for its slot), so the stored
+    /// started_at means the moment the handler started; null keeps the claim's time (within a millisecond of it).
+    /// </summary>
+    private static DateTimeOffset? LateStart(RunningJob running) =>
+        running.HandlerStartedAt is { } started && started - running.ClaimedAt > TimeSpan.FromMilliseconds(1) ? started : null;
 
     /// <summary>
     /// The outcome of an attempt that ended with <paramref name="exception"/> (null when its handler was
@@ -89,9 +98,9 @@ internal sealed class JobExecutor(
             var message = abandoned
                 ? $"job timed out after {timeout} and ignored cancellation for {options.CancelGrace}; its handler was abandoned"
                 : $"job timed out after {timeout}";
-            return Fail(job, new TimeoutException(message));
+            return Fail(job, new TimeoutException(message)) with { StartedAt = LateStart(running) };
         }
-        return Fail(job, exception ?? new OperationCanceledException("the handler was cancelled"));
+        return Fail(job, exception ?? new OperationCanceledException("the handler was cancelled")) with { StartedAt = LateStart(running) };
     }
 
     private Task RunPipeline(JobDelegate handler, JobContext context, CancellationToken cancellationToken)

@@ -43,11 +43,11 @@ internal sealed class JobServerCore(
         }
     }
 
-    /// <summary>Starts holding the jobs of one claim.</summary>
-    public RunningJob[] Track(IReadOnlyList<ClaimedJob> jobs, DateTimeOffset leaseExpiresAt, QueueDispatcher dispatcher)
+    /// <summary>Starts holding the jobs of one claim, made at <paramref name="claimedAt"/>.</summary>
+    public RunningJob[] Track(IReadOnlyList<ClaimedJob> jobs, DateTimeOffset claimedAt, DateTimeOffset leaseExpiresAt, QueueDispatcher dispatcher)
     {
         var running = new RunningJob[jobs.Count];
-        for (var i = 0; i < running.Length; i++) running[i] = new RunningJob(jobs[i], leaseExpiresAt, dispatcher);
+        for (var i = 0; i < running.Length; i++) running[i] = new RunningJob(jobs[i], claimedAt, leaseExpiresAt, dispatcher);
         lock (_leased)
         {
             foreach (var job in running) _leased[job.Job.Id] = job;

@@ -143,7 +143,7 @@ internal sealed class QueueDispatcher : IDisposable
                 }
                 moreLikely = jobs.Count == want;
                 ReturnSlots(want, jobs.Count);
-                HandOut(jobs, leaseUntil);
+                HandOut(jobs, now, leaseUntil);
             }
         }
         catch (OperationCanceledException) when (stopClaiming.IsCancellationRequested)
@@ -194,7 +194,7 @@ internal sealed class QueueDispatcher : IDisposable
         var jobs = await offer.Claimed.ConfigureAwait(false);
         ReturnSlots(slots, jobs.Count);
         Interlocked.Add(ref _claimedWithEnqueues, jobs.Count);
-        HandOut(jobs, offer.TakenClaim!.LeaseExpiresAt);
+        HandOut(jobs, offer.TakenClaim!.Now, offer.TakenClaim.LeaseExpiresAt);
     }
 
     /// <summary>How many more jobs the node may hold now: its free slots plus the current prefetch (the loop only).</summary>
@@ -229,10 +229,10 @@ internal sealed class QueueDispatcher : IDisposable
     }
 
     /// <summary>Hands claimed jobs (their slots already taken) to the workers.</summary>
-    private void HandOut(IReadOnlyList<ClaimedJob> jobs, DateTimeOffset leaseUntil)
+    private void HandOut(IReadOnlyList<ClaimedJob> jobs, DateTimeOffset claimedAt, DateTimeOffset leaseUntil)
     {
         if (jobs.Count == 0) return;
-        foreach (var running in _core.Track(jobs, leaseUntil, this))
+        foreach (var running in _core.Track(jobs, claimedAt, leaseUntil, this))
         {
             if (!_channel.Writer.TryWrite(running))
                 throw new InvalidOperationException("a claimed job found no free worker; slot accounting is broken");

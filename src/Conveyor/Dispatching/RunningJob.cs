@@ -17,7 +17,7 @@ internal enum CancelReason
 /// when the store says the job is no longer ours. No timer or linked token per job: those cost more
 /// than a no-op handler does.
 /// </summary>
-internal sealed class RunningJob(ClaimedJob job, DateTimeOffset leaseExpiresAt, QueueDispatcher dispatcher) : IDisposable
+internal sealed class RunningJob(ClaimedJob job, DateTimeOffset claimedAt, DateTimeOffset leaseExpiresAt, QueueDispatcher dispatcher) : IDisposable
 {
     private const int Queued = 0, Running = 1, Finished = 2, Abandoned = 3;
 
@@ -30,6 +30,12 @@ internal sealed class RunningJob(ClaimedJob job, DateTimeOffset leaseExpiresAt, 
     private int _phase;
 
     public ClaimedJob Job { get; } = job;
+
+    /// <summary>When the claim was made (the store's started_at until the outcome says otherwise).</summary>
+    public DateTimeOffset ClaimedAt { get; } = claimedAt;
+
+    /// <summary>When the handler started; null before.</summary>
+    public DateTimeOffset? HandlerStartedAt { get; private set; }
 
     /// <summary>The dispatcher whose slot the job occupies.</summary>
     public QueueDispatcher Dispatcher { get; } = dispatcher;
@@ -58,9 +64,10 @@ internal sealed class RunningJob(ClaimedJob job, DateTimeOffset leaseExpiresAt, 
 
     public long CancelledAtTicks => Interlocked.Read(ref _cancelledAtTicks);
 
-    /// <summary>The handler starts now and must finish by <paramref name="deadline"/>.</summary>
-    public void BeginHandler(DateTimeOffset deadline)
+    /// <summary>The handler starts at <paramref name="now"/> and must finish by <paramref name="deadline"/>.</summary>
+    public void BeginHandler(DateTimeOffset now, DateTimeOffset deadline)
     {
+        HandlerStartedAt = now;
         Interlocked.Exchange(ref _deadlineTicks, deadline.UtcTicks);
         Volatile.Write(ref _phase, Running);
     }

@@ -21,7 +21,13 @@ public enum JobOutcome
 /// <param name="ResultJson">The handler's result (JSON text) for <see cref="JobOutcome.Succeeded"/>.</param>
 /// <param name="Error">The failure for <see cref="JobOutcome.Retry"/> and <see cref="JobOutcome.Dead"/>.</param>
 /// <param name="RetryAt">When to run again, for <see cref="JobOutcome.Retry"/>.</param>
-public sealed record JobCompletion(long Id, int Attempt, JobOutcome Outcome, string? ResultJson = null, JobError? Error = null, DateTimeOffset? RetryAt = null);
+/// <param name="StartedAt">
+/// When the handler started, for <see cref="JobOutcome.Succeeded"/>, <see cref="JobOutcome.Retry"/> and
+/// <see cref="JobOutcome.Dead"/>, when it started noticeably later than the claim (a prefetched job): it replaces
+/// started_at. Null keeps the claim's time.
+/// </param>
+public sealed record JobCompletion(long Id, int Attempt, JobOutcome Outcome, string? ResultJson = null, JobError? Error = null, DateTimeOffset? RetryAt = null,
+    DateTimeOffset? StartedAt = null);
 
 /// <summary>Finished attempts of one node, applied in one round trip.</summary>
 public sealed record CompleteJobsParams(string NodeName, IReadOnlyList<JobCompletion> Completions, DateTimeOffset Now);

@@ -121,6 +121,38 @@ public sealed class PrefetchTests
         behind.Count.ShouldBe(2_000);
     }
 
+    [Fact]
+    public async Task APrefetchedJobsStartedAt_IsWhenItsHandlerStarted_NotWhenItWasClaimed()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gateStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var node = TestNode.Create(b => b
+            .AddJob("test.noop", () => Task.CompletedTask)
+            .AddJob("test.gate", async () =>
+            {
+                gateStarted.TrySetResult();
+                await gate.Task;
+            }), w => w.Queue("default", 1), new MemoryJobStore());
+        await EnqueueAsync(node, 3_000, _ => new JobRequest("test.noop"));
+        var blocker = (await node.Client.EnqueueAsync(new JobRequest("test.gate"))).Id;
+        var behind = await EnqueueAsync(node, 500, _ => new JobRequest("test.noop"));
+        await node.StartAsync();
+        await gateStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => node.Server.HeldJobs["default"] > 1, "jobs are prefetched behind the busy slot");
+        var prefetched = (await node.Client.ListAsync(new JobQuery { State = JobState.Running, Limit = 1000 })).Jobs
+            .Where(j => j.Id > blocker).Select(j => j.Id).Min();
+        // The claim's time is now in the past by this gap at least; the handler can only start after the gate opens.
+        await Task.Delay(50);
+        var opened = DateTimeOffset.UtcNow;
+        gate.SetResult();
+
+        await WaitAllSucceededAsync(node, behind);
+        var job = (await node.Client.GetAsync(prefetched))!;
+        job.StartedAt.ShouldNotBeNull();
+        job.StartedAt.Value.ShouldBeGreaterThanOrEqualTo(opened.AddMilliseconds(-1));
+        job.StartedAt.Value.ShouldBeLessThanOrEqualTo(job.FinishedAt!.Value);
+    }
+
     private static async Task<List<long>> EnqueueAsync(TestNode node, int count, Func<int, JobRequest> request)
     {
         var results = await node.Client.EnqueueManyAsync(Enumerable.Range(0, count).Select(request).ToList());

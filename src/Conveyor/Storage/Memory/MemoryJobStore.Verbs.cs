@@ -130,6 +130,7 @@ public sealed partial class MemoryJobStore
         }
 
         var wasFinal = Begin(job);
+        if (completion.StartedAt is { } started && completion.Outcome != JobOutcome.Released) job.StartedAt = started;
         switch (completion.Outcome)
         {
             case JobOutcome.Succeeded:
