@@ -210,6 +210,7 @@ public sealed class HeartbeatTests
                 explain.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [100, 200, 300] });
                 explain.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = [1, 1, 1] });
                 explain.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [null, null, null] });
+                explain.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [null, null, null] });
             }
             else
             {

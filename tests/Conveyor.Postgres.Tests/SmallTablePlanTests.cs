@@ -20,8 +20,8 @@ public sealed class SmallTablePlanTests
     [
         new("claim", "(text, timestamptz, text[], integer, text, timestamptz)", PostgresJobStore.ClaimSql,
             "('default', now(), '{test.job}', 16, 'node-1', now())", ["jobs_claim", "Index Cond: (id = ANY"]),
-        new("succeed", "(text, timestamptz, bigint[], integer[], text[])", PostgresJobStore.SucceedSql,
-            "('node-1', now(), '{100,200,300}', '{1,1,1}', '{NULL,NULL,NULL}')", ["Index Cond: (id = r.id)"]),
+        new("succeed", "(text, timestamptz, bigint[], integer[], text[], timestamptz[])", PostgresJobStore.SucceedSql,
+            "('node-1', now(), '{100,200,300}', '{1,1,1}', '{NULL,NULL,NULL}', '{NULL,NULL,NULL}')", ["Index Cond: (id = r.id)"]),
         new("extend", "(text, bigint[], timestamptz)", PostgresJobStore.ExtendSql,
             "('node-1', '{100,200,300}', now())", ["Index Cond: (id = ANY"]),
     ];

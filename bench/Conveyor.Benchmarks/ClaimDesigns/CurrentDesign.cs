@@ -31,5 +31,5 @@ internal class CurrentDesign : ClaimDesign
     }
 
     private static NpgsqlBatchCommand SucceedCommand(string schema, IReadOnlyList<TakenJob> finished, DateTimeOffset now) =>
-        Command(PostgresJobStore.SucceedSql, schema, Node, now, Ids(finished), Attempts(finished), new string?[finished.Count]);
+        Command(PostgresJobStore.SucceedSql, schema, Node, now, Ids(finished), Attempts(finished), new string?[finished.Count], new DateTime?[finished.Count]);
 }
