@@ -81,6 +81,13 @@ public sealed partial class SqliteJobStore : IJobStore
     /// <summary>The settings this store was built with.</summary>
     public SqliteStoreOptions Options { get; }
 
+    /// <summary>The writer's hook before each write transaction asks for the lock (tests).</summary>
+    internal Action? WriteTransactionBeginning
+    {
+        get => _writer.TransactionBeginning;
+        set => _writer.TransactionBeginning = value;
+    }
+
     /// <summary>The database file's absolute path.</summary>
     public string DatabasePath => _connections.FullPath;
 

@@ -184,8 +184,11 @@ public sealed class WriterTests
             command.ExecuteNonQuery();
         }
 
+        var asking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.WriteTransactionBeginning = () => asking.TrySetResult();
+
         var insert = store.InsertManyAsync(Jobs.Insert(Jobs.New()));
-        await Task.Delay(300);
+        await asking.Task.WaitAsync(TimeSpan.FromSeconds(10));
         insert.IsCompleted.ShouldBeFalse("the other connection still holds the write lock");
         transaction.Commit();
 
@@ -250,8 +253,10 @@ public sealed class WriterTests
             command.ExecuteNonQuery();
         }
         // The first insert holds the writer (waiting for the lock); the second waits in the queue behind it.
+        var asking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.WriteTransactionBeginning = () => asking.TrySetResult();
         var first = store.InsertManyAsync(Jobs.Insert(Jobs.New()));
-        await Task.Delay(100);
+        await asking.Task.WaitAsync(TimeSpan.FromSeconds(10));
         using var cancel = new CancellationTokenSource();
         var second = store.InsertManyAsync(Jobs.Insert(Jobs.New(queue: "cancelled")), cancel.Token);
 

@@ -20,6 +20,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Action<string> _jobsAvailable;
     private readonly int _maxOperations;
     private readonly int _busyRetries;
+
+    /// <summary>Called on the writer's thread right before it asks SQLite for the write lock (tests watch a wait begin).</summary>
+    internal Action? TransactionBeginning { get; set; }
     private readonly Task _loop;
     private readonly WalFlusher? _flusher;
     private readonly List<WriteOperation> _awaitingFlush = [];
@@ -226,6 +229,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                         _flusher.ConnectionOpened(WalPathOf(_session.Connection));
                     }
                 }
+                TransactionBeginning?.Invoke();
                 _session.Execute("BEGIN IMMEDIATE");
                 return _session;
             }
