@@ -1,0 +1,33 @@
+using Conveyor.Web.Api;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Conveyor.Web;
+
+/// <summary>Registers what <see cref="ConveyorEndpointRouteBuilderExtensions.MapConveyor"/> needs.</summary>
+public static class ConveyorWebServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the services of Conveyor's HTTP API and dashboard: its options and its OpenAPI document. Call it beside
+    /// <c>AddConveyor(…)</c>, then <c>app.MapConveyor("/conveyor")</c>.
+    /// </summary>
+    public static IServiceCollection AddConveyorWeb(this IServiceCollection services, Action<ConveyorWebOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = new ConveyorWebOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        services.AddSingleton(options);
+        services.AddOpenApi(OpenApiDocument.Name, o =>
+        {
+            // Only Conveyor's endpoints: the host app's own ones belong to its own documents.
+            o.ShouldInclude = description => description.GroupName == OpenApiDocument.GroupName;
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Conveyor";
+                document.Info.Description = "Enqueue, inspect and act on Conveyor jobs, queues and nodes.";
+                return Task.CompletedTask;
+            });
+        });
+        return services;
+    }
+}

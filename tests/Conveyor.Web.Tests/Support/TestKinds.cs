@@ -1,0 +1,22 @@
+namespace Conveyor.Web.Tests.Support;
+
+/// <summary>The kinds the in-process test node runs.</summary>
+public static class TestKinds
+{
+    /// <summary>Succeeds; its result is its args.</summary>
+    public const string Echo = "test.echo";
+
+    /// <summary>Fails its first attempt (enqueue it with maxAttempts 1 and it goes dead), succeeds on any later one.</summary>
+    public const string FailFirst = "test.fail_first";
+
+    /// <summary>Message of <see cref="FailFirst"/>'s failure.</summary>
+    public const string FailFirstMessage = "the first attempt always fails";
+
+    public static ConveyorBuilder AddTestKinds(this ConveyorBuilder builder) => builder
+        .AddJob(Echo, (JobContext context) => context.SetResultJson(context.ArgsJson))
+        .AddJob(FailFirst, (JobContext context) =>
+        {
+            if (context.Attempt <= 1) throw new InvalidOperationException(FailFirstMessage);
+            context.SetResultJson("{\"ok\":true}");
+        });
+}
