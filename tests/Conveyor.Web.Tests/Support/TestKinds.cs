@@ -12,11 +12,19 @@ public static class TestKinds
     /// <summary>Message of <see cref="FailFirst"/>'s failure.</summary>
     public const string FailFirstMessage = "the first attempt always fails";
 
+    /// <summary>Fails for good with the message its args give (<c>{"message": "…"}</c>).</summary>
+    public const string FailWith = "test.fail_with";
+
     public static ConveyorBuilder AddTestKinds(this ConveyorBuilder builder) => builder
         .AddJob(Echo, (JobContext context) => context.SetResultJson(context.ArgsJson))
         .AddJob(FailFirst, (JobContext context) =>
         {
             if (context.Attempt <= 1) throw new InvalidOperationException(FailFirstMessage);
             context.SetResultJson("{\"ok\":true}");
+        })
+        .AddJob(FailWith, Task (JobContext context) =>
+        {
+            using var args = System.Text.Json.JsonDocument.Parse(context.ArgsJson);
+            throw new PermanentJobFailureException(args.RootElement.GetProperty("message").GetString() ?? "failed");
         });
 }
