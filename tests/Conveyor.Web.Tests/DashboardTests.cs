@@ -63,6 +63,36 @@ public sealed class DashboardTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Dead_jobs_are_grouped_by_error_and_a_group_is_retried_or_deleted_at_once()
+    {
+        await using var server = await WebServer.StartAsync("sqlite");
+        var smtp = new List<long>();
+        for (var i = 0; i < 3; i++)
+            smtp.Add((await server.Jobs.EnqueueAsync(new JobRequest(TestKinds.FailWith, $$"""{"message": "smtp.example.com timed out", "to": "user{{i}}@example.com"}"""))).Id);
+        var once = (await server.Jobs.EnqueueAsync(new JobRequest(TestKinds.FailFirst, "{}", new JobOptions { MaxAttempts = 1 }))).Id;
+        foreach (var id in smtp) await server.WaitForStateAsync(id, JobState.Dead);
+        await server.WaitForStateAsync(once, JobState.Dead);
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(server.Dashboard + "#/dead");
+        var groups = page.Locator("tr[data-group]");
+        await Expect(groups).ToHaveCountAsync(2);
+        var smtpGroup = groups.Filter(new LocatorFilterOptions { HasText = "smtp.example.com timed out" });
+        await Expect(smtpGroup.Locator("td.num")).ToHaveTextAsync("3");
+        await Screenshots.SaveAsync(page, "dead-groups");
+
+        await groups.Filter(new LocatorFilterOptions { HasText = TestKinds.FailFirstMessage }).Locator("button[data-action=retry-group]").ClickAsync();
+        await page.Locator("#confirm-ok").ClickAsync();
+        await server.WaitForStateAsync(once, JobState.Succeeded);
+
+        await smtpGroup.Locator("button[data-action=delete-group]").ClickAsync();
+        await Expect(page.Locator("#confirm-text")).ToContainTextAsync("Delete 3 dead job(s)");
+        await page.Locator("#confirm-ok").ClickAsync();
+        await Expect(page.Locator("main .empty")).ToHaveTextAsync("No dead jobs.");
+        foreach (var id in smtp) (await server.Jobs.GetAsync(id)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Cancelling_asks_for_confirmation_and_keep_changes_nothing()
     {
         await using var server = await WebServer.StartAsync("sqlite", worker: false);

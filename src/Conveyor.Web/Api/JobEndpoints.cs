@@ -16,12 +16,12 @@ internal static class JobEndpoints
     {
         api.MapPost("/jobs", (HttpRequest request, JobClient client, ConveyorOptions options, CancellationToken ct) =>
                 EnqueueAsync(request, client, options, web, ct))
-            .WithSummary("Enqueue a job").Accepts<Schema.JobSubmission>("application/json")
+            .WithSummary("Enqueue a job").WithJsonBody<Schema.JobSubmission>()
             .Produces<Schema.Job>(StatusCodes.Status201Created).Produces<Schema.Job>(StatusCodes.Status200OK)
             .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge);
         api.MapPost("/jobs/bulk", (HttpRequest request, JobClient client, ConveyorOptions options, CancellationToken ct) =>
                 EnqueueBulkAsync(request, client, options, web, ct))
-            .WithSummary("Enqueue many jobs atomically").Accepts<Schema.BulkSubmission>("application/json")
+            .WithSummary("Enqueue many jobs atomically").WithJsonBody<Schema.BulkSubmission>()
             .Produces<Schema.BulkResult>(StatusCodes.Status201Created)
             .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge);
         api.MapGet("/jobs", ListAsync)
