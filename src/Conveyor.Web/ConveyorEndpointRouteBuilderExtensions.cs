@@ -1,6 +1,7 @@
 using Conveyor.Validation;
 using Conveyor.Web.Api;
 using Conveyor.Web.Dashboard;
+using Conveyor.Web.Metrics;
 using Conveyor.Web.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ public static class ConveyorEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps, under <paramref name="prefix"/>: the dashboard at <c>/</c>, the HTTP API at <c>/api/…</c> (its OpenAPI
-    /// document at <c>/api/openapi.json</c>) and <c>/healthz</c>. Needs <c>services.AddConveyor(…)</c> and
+    /// document at <c>/api/openapi.json</c>), <c>/metrics</c> (Prometheus text format) and <c>/healthz</c>. Needs <c>services.AddConveyor(…)</c> and
     /// <c>services.AddConveyorWeb(…)</c>. Use <c>""</c> to mount at the root, as <c>conveyor serve</c> does.
     /// Returns the group, for the app's own conventions (authorization policies, rate limits, …).
     /// </summary>
@@ -34,8 +35,9 @@ public static class ConveyorEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(trimmed);
         DashboardEndpoints.Map(group);
         HealthEndpoint.Map(group);
-
         var keys = new ApiKeyCheck(web.ApiKey);
+        PrometheusEndpoint.Map(group, keys);
+
         var api = group.MapGroup("/api").WithGroupName(OpenApiDocument.GroupName);
         api.AddEndpointFilter(async (context, next) =>
         {

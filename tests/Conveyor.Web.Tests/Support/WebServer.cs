@@ -44,8 +44,11 @@ public sealed class WebServer : IAsyncDisposable
 
     public JobMonitor Monitor { get; }
 
+    /// <summary>The app's services (health checks, the node).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<WebServer> StartAsync(string storeKind, string prefix = "/conveyor", string? apiKey = null, bool worker = true,
-        Action<ConveyorOptions>? configure = null, long? maxRequestBytes = null)
+        Action<ConveyorOptions>? configure = null, long? maxRequestBytes = null, string? nodeName = null)
     {
         var store = TestStore.Create(storeKind);
         try
@@ -64,7 +67,8 @@ public sealed class WebServer : IAsyncDisposable
                 configure?.Invoke(o);
             }).AddTestKinds();
             if (worker)
-                conveyor.AddWorker(w => { w.Queue("default", 4); w.PollInterval = TimeSpan.FromMilliseconds(200); });
+                conveyor.AddWorker(w => { w.Queue("default", 4); w.PollInterval = TimeSpan.FromMilliseconds(200); w.Name = nodeName; });
+            builder.Services.AddHealthChecks().AddConveyorHealthChecks();
             var app = builder.Build();
             app.MapConveyor(prefix);
             await app.StartAsync();
