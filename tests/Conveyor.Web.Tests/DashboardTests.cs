@@ -93,6 +93,22 @@ public sealed class DashboardTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task A_job_running_past_its_timeout_is_flagged_on_the_overview()
+    {
+        await using var server = await WebServer.StartAsync("sqlite");
+        var calm = (await server.Jobs.EnqueueAsync(new JobRequest(TestKinds.Stubborn, """{"ms": 8000}"""))).Id;
+        var id = (await server.Jobs.EnqueueAsync(new JobRequest(TestKinds.Stubborn, """{"ms": 8000}""", new JobOptions { Timeout = TimeSpan.FromMilliseconds(300) }))).Id;
+        await server.WaitForStateAsync(id, JobState.Running);
+        await server.WaitForStateAsync(calm, JobState.Running);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(server.Dashboard.ToString());
+        var flagged = page.Locator($"#stuck li[data-job='{id}']");
+        await Expect(flagged).ToContainTextAsync("running past its 300 ms timeout");
+        await Expect(page.Locator("#stuck li")).ToHaveCountAsync(1);
+        await Screenshots.SaveAsync(page, "overview-stuck");
+    }
+
+    [Fact]
     public async Task Cancelling_asks_for_confirmation_and_keep_changes_nothing()
     {
         await using var server = await WebServer.StartAsync("sqlite", worker: false);

@@ -208,11 +208,16 @@
   function overview() {
     const cards = h('div', { class: 'cards' });
     const rate = h('p', { class: 'muted' });
+    const stuck = h('div', { id: 'stuck' });
     const queueTable = h('div', { class: 'panel' });
-    show(h('h1', null, 'Overview'), cards, rate, h('h2', null, 'Queues'), queueTable);
+    show(h('h1', null, 'Overview'), stuck, cards, rate, h('h2', null, 'Queues'), queueTable);
     let previous = null;
     return live(async () => {
-      const [stats, queueList] = await Promise.all([api('stats'), api('queues')]);
+      const [stats, queueList, running] = await Promise.all([api('stats'), api('queues'), api('jobs?state=running&limit=200')]);
+      const suspects = running.jobs.map((j) => ({ job: j, why: stuckReason(j) })).filter((s) => s.why);
+      replace(stuck, suspects.length === 0 ? null : h('div', { class: 'notice' },
+        h('strong', null, `${suspects.length} running job(s) look stuck`),
+        h('ul', null, suspects.map((s) => h('li', { 'data-job': s.job.id }, jobLink(s.job.id), ' ', s.job.kind, ': ', s.why)))));
       replace(cards, ...STATES.map((state) =>
         h('a', { class: 'card', href: '#/jobs?state=' + state, 'data-state': state, 'data-count': stats.counts[state] },
           h('div', { class: 'label' }, state), h('div', { class: 'n' }, count(stats.counts[state])))));
@@ -227,6 +232,17 @@
       previous = { at: now, counts: stats.counts };
       replace(queueTable, queueRows(queueList.queues, false));
     }, 2000);
+  }
+
+  // A running job whose lease ran out (or is about to) has lost its node; one past its timeout ignores cancellation.
+  function stuckReason(job) {
+    const now = Date.now();
+    const lease = job.leaseExpiresAt ? new Date(job.leaseExpiresAt).getTime() : null;
+    if (lease !== null && lease < now) return `its lease on ${job.node} expired ${ago(new Date(lease))}`;
+    if (lease !== null && lease - now < 5000) return `its lease on ${job.node} lapses in ${Math.max(0, Math.round((lease - now) / 1000))} s`;
+    if (job.timeoutMs !== null && job.startedAt && new Date(job.startedAt).getTime() + job.timeoutMs < now)
+      return `running past its ${job.timeoutMs} ms timeout on ${job.node}`;
+    return null;
   }
 
   function queueRows(list, withActions) {

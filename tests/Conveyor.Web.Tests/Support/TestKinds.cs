@@ -15,6 +15,9 @@ public static class TestKinds
     /// <summary>Fails for good with the message its args give (<c>{"message": "…"}</c>).</summary>
     public const string FailWith = "test.fail_with";
 
+    /// <summary>Sleeps <c>{"ms": N}</c> and ignores cancellation: run with a short timeout, it stays running past it.</summary>
+    public const string Stubborn = "test.stubborn";
+
     public static ConveyorBuilder AddTestKinds(this ConveyorBuilder builder) => builder
         .AddJob(Echo, (JobContext context) => context.SetResultJson(context.ArgsJson))
         .AddJob(FailFirst, (JobContext context) =>
@@ -26,5 +29,11 @@ public static class TestKinds
         {
             using var args = System.Text.Json.JsonDocument.Parse(context.ArgsJson);
             throw new PermanentJobFailureException(args.RootElement.GetProperty("message").GetString() ?? "failed");
+        })
+        .AddJob(Stubborn, (JobContext context) =>
+        {
+            using var args = System.Text.Json.JsonDocument.Parse(context.ArgsJson);
+            // Deliberately without the token: this handler stands for code that ignores its timeout.
+            return Task.Delay(args.RootElement.GetProperty("ms").GetInt32(), CancellationToken.None);
         });
 }

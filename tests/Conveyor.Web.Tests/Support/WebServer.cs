@@ -67,7 +67,9 @@ public sealed class WebServer : IAsyncDisposable
                 configure?.Invoke(o);
             }).AddTestKinds();
             if (worker)
-                conveyor.AddWorker(w => { w.Queue("default", 4); w.PollInterval = TimeSpan.FromMilliseconds(200); w.Name = nodeName; });
+                conveyor.AddWorker(w => { w.Queue("default", 4); w.PollInterval = TimeSpan.FromMilliseconds(200); w.Name = nodeName;
+                    // Long enough that a stubborn handler past its timeout stays running while a test looks at it.
+                    w.CancelGrace = TimeSpan.FromSeconds(30); });
             builder.Services.AddHealthChecks().AddConveyorHealthChecks();
             var app = builder.Build();
             app.MapConveyor(prefix);
