@@ -57,6 +57,20 @@ public sealed class SecurityTests
         sameOrigin.Headers.Add("Sec-Fetch-Site", "same-origin");
         (await server.Http.SendAsync(sameOrigin)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await server.Jobs.GetAsync(id))!.State.ShouldBe(JobState.Cancelled);
+
+        // Behind a proxy that ends TLS the page's origin is https while the server sees http: the browser's
+        // same-origin verdict stands; without that header, the Origin's host and port must match.
+        var proxied = new HttpRequestMessage(HttpMethod.Post, $"api/jobs/{id}/retry");
+        proxied.Headers.Add("Origin", "https://" + server.Root.Authority);
+        proxied.Headers.Add("Sec-Fetch-Site", "same-origin");
+        (await server.Http.SendAsync(proxied)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var oldBrowser = new HttpRequestMessage(HttpMethod.Post, $"api/jobs/{id}/cancel");
+        oldBrowser.Headers.Add("Origin", "http://" + server.Root.Authority);
+        (await server.Http.SendAsync(oldBrowser)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var otherPort = new HttpRequestMessage(HttpMethod.Post, $"api/jobs/{id}/retry");
+        otherPort.Headers.Add("Origin", $"http://{server.Root.Host}:1");
+        await (await server.Http.SendAsync(otherPort)).ShouldBeErrorAsync(403, null);
+        (await server.Jobs.GetAsync(id))!.State.ShouldBe(JobState.Cancelled);
     }
 
     private static Task<HttpResponseMessage> Send(WebServer server, HttpMethod method, string path, string authorization, string? json)

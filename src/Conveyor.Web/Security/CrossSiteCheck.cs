@@ -17,13 +17,19 @@ internal static class CrossSiteCheck
     public static string? Refusal(HttpRequest request)
     {
         if (IsSafeMethod(request.Method)) return null;
+        // The browser's own verdict comes first: behind a proxy that ends TLS the server sees http while the page's
+        // origin is https, so comparing the Origin with this request's scheme would refuse the dashboard itself.
         var site = request.Headers["Sec-Fetch-Site"].ToString();
-        // "same-site" is refused too: another port or subdomain of the same host is another application.
-        if (site.Length > 0 && site is not ("same-origin" or "none"))
-            return $"cross-site request refused (Sec-Fetch-Site: {site})";
+        if (site.Length > 0)
+        {
+            // "same-site" is refused too: another port or subdomain of the same host is another application.
+            return site is "same-origin" or "none" ? null : $"cross-site request refused (Sec-Fetch-Site: {site})";
+        }
+        // Browsers without Sec-Fetch-Site: the Origin's host and port must be the one the request was sent to.
         var origin = request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !string.Equals(origin, $"{request.Scheme}://{request.Host}", StringComparison.OrdinalIgnoreCase))
-            return $"cross-site request refused (Origin {origin} is not this server)";
-        return null;
+        if (origin.Length == 0) return null;
+        if (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase))
+            return null;
+        return $"cross-site request refused (Origin {origin} is not this server)";
     }
 }
