@@ -38,7 +38,7 @@ public static class ConveyorEndpointRouteBuilderExtensions
         var keys = new ApiKeyCheck(web.ApiKey);
         PrometheusEndpoint.Map(group, keys);
 
-        var api = group.MapGroup("/api").WithGroupName(OpenApiDocument.GroupName);
+        var api = group.MapGroup("/api").WithGroupName(ConveyorOpenApi.GroupName);
         api.AddEndpointFilter(async (context, next) =>
         {
             var request = context.HttpContext.Request;
@@ -67,7 +67,7 @@ public static class ConveyorEndpointRouteBuilderExtensions
         // The route's {documentName} is the document's name, so /api/openapi.json is Conveyor's document; the filter
         // keeps the host app's other documents from showing under this path (no regex constraint: slim hosts lack it).
         api.MapOpenApi("/{documentName}.json").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
-            context.HttpContext.GetRouteValue("documentName") as string == OpenApiDocument.Name
+            context.HttpContext.GetRouteValue("documentName") as string == ConveyorOpenApi.Name
                 ? await next(context).ConfigureAwait(false)
                 : Results.NotFound());
         return group;

@@ -1,5 +1,6 @@
 using Conveyor.Web.Api;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
 
 namespace Conveyor.Web;
 
@@ -17,10 +18,20 @@ public static class ConveyorWebServiceCollectionExtensions
         configure?.Invoke(options);
         options.Validate();
         services.AddSingleton(options);
-        services.AddOpenApi(OpenApiDocument.Name, o =>
+        services.AddOpenApi(ConveyorOpenApi.Name, o =>
         {
             // Only Conveyor's endpoints: the host app's own ones belong to its own documents.
-            o.ShouldInclude = description => description.GroupName == OpenApiDocument.GroupName;
+            o.ShouldInclude = description => description.GroupName == ConveyorOpenApi.GroupName;
+            // The API reads numbers only as JSON numbers, whatever the app's JSON options allow for its own endpoints.
+            o.AddSchemaTransformer((schema, _, _) =>
+            {
+                if (schema.Type is { } type && (type & (JsonSchemaType.Integer | JsonSchemaType.Number)) != 0 && (type & JsonSchemaType.String) != 0)
+                {
+                    schema.Type = type & ~JsonSchemaType.String;
+                    schema.Pattern = null;
+                }
+                return Task.CompletedTask;
+            });
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Conveyor";

@@ -249,6 +249,13 @@ public sealed class ApiTests
         paths.ShouldContain("/conveyor/api/queues/{name}/pause");
         paths.ShouldNotContain("/conveyor/healthz");
         openApi.GetProperty("paths").GetProperty("/conveyor/api/jobs").GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _).ShouldBeTrue();
+        var submission = openApi.GetProperty("paths").GetProperty("/conveyor/api/jobs").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        submission.GetProperty("required").EnumerateArray().Select(r => r.GetString()).ShouldBe(["kind"]);
+        submission.GetProperty("properties").GetProperty("priority").GetProperty("type").EnumerateArray().Select(t => t.GetString()).ShouldBe(["null", "integer"], ignoreOrder: true);
+        var listParameters = openApi.GetProperty("paths").GetProperty("/conveyor/api/jobs").GetProperty("get").GetProperty("parameters")
+            .EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        listParameters.ShouldBe(["state", "queue", "kind", "limit", "cursor"]);
         (await server.Http.GetAsync("api/v1.json")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
 
         using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.Root };

@@ -8,8 +8,9 @@ namespace Conveyor.Web.Api;
 /// <summary><c>/api/queues</c>, <c>/api/nodes</c>, <c>/api/stats</c>, and the parts this build does not have yet.</summary>
 internal static class ClusterEndpoints
 {
-    public static void Map(RouteGroupBuilder api)
+    public static void Map(RouteGroupBuilder group)
     {
+        var api = group.MapGroup("").WithTags("Cluster");
         api.MapGet("/queues", QueuesAsync)
             .WithSummary("Queues: counts per state, pause state, slots and busy slots of live nodes").Produces<Schema.QueueList>();
         api.MapPost("/queues/{name}/pause", async (string name, JobMonitor monitor, CancellationToken ct) =>

@@ -12,8 +12,9 @@ namespace Conveyor.Web.Api;
 /// <summary><c>/api/jobs</c>: enqueue (one or many), get, list, retry, cancel, delete.</summary>
 internal static class JobEndpoints
 {
-    public static void Map(RouteGroupBuilder api, ConveyorWebOptions web)
+    public static void Map(RouteGroupBuilder group, ConveyorWebOptions web)
     {
+        var api = group.MapGroup("").WithTags("Jobs");
         api.MapPost("/jobs", (HttpRequest request, JobClient client, ConveyorOptions options, CancellationToken ct) =>
                 EnqueueAsync(request, client, options, web, ct))
             .WithSummary("Enqueue a job").WithJsonBody<Schema.JobSubmission>()
@@ -25,7 +26,7 @@ internal static class JobEndpoints
             .Produces<Schema.BulkResult>(StatusCodes.Status201Created)
             .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge);
         api.MapGet("/jobs", ListAsync)
-            .WithSummary("List jobs, newest first, one page at a time")
+            .WithSummary("List jobs, newest first, one page at a time").WithJobListQuery()
             .Produces<Schema.JobPage>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest);
         api.MapGet("/jobs/{id}", GetAsync)
             .WithSummary("One job").Produces<Schema.Job>().Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);

@@ -426,7 +426,7 @@
         const page = await api('jobs?state=dead&limit=1000' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
         all.push(...page.jobs);
         cursor = page.next;
-      } while (cursor && all.length < 5000);
+      } while (cursor && all.length < 3000);
       if (mine !== view) return;
       note.textContent = cursor ? `The newest ${all.length} dead jobs, grouped by their last error.` : `${all.length} dead job(s), grouped by their last error.`;
       const groups = new Map();

@@ -1,7 +1,7 @@
 namespace Conveyor.Web.Api;
 
 /// <summary>Names of Conveyor's OpenAPI document.</summary>
-internal static class OpenApiDocument
+internal static class ConveyorOpenApi
 {
     /// <summary>The document's name; it is also the file name in the route (<c>/api/openapi.json</c>).</summary>
     public const string Name = "openapi";
