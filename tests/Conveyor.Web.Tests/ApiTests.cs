@@ -58,6 +58,8 @@ public sealed class ApiTests
         { """{"kind": "k", "priority": "high"}""", "priority" },
         { """{"kind": "k", "maxAttempts": 0}""", "maxAttempts" },
         { """{"kind": "k", "args": "a string"}""", "args" },
+        { """{"kind": "k", "args": {"a": "\ud800"}}""", "args" },
+        { """{"kind": "k", "args": {"a\u0000": 1}}""", "args" },
         { """{"kind": "k", "runAt": "2030-01-01T00:00:00"}""", "runAt" },
         { """{"kind": "k", "runAt": "2030-01-01T00:00:00Z", "delay": "1s"}""", "runAt" },
         { """{"kind": "k", "delay": "soon"}""", "delay" },
@@ -85,6 +87,9 @@ public sealed class ApiTests
     {
         await using var server = await WebServer.StartAsync("postgres", worker: false);
         await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k", "maxAttempts": 0}""")).ShouldBeErrorAsync(400, "maxAttempts");
+        // JSON allows these escapes; PostgreSQL's jsonb refuses them, so the validator does first.
+        await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k", "args": {"text": "\ud800"}}""")).ShouldBeErrorAsync(400, "args");
+        await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k", "args": ["\u0000"]}""")).ShouldBeErrorAsync(400, "args");
         await (await server.Http.PostJsonAsync("api/jobs/bulk", """{"jobs": [{"kind": "k"}, {"kind": "k", "priority": 5000}]}""")).ShouldBeErrorAsync(400, "jobs[1].priority");
         (await server.Jobs.ListAsync(new JobQuery())).Jobs.ShouldBeEmpty();
     }
