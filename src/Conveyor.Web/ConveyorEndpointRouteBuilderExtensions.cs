@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Conveyor.Web;
 
@@ -36,6 +38,7 @@ public static class ConveyorEndpointRouteBuilderExtensions
         DashboardEndpoints.Map(group);
         HealthEndpoint.Map(group);
         var keys = new ApiKeyCheck(web.ApiKey);
+        var logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Conveyor.Web");
         PrometheusEndpoint.Map(group, keys);
 
         var api = group.MapGroup("/api").WithGroupName(ConveyorOpenApi.GroupName);
@@ -60,6 +63,12 @@ public static class ConveyorEndpointRouteBuilderExtensions
             catch (ApiProblemException e)
             {
                 return ApiJsonResult.Error(e.StatusCode, e.Message, e.Field);
+            }
+            catch (Exception e) when (!context.HttpContext.RequestAborted.IsCancellationRequested)
+            {
+                // The store failed (or a bug): the client gets the API's error shape, the log gets the details.
+                logger.LogError(e, "{Method} {Path} failed", request.Method, request.Path);
+                return ApiJsonResult.Error(StatusCodes.Status500InternalServerError, "the request failed on the server; its log has the details");
             }
         });
         JobEndpoints.Map(api, web);

@@ -101,5 +101,6 @@ public sealed class ObservabilityTests
         report.Entries["conveyor-store"].Status.ShouldBe(HealthStatus.Unhealthy);
         report.Entries["conveyor-store"].Description!.ShouldContain("does not answer");
         (await server.Http.GetAsync("healthz")).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        await (await server.Http.GetAsync("api/queues")).ShouldBeErrorAsync(500, null);
     }
 }
