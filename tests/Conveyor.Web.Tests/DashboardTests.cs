@@ -109,6 +109,40 @@ public sealed class DashboardTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task Jobs_are_searched_filtered_and_paged_by_cursor()
+    {
+        await using var server = await WebServer.StartAsync("sqlite", worker: false);
+        var requests = Enumerable.Range(0, 60).Select(i => new JobRequest(i % 3 == 0 ? "report.build" : "send_email",
+            $$"""{"n": {{i}}}""", new JobOptions { Queue = i % 2 == 0 ? "default" : "smtp" })).ToList();
+        var ids = (await server.Jobs.EnqueueManyAsync(requests)).Select(r => r.Id).ToList();
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(server.Dashboard + "#/jobs");
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(50);
+        await Expect(page.Locator("tbody tr").First).ToHaveAttributeAsync("data-job", ids[^1].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("button[data-action=next]").ClickAsync();
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(10);
+        await Expect(page.Locator("tbody tr").Last).ToHaveAttributeAsync("data-job", ids[0].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.GetByText("← Back").ClickAsync();
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(50);
+
+        await page.Locator("select[name=state]").SelectOptionAsync("available");
+        await page.Locator("input[name=queue]").FillAsync("smtp");
+        await page.Locator("input[name=kind]").FillAsync("report.build");
+        await page.Locator("form.filters button[type=submit]").ClickAsync();
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(10);
+        page.Url.ShouldContain("state=available");
+        await Screenshots.SaveAsync(page, "jobs");
+
+        await page.Locator("#search-input").FillAsync(ids[7].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("#search-input").PressAsync("Enter");
+        await Expect(page.Locator("#job-args")).ToContainTextAsync("\"n\": 7");
+        await page.Locator("#search-input").FillAsync("send_email");
+        await page.Locator("#search-input").PressAsync("Enter");
+        await Expect(page.Locator("tbody tr")).ToHaveCountAsync(40);
+    }
+
+    [Fact]
     public async Task Cancelling_asks_for_confirmation_and_keep_changes_nothing()
     {
         await using var server = await WebServer.StartAsync("sqlite", worker: false);
