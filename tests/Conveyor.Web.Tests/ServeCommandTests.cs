@@ -53,6 +53,17 @@ public sealed class ServeCommandTests
         (await http.GetAsync("api/queues")).StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task Serve_on_a_port_in_use_exits_1_with_one_line()
+    {
+        await using var store = TestStore.Create("sqlite");
+        await using var first = await ServeProcess.StartAsync(store.Url);
+        var result = await ConveyorCli.RunAsync(store.Url, "serve", "--urls", first.Root.GetLeftPart(UriPartial.Authority));
+        result.ExitCode.ShouldBe(1, result.Stdout + result.Stderr);
+        result.Stderr.Trim().ShouldStartWith("conveyor: cannot listen on");
+        result.Stderr.Trim().Split('\n').Length.ShouldBe(1, result.Stderr);
+    }
+
     [Theory]
     [InlineData("http://0.0.0.0:5080")]
     [InlineData("http://*:5080")]

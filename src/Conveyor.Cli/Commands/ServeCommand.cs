@@ -34,7 +34,7 @@ internal sealed class ServeCommand(CliContext context)
 
     private readonly Option<string> _urls = new("--urls")
     {
-        Description = $"Where to listen, separated by ';' (default {DefaultUrls})",
+        Description = "Where to listen, separated by ';'",
         HelpName = "URL",
         DefaultValueFactory = _ => DefaultUrls,
     };
