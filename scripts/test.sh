@@ -12,6 +12,15 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The dashboard's browser tests (tests/Conveyor.Web.Tests) drive Debian's chromium through Playwright.
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "installing chromium for the browser tests" >&2
+  as_root=()
+  [[ $(id -u) -ne 0 ]] && as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq chromium >/dev/null
+fi
+
 dotnet build Conveyor.slnx -c Release -nologo -v q -clp:ErrorsOnly
 
 log=$(mktemp)

@@ -2,12 +2,16 @@
 // Run it beside samples/Worker (same SQLite file), then:
 //   curl -X POST 'http://127.0.0.1:5000/signup?email=a@example.com&name=Ada'
 //   curl http://127.0.0.1:5000/jobs/1
+// and open http://127.0.0.1:5000/conveyor/ for the dashboard (its API is under /conveyor/api/).
 using Conveyor;
 using Conveyor.Samples;
+using Conveyor.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 var database = builder.Configuration["Conveyor:Sqlite"] ?? "conveyor-samples.db";
 builder.Services.AddConveyor(o => o.UseSqlite(database));
+// The dashboard and HTTP API; bound to loopback here, so no key. Set one (ApiKey) before exposing it.
+builder.Services.AddConveyorWeb();
 
 var app = builder.Build();
 
@@ -26,5 +30,7 @@ app.MapPost("/reports", async (int pages, JobClient jobs, CancellationToken ct) 
 
 app.MapGet("/jobs/{id:long}", async (long id, JobClient jobs, CancellationToken ct) =>
     await jobs.GetAsync(id, ct) is { } job ? Results.Json(job, Conveyor.Serialization.ConveyorJson.Options) : Results.NotFound());
+
+app.MapConveyor("/conveyor");
 
 app.Run();

@@ -69,6 +69,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new VersionOption(),
             store,
             new WorkerCommand(context).Build(),
+            new ServeCommand(context).Build(),
             new EnqueueCommand(context).Build(),
             new JobsCommand(context).Build(),
             new QueuesCommand(context).Build(),

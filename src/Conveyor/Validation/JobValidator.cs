@@ -79,7 +79,11 @@ internal sealed class JobValidator(ConveyorOptions options)
             var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(argsJson), new JsonReaderOptions { MaxDepth = 64, AllowMultipleValues = true });
             if (!reader.Read() || reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
                 throw new JobValidationException("args", "args must be a JSON object or array");
-            reader.Skip();
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped) CheckEscapedText(ref reader);
+                if (reader.CurrentDepth == 0 && reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray) break;
+            }
             if (reader.Read())
                 throw new JobValidationException("args", "args must hold one JSON document; found more after it");
         }
@@ -87,6 +91,25 @@ internal sealed class JobValidator(ConveyorOptions options)
         {
             throw new JobValidationException("args", $"args are not valid JSON: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Escapes JSON allows but stores cannot keep (PostgreSQL's jsonb refuses both): a lone surrogate is not Unicode
+    /// text, and a NUL character cannot be stored in a text value.
+    /// </summary>
+    private static void CheckEscapedText(ref Utf8JsonReader reader)
+    {
+        string text;
+        try
+        {
+            text = reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new JobValidationException("args", "args hold a \\u escape of a lone surrogate, which is not Unicode text");
+        }
+        if (text.Contains('\0', StringComparison.Ordinal))
+            throw new JobValidationException("args", "args hold a \\u0000 (NUL) character, which stores cannot keep");
     }
 
     private static void CheckKey(string? key, string field)

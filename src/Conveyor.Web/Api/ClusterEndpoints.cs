@@ -1,0 +1,71 @@
+using Conveyor.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Conveyor.Web.Api;
+
+/// <summary><c>/api/queues</c>, <c>/api/nodes</c>, <c>/api/stats</c>, and the parts this build does not have yet.</summary>
+internal static class ClusterEndpoints
+{
+    public static void Map(RouteGroupBuilder group)
+    {
+        var api = group.MapGroup("").WithTags("Cluster");
+        api.MapGet("/queues", QueuesAsync)
+            .WithSummary("Queues: counts per state, pause state, slots and busy slots of live nodes").Produces<Schema.QueueList>();
+        api.MapPost("/queues/{name}/pause", async (string name, JobMonitor monitor, CancellationToken ct) =>
+            {
+                await monitor.PauseQueueAsync(name, ct).ConfigureAwait(false);
+                return await QueuesAsync(monitor, ct).ConfigureAwait(false);
+            })
+            .WithSummary("Stop every node from claiming jobs of the queue (running ones go on)")
+            .Produces<Schema.QueueList>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest);
+        api.MapPost("/queues/{name}/resume", async (string name, JobMonitor monitor, CancellationToken ct) =>
+            {
+                await monitor.ResumeQueueAsync(name, ct).ConfigureAwait(false);
+                return await QueuesAsync(monitor, ct).ConfigureAwait(false);
+            })
+            .WithSummary("Let nodes claim from the queue again")
+            .Produces<Schema.QueueList>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest);
+        api.MapGet("/nodes", async (JobMonitor monitor, CancellationToken ct) =>
+            {
+                var nodes = await monitor.ListNodesAsync(ct).ConfigureAwait(false);
+                return new ApiJsonResult(StatusCodes.Status200OK, w => ApiJson.WriteNodes(w, nodes));
+            })
+            .WithSummary("Live nodes: name, host, pid, started, last heartbeat, leader, kinds, busy and total slots per queue")
+            .Produces<Schema.NodeList>();
+        api.MapGet("/stats", StatsAsync)
+            .WithSummary("Jobs per state over every queue; how many queues and live nodes").Produces<Schema.Stats>();
+        api.MapGet("/cron", () => NotInThisBuild("recurring jobs (cron)"))
+            .WithSummary("Recurring jobs (not in this build: 501)").Produces<Schema.ErrorBody>(StatusCodes.Status501NotImplemented);
+        api.MapGet("/batches/{id}", (string id) => NotInThisBuild("batches"))
+            .WithSummary("A batch (not in this build: 501)").Produces<Schema.ErrorBody>(StatusCodes.Status501NotImplemented);
+    }
+
+    private static async Task<IResult> QueuesAsync(JobMonitor monitor, CancellationToken ct)
+    {
+        var queues = await monitor.ListQueueStatusesAsync(ct).ConfigureAwait(false);
+        return new ApiJsonResult(StatusCodes.Status200OK, w => ApiJson.WriteQueues(w, queues));
+    }
+
+    private static async Task<IResult> StatsAsync(JobMonitor monitor, CancellationToken ct)
+    {
+        var queues = await monitor.ListQueueStatusesAsync(ct).ConfigureAwait(false);
+        var nodes = await monitor.ListNodesAsync(ct).ConfigureAwait(false);
+        return new ApiJsonResult(StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("store", monitor.StoreName);
+            w.WriteStartObject("counts");
+            foreach (var state in JobStates.All)
+                w.WriteNumber(state.ToWireName(), queues.Sum(q => q.Queue.Counts.TryGetValue(state, out var n) ? n : 0));
+            w.WriteEndObject();
+            w.WriteNumber("queues", queues.Count);
+            w.WriteNumber("nodes", nodes.Count);
+            w.WriteEndObject();
+        });
+    }
+
+    private static IResult NotInThisBuild(string what) =>
+        ApiJsonResult.Error(StatusCodes.Status501NotImplemented, $"{what} are not in this build of Conveyor yet");
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Text.Json;
+using Conveyor.Serialization;
+using Conveyor.Storage;
+using Conveyor.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Conveyor.Web.Api;
+
+/// <summary><c>/api/jobs</c>: enqueue (one or many), get, list, retry, cancel, delete.</summary>
+internal static class JobEndpoints
+{
+    public static void Map(RouteGroupBuilder group, ConveyorWebOptions web)
+    {
+        var api = group.MapGroup("").WithTags("Jobs");
+        api.MapPost("/jobs", (HttpRequest request, JobClient client, ConveyorOptions options, CancellationToken ct) =>
+                EnqueueAsync(request, client, options, web, ct))
+            .WithSummary("Enqueue a job").WithJsonBody<Schema.JobSubmission>()
+            .Produces<Schema.Job>(StatusCodes.Status201Created).Produces<Schema.Job>(StatusCodes.Status200OK)
+            .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge);
+        api.MapPost("/jobs/bulk", (HttpRequest request, JobClient client, ConveyorOptions options, CancellationToken ct) =>
+                EnqueueBulkAsync(request, client, options, web, ct))
+            .WithSummary("Enqueue many jobs atomically").WithJsonBody<Schema.BulkSubmission>()
+            .Produces<Schema.BulkResult>(StatusCodes.Status201Created)
+            .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge);
+        api.MapGet("/jobs", ListAsync)
+            .WithSummary("List jobs, newest first, one page at a time").WithJobListQuery()
+            .Produces<Schema.JobPage>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest);
+        api.MapGet("/jobs/{id}", GetAsync)
+            .WithSummary("One job").Produces<Schema.Job>().Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);
+        api.MapPost("/jobs/{id}/retry", (string id, JobClient client, CancellationToken ct) =>
+                ChangeAsync(id, "retry", client.RetryAsync, ct))
+            .WithSummary("Run a dead, cancelled, retrying or scheduled job again now")
+            .Produces<Schema.Job>().Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound).Produces<Schema.ErrorBody>(StatusCodes.Status409Conflict);
+        api.MapPost("/jobs/{id}/cancel", (string id, JobClient client, CancellationToken ct) =>
+                ChangeAsync(id, "cancel", client.CancelAsync, ct))
+            .WithSummary("Cancel a job that is not final")
+            .Produces<Schema.Job>().Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound).Produces<Schema.ErrorBody>(StatusCodes.Status409Conflict);
+        api.MapDelete("/jobs/{id}", (string id, JobClient client, CancellationToken ct) =>
+                ChangeAsync(id, "delete", client.DeleteAsync, ct))
+            .WithSummary("Delete a job that is not running")
+            .Produces(StatusCodes.Status204NoContent).Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound).Produces<Schema.ErrorBody>(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> EnqueueAsync(HttpRequest request, JobClient client, ConveyorOptions options, ConveyorWebOptions web, CancellationToken ct)
+    {
+        using var body = await RequestBody.ReadJsonAsync(request, web.MaxRequestBytes, ct).ConfigureAwait(false);
+        var job = JobRequestReader.Read(body.RootElement, options.MaxPayloadBytes);
+        var result = await client.EnqueueAsync(job, ct).ConfigureAwait(false);
+        var stored = await client.GetAsync(result.Id, ct).ConfigureAwait(false)
+            ?? throw new ApiProblemException(StatusCodes.Status500InternalServerError, $"job {result.Id} was enqueued but is gone already");
+        return new ApiJsonResult(result.Existing ? StatusCodes.Status200OK : StatusCodes.Status201Created,
+            w => ApiJson.WriteJob(w, stored), location: $"jobs/{result.Id.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    private static async Task<IResult> EnqueueBulkAsync(HttpRequest request, JobClient client, ConveyorOptions options, ConveyorWebOptions web, CancellationToken ct)
+    {
+        using var body = await RequestBody.ReadJsonAsync(request, web.MaxRequestBytes, ct).ConfigureAwait(false);
+        var root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("jobs", out var jobs))
+            throw new JobValidationException("jobs", "the body must be {\"jobs\": [ … ]}");
+        foreach (var property in root.EnumerateObject())
+            if (property.Name != "jobs") throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
+        if (jobs.ValueKind != JsonValueKind.Array)
+            throw new JobValidationException("jobs", "jobs must be an array of jobs");
+        var requests = new List<JobRequest>(jobs.GetArrayLength());
+        var index = 0;
+        foreach (var item in jobs.EnumerateArray())
+        {
+            try
+            {
+                requests.Add(JobRequestReader.Read(item, options.MaxPayloadBytes));
+            }
+            catch (JobValidationException e)
+            {
+                throw new JobValidationException($"jobs[{index}].{e.Field}", $"job {index}: {e.Reason}");
+            }
+            catch (ApiProblemException e)
+            {
+                throw new ApiProblemException(e.StatusCode, $"job {index}: {e.Message}", $"jobs[{index}].{e.Field}");
+            }
+            index++;
+        }
+        if (requests.Count == 0) throw new JobValidationException("jobs", "jobs is empty");
+        var results = await client.EnqueueManyAsync(requests, ct).ConfigureAwait(false);
+        return new ApiJsonResult(StatusCodes.Status201Created, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("ids");
+            foreach (var result in results) w.WriteNumberValue(result.Id);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task<IResult> GetAsync(string id, JobClient client, CancellationToken ct)
+    {
+        var jobId = ParseId(id);
+        var job = await client.GetAsync(jobId, ct).ConfigureAwait(false);
+        return job is null ? NotFound(jobId) : new ApiJsonResult(StatusCodes.Status200OK, w => ApiJson.WriteJob(w, job));
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, JobClient client, CancellationToken ct)
+    {
+        var query = request.Query;
+        JobState? state = null;
+        if (Single(query, "state") is { } stateName)
+        {
+            if (!JobStates.TryParse(stateName, out var parsed))
+                throw new JobValidationException("state", $"unknown state '{stateName}': use one of {string.Join(", ", JobStates.All.Select(s => s.ToWireName()))}");
+            state = parsed;
+        }
+        var limit = JobQuery.DefaultLimit;
+        if (Single(query, "limit") is { } limitText && !int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit))
+            throw new JobValidationException("limit", $"limit must be a whole number between 1 and {JobQuery.MaxLimit} (got '{limitText}')");
+        var page = await client.ListAsync(new JobQuery
+        {
+            State = state,
+            Queue = Single(query, "queue"),
+            Kind = Single(query, "kind"),
+            Limit = limit,
+            Cursor = Single(query, "cursor"),
+        }, ct).ConfigureAwait(false);
+        return new ApiJsonResult(StatusCodes.Status200OK, w => ApiJson.WriteJobPage(w, page));
+    }
+
+    private static async Task<IResult> ChangeAsync(string id, string verb, Func<long, CancellationToken, Task<JobChangeResult>> change, CancellationToken ct)
+    {
+        var jobId = ParseId(id);
+        var result = await change(jobId, ct).ConfigureAwait(false);
+        return result.Status switch
+        {
+            JobChangeStatus.NotFound => NotFound(jobId),
+            JobChangeStatus.NotAllowed => ApiJsonResult.Error(StatusCodes.Status409Conflict,
+                $"cannot {verb} job {jobId}: it is {result.Job?.State.ToWireName() ?? "in another state"}; {Allowed(verb)}"),
+            JobChangeStatus.Conflict => ApiJsonResult.Error(StatusCodes.Status409Conflict, $"cannot {verb} job {jobId}: {result.Reason}"),
+            _ when result.Job is { } job => new ApiJsonResult(StatusCodes.Status200OK, w => ApiJson.WriteJob(w, job)),
+            _ => Results.NoContent(),
+        };
+    }
+
+    private static string Allowed(string verb) => verb switch
+    {
+        "retry" => "only dead, cancelled, retrying or scheduled jobs can be retried",
+        "cancel" => "final jobs (succeeded, dead, cancelled) cannot be cancelled",
+        _ => "a running job cannot be deleted (cancel it first)",
+    };
+
+    private static IResult NotFound(long id) => ApiJsonResult.Error(StatusCodes.Status404NotFound, $"job {id} not found");
+
+    private static long ParseId(string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+            ? id
+            : throw new JobValidationException("id", $"'{text}' is not a job id (a positive whole number)");
+
+    /// <summary>A query parameter given at most once; empty counts as not given.</summary>
+    private static string? Single(IQueryCollection query, string name)
+    {
+        var values = query[name];
+        if (values.Count > 1) throw new JobValidationException(name, $"{name} is given {values.Count} times");
+        return string.IsNullOrEmpty(values.ToString()) ? null : values.ToString();
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text;
+using System.Text.Json;
+using Conveyor.Validation;
+using Microsoft.AspNetCore.Http;
+
+namespace Conveyor.Web.Api;
+
+/// <summary>
+/// Turns the body of <c>POST /api/jobs</c> (<c>{"kind", "args", …options}</c>) into a <see cref="JobRequest"/>.
+/// Only the JSON shape is checked here; the values are the core validator's business (one copy of the rules).
+/// A field this build does not know or honour is refused, never ignored.
+/// </summary>
+internal static class JobRequestReader
+{
+    public static JobRequest Read(JsonElement body, int maxPayloadBytes)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+            throw new JobValidationException("body", "a job must be a JSON object: {\"kind\": …, \"args\": …}");
+        string? kind = null;
+        var args = "{}";
+        var options = new JobOptions();
+        foreach (var property in body.EnumerateObject())
+        {
+            var value = property.Value;
+            switch (property.Name)
+            {
+                case "kind": kind = String(value, "kind") ?? throw new JobValidationException("kind", "kind must not be null"); break;
+                case "args":
+                    args = value.GetRawText();
+                    // Too large is its own answer (413), not bad input: the job may be fine, only too big for this server.
+                    var bytes = Encoding.UTF8.GetByteCount(args);
+                    if (bytes > maxPayloadBytes)
+                        throw new ApiProblemException(StatusCodes.Status413PayloadTooLarge, $"args are {bytes} bytes; the limit is {maxPayloadBytes}", "args");
+                    break;
+                case "queue": options = options with { Queue = String(value, "queue") }; break;
+                case "priority": options = options with { Priority = Int(value, "priority") ?? 0 }; break;
+                case "runAt": options = options with { RunAt = Time(value, "runAt") }; break;
+                case "delay": options = options with { Delay = Duration(value, "delay") }; break;
+                case "maxAttempts": options = options with { MaxAttempts = Int(value, "maxAttempts") }; break;
+                case "timeout": options = options with { Timeout = Duration(value, "timeout") }; break;
+                case "orderingKey": options = options with { OrderingKey = String(value, "orderingKey") }; break;
+                case "uniqueKey": options = options with { UniqueKey = String(value, "uniqueKey") }; break;
+                case "uniqueFor": options = options with { UniqueFor = Duration(value, "uniqueFor") }; break;
+                case "affinityKey": options = options with { AffinityKey = String(value, "affinityKey") }; break;
+                case "after": options = options with { After = Long(value, "after") }; break;
+                case "batch": throw new JobValidationException("batch", "batches are not supported by this build yet");
+                default: throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
+            }
+        }
+        if (kind is null) throw new JobValidationException("kind", "kind is required");
+        return new JobRequest(kind, args, options);
+    }
+
+    private static string? String(JsonElement value, string field) => value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.String => value.GetString(),
+        _ => throw new JobValidationException(field, $"{field} must be a string"),
+    };
+
+    private static int? Int(JsonElement value, string field) => value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.Number when value.TryGetInt32(out var n) => n,
+        _ => throw new JobValidationException(field, $"{field} must be a whole number"),
+    };
+
+    private static long? Long(JsonElement value, string field) => value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.Number when value.TryGetInt64(out var n) => n,
+        _ => throw new JobValidationException(field, $"{field} must be a job id (a whole number)"),
+    };
+
+    private static TimeSpan? Duration(JsonElement value, string field) =>
+        value.ValueKind == JsonValueKind.Null ? null : DurationText.Read(value, field);
+
+    private static DateTimeOffset? Time(JsonElement value, string field)
+    {
+        if (value.ValueKind == JsonValueKind.Null) return null;
+        // An explicit offset (Z or ±hh:mm): a time without one would be read in the server's zone.
+        if (value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
+            && (text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^3] == ':' && text[^6] is '+' or '-'))
+            && value.TryGetDateTimeOffset(out var time))
+            return time;
+        throw new JobValidationException(field, $"{field} must be an ISO-8601 time with an offset, like 2026-11-22T10:00:00Z");
+    }
+}

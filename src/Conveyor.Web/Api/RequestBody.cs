@@ -1,0 +1,37 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Conveyor.Web.Api;
+
+/// <summary>Reads a JSON request body, bounded: a body over the limit answers 413 before it is parsed.</summary>
+internal static class RequestBody
+{
+    public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit) throw TooLarge(limit);
+        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            throw new ApiProblemException(StatusCodes.Status415UnsupportedMediaType, $"the body must be application/json (got {type})");
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var memory = buffer.GetMemory(8192);
+            var read = await request.Body.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+            if (read == 0) break;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit) throw TooLarge(limit);
+        }
+        if (buffer.WrittenCount == 0) throw new ApiProblemException(StatusCodes.Status400BadRequest, "the body is empty; send a JSON object");
+        try
+        {
+            return JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e)
+        {
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, $"the body is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static ApiProblemException TooLarge(long limit) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"the request body is larger than {limit} bytes");
+}
