@@ -33,7 +33,8 @@ internal sealed class JobsCommand(CliContext context)
         var state = new Option<string?>("--state") { Description = $"Only jobs in this state ({string.Join(", ", JobStates.All.Select(s => s.ToWireName()))})", HelpName = "S" };
         var queue = new Option<string?>("--queue") { Description = "Only jobs of this queue", HelpName = "Q" };
         var kind = new Option<string?>("--kind") { Description = "Only jobs of this kind", HelpName = "K" };
-        var limit = new Option<int>("--limit") { Description = $"At most N jobs (1–{JobQuery.MaxLimit})", HelpName = "N", DefaultValueFactory = _ => JobQuery.DefaultLimit };
+        var limit = CliOptions.Number("--limit", $"At most N jobs (1–{JobQuery.MaxLimit})", 1, JobQuery.MaxLimit);
+        limit.DefaultValueFactory = _ => JobQuery.DefaultLimit;
         var cursor = new Option<string?>("--cursor") { Description = "Continue after the previous page (its 'next')", HelpName = "C" };
         var json = CliOptions.Json();
         var command = new Command("list", "List jobs, newest first") { state, queue, kind, limit, cursor, json };
@@ -43,10 +44,10 @@ internal sealed class JobsCommand(CliContext context)
             if (parse.GetValue(state) is { } name)
             {
                 if (!JobStates.TryParse(name, out var parsed))
-                    throw new UsageException($"unknown state '{name}': use one of {string.Join(", ", JobStates.All.Select(s => s.ToWireName()))}");
+                    throw new UsageException($"--state {CliOptions.Echo(name)} is not a state: use one of {string.Join(", ", JobStates.All.Select(s => s.ToWireName()))}");
                 wanted = parsed;
             }
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             var page = await session.Client.ListAsync(new JobQuery
             {
                 State = wanted,
@@ -70,7 +71,7 @@ internal sealed class JobsCommand(CliContext context)
         command.SetAction(async (parse, ct) =>
         {
             var jobId = parse.GetValue(id);
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             var job = await session.Client.GetAsync(jobId, ct) ?? throw new OperationFailedException($"job {jobId} not found");
             if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteJob(w, job));
             else HumanOutput.Job(context.Console, job);
@@ -88,7 +89,7 @@ internal sealed class JobsCommand(CliContext context)
         command.SetAction(async (parse, ct) =>
         {
             var jobId = parse.GetValue(id);
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             var result = await change(session.Client, jobId, ct);
             switch (result.Status)
             {
@@ -123,7 +124,7 @@ internal sealed class JobsCommand(CliContext context)
         {
             var jobId = parse.GetValue(id);
             var limit = parse.GetValue(timeout) ?? DefaultWaitTimeout;
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             // A timer holds at most ~49.7 days; a longer --timeout waits without one (until the job is final or Ctrl+C).
             if (limit <= MaxTimer) deadline.CancelAfter(limit);

@@ -76,6 +76,9 @@ internal sealed class WorkerCommand(CliContext context)
         builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds().AddWorker(worker);
 
         using var host = builder.Build();
+        // The node's own start line names the kind of store; this one says which, so a mistyped path shows at once.
+        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Conveyor.Cli.Worker")
+            .LogInformation("Worker on store {Store}", store.Kind == StoreKind.Sqlite ? $"sqlite:{Path.GetFullPath(store.Target)}" : store.ToString());
         await host.RunAsync(cancellationToken);
         return ExitCodes.Ok;
     }
@@ -110,14 +113,29 @@ internal sealed class WorkerCommand(CliContext context)
         // The leader's lease must outlast several chores ticks: a long --maintenance-interval stretches it.
         else if (options.MaintenanceInterval * 3 > options.LeaderLeaseDuration)
             options.LeaderLeaseDuration = options.MaintenanceInterval * 5;
+        // The builder refuses these pairs too, in its property names; here they are said in the options' names and values as typed.
+        if (options.HeartbeatInterval >= options.LeaseDuration)
+        {
+            throw new UsageException($"--heartbeat-interval ({Typed(parse, _heartbeatInterval, options.HeartbeatInterval)}) must be shorter than " +
+                $"--lease-duration ({Typed(parse, _leaseDuration, options.LeaseDuration)}), or leases run out between heartbeats");
+        }
+        if (options.MaintenanceInterval >= options.LeaderLeaseDuration)
+        {
+            throw new UsageException($"--maintenance-interval ({Typed(parse, _maintenanceInterval, options.MaintenanceInterval)}) must be shorter than " +
+                $"--leader-lease-duration ({Typed(parse, _leaderLeaseDuration, options.LeaderLeaseDuration)})");
+        }
         try
         {
             return options.Build();
         }
         catch (InvalidOperationException e)
         {
-            // The timings are checked together (heartbeat shorter than the lease, …).
+            // The other timings are checked together (and each one's bound is checked while parsing).
             throw new UsageException($"bad worker settings: {e.Message}");
         }
     }
+
+    /// <summary>The value of <paramref name="option"/> as typed, or the value in effect when it was not given.</summary>
+    private static string Typed(ParseResult parse, Option option, TimeSpan value) =>
+        parse.GetResult(option)?.Tokens is { Count: > 0 } tokens ? tokens[^1].Value : $"{Durations.Format(value)} by default";
 }

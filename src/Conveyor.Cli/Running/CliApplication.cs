@@ -63,7 +63,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             Recursive = true,
         };
         var context = new CliContext(store, console);
-        return new Command("conveyor", "Conveyor: a distributed background-job queue and dispatcher")
+        var root = new Command("conveyor", "Conveyor: a distributed background-job queue and dispatcher")
         {
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
@@ -77,6 +77,9 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new DemoCommand(context).Build(),
             new BenchCommand(context).Build(),
         };
+        root.Add(UnavailableCommand.Build("cron", "conveyor cron"));
+        root.Add(UnavailableCommand.Build("batches", "conveyor batches"));
+        return root;
     }
 
     /// <summary>The store this invocation names, or null when it does not parse (the command itself reports that).</summary>
