@@ -39,6 +39,8 @@ public sealed class UsageTests : IAsyncLifetime
     [InlineData("batches", "'conveyor batches' is not available in this build yet", "batches")]
     [InlineData("nodes stop", "'conveyor nodes stop' is not available in this build yet", "nodes", "stop", "vm:1:ab")]
     [InlineData("bad store", "bad store 'nosuch'", "--store", "nosuch", "jobs", "list")]
+    [InlineData("concurrency not a number", "--concurrency must be a whole number (got many)", "worker", "--concurrency", "many")]
+    [InlineData("no concurrency", "--concurrency must be between 1 and 2147483647 (got 0)", "worker", "--concurrency", "0")]
     [InlineData("bad worker queues", "bad --queues", "worker", "--queues", "default=0")]
     [InlineData("bad worker timings", "--heartbeat-interval (1m) must be shorter than --lease-duration (10s)", "worker", "--heartbeat-interval", "1m", "--lease-duration", "10s")]
     [InlineData("missing config", "cannot read config file", "worker", "--config", "missing.json")]

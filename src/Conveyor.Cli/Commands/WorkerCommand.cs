@@ -21,12 +21,7 @@ internal sealed class WorkerCommand(CliContext context)
     /// <summary>Added to the node's own shutdown time before the host gives up on it (flushing completions, leaving the registry).</summary>
     private static readonly TimeSpan HostShutdownMargin = TimeSpan.FromSeconds(30);
 
-    private readonly Option<int> _concurrency = new("--concurrency")
-    {
-        Description = "Worker slots of each queue that does not name its own",
-        HelpName = "N",
-        DefaultValueFactory = _ => WorkerOptions.DefaultConcurrency,
-    };
+    private readonly Option<int> _concurrency = CliOptions.Number("--concurrency", "Worker slots of each queue that does not name its own", 1, int.MaxValue);
     private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, with optional slots: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
     private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with a queues section; --queues overrides it", HelpName = "FILE" };
     private readonly Option<string?> _name = new("--name") { Description = "The node's name (default host:pid:xxxx)", HelpName = "NAME" };
@@ -86,8 +81,7 @@ internal sealed class WorkerCommand(CliContext context)
     /// <summary>The node's options from the command line and config file, checked (a bad combination is a usage error).</summary>
     private WorkerOptions Options(ParseResult parse)
     {
-        var concurrency = parse.GetValue(_concurrency);
-        if (concurrency < 1) throw new UsageException($"--concurrency must be 1 or more (got {concurrency})");
+        var concurrency = parse.GetResult(_concurrency) is null ? WorkerOptions.DefaultConcurrency : parse.GetValue(_concurrency);
         var options = new WorkerOptionsBuilder { Name = parse.GetValue(_name) };
         var config = parse.GetValue(_config) is { } path ? WorkerConfig.Load(path) : null;
         if (parse.GetValue(_queues) is { } spec)

@@ -100,7 +100,7 @@ internal sealed class JobValidator(ConveyorOptions options)
     /// The reader's complaint in plain words, with the line and column a person counts (from 1, in characters) instead of
     /// the reader's own suffix (<c>LineNumber: 0 | BytePositionInLine: 6.</c>, counted from 0 and in bytes).
     /// </summary>
-    private static string JsonProblem(JsonException e, byte[] utf8)
+    internal static string JsonProblem(JsonException e, byte[] utf8)
     {
         var text = e.Message;
         var suffix = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
