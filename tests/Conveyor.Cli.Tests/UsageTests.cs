@@ -33,6 +33,7 @@ public sealed class UsageTests : IAsyncLifetime
     [InlineData("args and from", "give --args or --from, not both", "enqueue", "conveyor.noop", "--args", "{}", "--from", "x.jsonl")]
     [InlineData("bad state", "--state nope is not a state", "jobs", "list", "--state", "nope")]
     [InlineData("bad limit", "--limit must be between 1 and 1000 (got 0)", "jobs", "list", "--limit", "0")]
+    [InlineData("bad queue to list", "--queue has the character ' '; only A-Z a-z 0-9 _ . : - are allowed (got 'a b')", "jobs", "list", "--queue", "a b")]
     [InlineData("bad id", "bad job id abc: ids are whole numbers from 1", "jobs", "show", "abc")]
     [InlineData("bad queue to pause", "queue 'a b' has the character ' '", "queues", "pause", "a b")]
     [InlineData("bad max attempts", "--max-attempts must be between 1 and 1000 (got 0)", "enqueue", "conveyor.noop", "--max-attempts", "0")]

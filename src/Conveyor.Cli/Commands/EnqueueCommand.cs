@@ -111,18 +111,7 @@ internal sealed class EnqueueCommand(CliContext context)
         }
     }
 
-    /// <summary>
-    /// The validator's error in the command line's words: the option as typed (<c>--max-attempts</c>, from
-    /// <see cref="JobValidationException.Field"/>) and the value as typed (<c>0s</c>, not <c>00:00:00</c>).
-    /// </summary>
-    private UsageException Translate(ParseResult parse, JobValidationException e)
-    {
-        if (e.Rule is null || !Fields().TryGetValue(e.Field, out var option)) return new UsageException(e.Reason);
-        // A value is echoed where the core's rule shows one; the args by their size, never in full.
-        var typed = e.Field == "args" ? null : parse.GetResult(option)?.Tokens is { Count: > 0 } tokens ? CliOptions.Echo(tokens[^1].Value) : null;
-        var got = e.Got is null ? null : typed ?? e.Got;
-        return new UsageException(got is null ? $"{option.Name} {e.Rule}" : $"{option.Name} {e.Rule} (got {got})");
-    }
+    private UsageException Translate(ParseResult parse, JobValidationException e) => ValidationErrors.Translate(parse, e, Fields());
 
     private JobOptions Options(ParseResult parse)
     {

@@ -47,15 +47,35 @@ internal sealed class JobsCommand(CliContext context)
                     throw new UsageException($"--state {CliOptions.Echo(name)} is not a state: use one of {string.Join(", ", JobStates.All.Select(s => s.ToWireName()))}");
                 wanted = parsed;
             }
-            await using var session = context.OpenExisting(parse);
-            var page = await session.Client.ListAsync(new JobQuery
+            var query = new JobQuery
             {
                 State = wanted,
                 Queue = parse.GetValue(queue),
                 Kind = parse.GetValue(kind),
                 Limit = parse.GetValue(limit),
                 Cursor = parse.GetValue(cursor),
-            }, ct);
+            };
+            var fields = new Dictionary<string, Option> { ["queue"] = queue, ["kind"] = kind, ["limit"] = limit, ["cursor"] = cursor };
+            try
+            {
+                // Bad usage is told before the store is looked for.
+                if (query.Queue is not null) Validation.Names.EnsureQueue(query.Queue);
+                if (query.Kind is not null) Validation.Names.EnsureKind(query.Kind);
+            }
+            catch (Validation.JobValidationException e)
+            {
+                throw ValidationErrors.Translate(parse, e, fields);
+            }
+            await using var session = context.OpenExisting(parse);
+            JobPage page;
+            try
+            {
+                page = await session.Client.ListAsync(query, ct);
+            }
+            catch (Validation.JobValidationException e)
+            {
+                throw ValidationErrors.Translate(parse, e, fields);
+            }
             if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteJobPage(w, page));
             else HumanOutput.JobPage(context.Console, page);
             return ExitCodes.Ok;

@@ -44,7 +44,9 @@ internal sealed class QueuesCommand(CliContext context)
                 var known = await session.Monitor.ListQueueStatusesAsync(ct);
                 if (!known.Any(q => q.Queue.Name == name))
                 {
-                    var names = known.Count == 0 ? "there are none yet" : $"known queues: {string.Join(", ", known.Select(q => q.Queue.Name))}";
+                    const int shown = 10;
+                    var names = known.Count == 0 ? "there are none yet"
+                        : $"known queues: {string.Join(", ", known.Take(shown).Select(q => q.Queue.Name))}{(known.Count > shown ? $" and {known.Count - shown} more" : "")}";
                     throw new OperationFailedException(paused
                         ? $"no queue {name}: no job and no node has used it ({names}); add --create to pause it before first use"
                         : $"no queue {name}: no job and no node has used it ({names})");
