@@ -75,13 +75,25 @@ public sealed class NewcomerTests : IAsyncLifetime
         var worker = await _workspace.StartWorkerAsync("--poll-interval", "100ms");
         worker.Output.ShouldContain($"Worker on store sqlite:{_workspace.StorePath}");
 
-        var id = await _workspace.EnqueueAsync("conveyor.noop");
-        (await _workspace.RunAsync("jobs", "wait", id.ToString(), "--timeout", "30s")).ExitCode.ShouldBe(0);
+        // A job cancelled while it runs keeps its node and lease until the handler has stopped: the lease is not shown.
+        var id = await _workspace.EnqueueAsync("conveyor.sleep", "--args", """{"ms":60000}""");
+        await Workspace.UntilAsync(async () => (await _workspace.JobAsync(id)).GetProperty("state").GetString() == "running", TimeSpan.FromSeconds(30), "the sleep running");
+        var running = await _workspace.OkAsync("jobs", "show", id.ToString());
+        running.ShouldContain("lease until");
+        await _workspace.OkAsync("jobs", "cancel", id.ToString());
         var shown = await _workspace.OkAsync("jobs", "show", id.ToString());
 
-        shown.ShouldContain("succeeded");
+        shown.ShouldContain("cancelled");
         shown.ShouldContain("node");
         shown.ShouldNotContain("lease");
+
+        var failed = await _workspace.EnqueueAsync("conveyor.fail", "--args", """{"message":"the printer is on fire"}""", "--max-attempts", "1");
+        (await _workspace.RunAsync("jobs", "wait", failed.ToString(), "--timeout", "30s")).ExitCode.ShouldBe(1);
+        var dead = (await _workspace.OkAsync("jobs", "show", failed.ToString())).Split('\n');
+        dead.ShouldNotContain(l => l.StartsWith("lease", StringComparison.Ordinal));
+        dead.ShouldContain("1 error");
+        dead.ShouldContain(l => l.StartsWith("  attempt 1 at ", StringComparison.Ordinal));
+        dead.ShouldContain("    the printer is on fire");
     }
 
     [Theory]

@@ -54,6 +54,23 @@ public sealed class TerminalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task JobsList_InATerminal_ShowsAScreenful_WithItsHeaderAndTheWayOn()
+    {
+        var lines = string.Concat(Enumerable.Range(1, 40).Select(i => $$"""{"n":{{i}}}""" + "\n"));
+        await _workspace.OkAsync("enqueue", "conveyor.noop", "--from", _workspace.WriteFile("jobs.jsonl", lines));
+        await using var terminal = await Terminal.StartAsync(_workspace.Store, _workspace.Directory, "jobs", "list");
+        var screen = await terminal.WaitForExitAsync(Patience);
+
+        AssertFits(screen);
+        // The list did not scroll its header away: the first line with text is the header, the last says how to go on.
+        screen.First(l => l.Length > 0).TrimStart().ShouldStartWith("ID", customMessage: string.Join('\n', screen));
+        screen.Last(l => l.Length > 0).ShouldStartWith("more jobs follow: add --cursor ");
+        screen.Count(l => l.Contains("conveyor.noop", StringComparison.Ordinal)).ShouldBeGreaterThan(10);
+        // Piped, the page is the usual 50.
+        Workspace.Parse(await _workspace.OkAsync("jobs", "list", "--json")).GetProperty("jobs").GetArrayLength().ShouldBe(40);
+    }
+
+    [Fact]
     public async Task JobsShow_FitsEightyColumns()
     {
         var id = await _workspace.EnqueueAsync("conveyor.sleep", "--args", """{"ms":100}""", "--ordering-key", "customer-42");

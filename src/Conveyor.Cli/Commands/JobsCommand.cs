@@ -33,8 +33,7 @@ internal sealed class JobsCommand(CliContext context)
         var state = new Option<string?>("--state") { Description = $"Only jobs in this state ({string.Join(", ", JobStates.All.Select(s => s.ToWireName()))})", HelpName = "S" };
         var queue = new Option<string?>("--queue") { Description = "Only jobs of this queue", HelpName = "Q" };
         var kind = new Option<string?>("--kind") { Description = "Only jobs of this kind", HelpName = "K" };
-        var limit = CliOptions.Number("--limit", $"At most N jobs (1–{JobQuery.MaxLimit})", 1, JobQuery.MaxLimit);
-        limit.DefaultValueFactory = _ => JobQuery.DefaultLimit;
+        var limit = CliOptions.Number("--limit", $"At most N jobs (1–{JobQuery.MaxLimit}; default {JobQuery.DefaultLimit}, or a screenful in a terminal)", 1, JobQuery.MaxLimit);
         var cursor = new Option<string?>("--cursor") { Description = "Continue after the previous page (its 'next')", HelpName = "C" };
         var json = CliOptions.Json();
         var command = new Command("list", "List jobs, newest first") { state, queue, kind, limit, cursor, json };
@@ -52,7 +51,7 @@ internal sealed class JobsCommand(CliContext context)
                 State = wanted,
                 Queue = parse.GetValue(queue),
                 Kind = parse.GetValue(kind),
-                Limit = parse.GetValue(limit),
+                Limit = parse.GetResult(limit) is null ? DefaultLimit() : parse.GetValue(limit),
                 Cursor = parse.GetValue(cursor),
             };
             var fields = new Dictionary<string, Option> { ["queue"] = queue, ["kind"] = kind, ["limit"] = limit, ["cursor"] = cursor };
@@ -82,6 +81,17 @@ internal sealed class JobsCommand(CliContext context)
         });
         return command;
     }
+
+    /// <summary>
+    /// The page size when <c>--limit</c> is not given: a screenful in a terminal (the table's header, its frame and the
+    /// "more jobs follow" line stay on screen), else <see cref="JobQuery.DefaultLimit"/>.
+    /// </summary>
+    private int DefaultLimit() => context.Console.IsInteractive
+        ? Math.Clamp(context.Console.Height - ListFrameRows, 1, JobQuery.DefaultLimit)
+        : JobQuery.DefaultLimit;
+
+    /// <summary>The rows around the jobs in a terminal: blank, header, rule, blank, "more jobs follow", the shell's prompt, one spare.</summary>
+    private const int ListFrameRows = 7;
 
     private Command Show()
     {

@@ -70,26 +70,29 @@ internal sealed class CliConsole
     }
 
     /// <summary>
-    /// Writes a sentence or two: word-wrapped at the terminal's width (a terminal would break words apart), as one
-    /// line to a pipe or file.
+    /// Writes a sentence or two after <paramref name="indent"/>: word-wrapped at the terminal's width (a terminal would
+    /// break words apart), each line indented alike; as one line to a pipe or file.
     /// </summary>
-    public void WriteProse(string text)
+    public void WriteProse(string text, string indent = "")
     {
         if (!IsInteractive)
         {
-            Out.WriteLine(text);
+            Out.WriteLine(indent + text);
             return;
         }
-        var line = new System.Text.StringBuilder();
+        var line = new System.Text.StringBuilder(indent);
+        var empty = true;
         foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (line.Length > 0 && line.Length + 1 + word.Length > Width - 1)
+            if (!empty && line.Length + 1 + word.Length > Width - 1)
             {
                 Out.WriteLine(line.ToString());
-                line.Clear();
+                line.Clear().Append(indent);
+                empty = true;
             }
-            if (line.Length > 0) line.Append(' ');
+            if (!empty) line.Append(' ');
             line.Append(word);
+            empty = false;
         }
         Out.WriteLine(line.ToString());
     }

@@ -71,7 +71,7 @@ internal static class HumanOutput
         foreach (var error in job.Errors)
         {
             console.Out.WriteLine($"  attempt {error.Attempt} at {Times.Format(error.At)}: {error.Type}");
-            console.WriteProse($"    {error.Message.ReplaceLineEndings(" ")}");
+            console.WriteProse(error.Message.ReplaceLineEndings(" "), indent: "    ");
         }
     }
 
