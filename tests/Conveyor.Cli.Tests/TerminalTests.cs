@@ -104,6 +104,23 @@ public sealed class TerminalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Worker_LogLines_WrapBetweenWords_AndNameTheStore()
+    {
+        await _workspace.EnqueueAsync("conveyor.fail", "--args", """{"message":"the warehouse in the south did not answer the inventory request in time"}""", "--max-attempts", "1");
+        await using var terminal = await Terminal.StartAsync(_workspace.Store, _workspace.Directory, "worker", "--poll-interval", "100ms");
+
+        var screen = await terminal.WaitForAsync("is dead", Patience);
+
+        // Lines the terminal had to wrap would come back joined (capture-pane -J), longer than the screen.
+        AssertFits(screen);
+        var text = System.Text.RegularExpressions.Regex.Replace(string.Join(' ', screen), @"\s+", " ");
+        text.ShouldContain($"info Worker on store sqlite:{_workspace.StorePath}");
+        text.ShouldContain("the warehouse in the south did not answer the inventory request in time");
+        screen.ShouldContain(l => l.Contains("info  Node ", StringComparison.Ordinal) && l.Contains(" started on store sqlite:", StringComparison.Ordinal));
+        screen.ShouldNotContain(l => l.Contains("Conveyor.JobServer[", StringComparison.Ordinal), "no logger categories");
+    }
+
+    [Fact]
     public async Task PipedOutput_HasNoTrailingSpaces()
     {
         await SeedAsync();

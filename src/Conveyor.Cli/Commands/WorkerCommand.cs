@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Conveyor.Cli.Config;
 using Conveyor.Cli.Kinds;
+using Conveyor.Cli.Output;
 using Conveyor.Cli.Parsing;
 using Conveyor.Cli.Running;
 using Conveyor.Cli.Stores;
@@ -56,12 +57,12 @@ internal sealed class WorkerCommand(CliContext context)
         var worker = Options(parse);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "conveyor" });
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-            o.ColorBehavior = context.Console.IsInteractive ? LoggerColorBehavior.Default : LoggerColorBehavior.Disabled;
-        });
+        builder.Logging.AddConsole(o => o.FormatterName = CliLogFormatter.FormatterName)
+            .AddConsoleFormatter<CliLogFormatter, CliLogFormatterOptions>(o =>
+            {
+                o.Width = context.Console.IsInteractive ? context.Console.Width : 0;
+                o.Color = context.Console.IsInteractive;
+            });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // The host logs a failed start with its stack trace; the CLI reports it in one line instead.
