@@ -27,7 +27,10 @@ public sealed record JobOptions
     /// Retention pruning keeps the succeeded job while it holds the key: its retention counts from the end of this period.
     /// </summary>
     public TimeSpan? UniqueFor { get; init; }
-    /// <summary>Jobs sharing it prefer the one live node that owns the key on the consistent-hash ring.</summary>
+    /// <summary>
+    /// Reserved for node affinity, which this build does not have yet: a job that sets it is refused
+    /// (<see cref="Validation.JobValidationException"/> on <c>affinityKey</c>) rather than stored and ignored.
+    /// </summary>
     public string? AffinityKey { get; init; }
     /// <summary>Wait (state <c>waiting</c>) until this job succeeded; cancelled if it ends otherwise.</summary>
     public long? After { get; init; }

@@ -170,7 +170,7 @@ public sealed class InputBoundsTests : IAsyncLifetime
 
         result.ExitCode.ShouldBe(2, result.ToString());
         result.ErrorLines.Count.ShouldBe(1, result.ToString());
-        result.ErrorLines[0].ShouldStartWith("conveyor: timeout must be at least 1 ms");
+        result.ErrorLines[0].ShouldStartWith("conveyor: --timeout must be at least 1 ms");
         (await _workspace.CountsAsync()).Values.Sum().ShouldBe(0);
     }
 

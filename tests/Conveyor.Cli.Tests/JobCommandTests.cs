@@ -204,7 +204,7 @@ public sealed class JobCommandTests : IAsyncLifetime
     [Fact]
     public async Task PauseAndResume_ShowInQueues()
     {
-        (await _workspace.OkAsync("queues", "pause", "smtp")).Trim().ShouldBe("queue smtp paused");
+        (await _workspace.OkAsync("queues", "pause", "smtp", "--create")).Trim().ShouldBe("queue smtp paused");
         var paused = Workspace.Parse(await _workspace.OkAsync("queues", "--json")).GetProperty("queues").EnumerateArray().Single();
         paused.GetProperty("name").GetString().ShouldBe("smtp");
         paused.GetProperty("paused").GetBoolean().ShouldBeTrue();

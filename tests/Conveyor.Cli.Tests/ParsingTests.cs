@@ -124,6 +124,7 @@ public sealed class ParsingTests
     [InlineData("""{ "queues": { "a": 0 } }""", "whole number of worker slots")]
     [InlineData("""{ "queues": { "a": {} } }""", "needs a concurrency")]
     [InlineData("""{ "queues": """, "not valid JSON")]
+    [InlineData("{\n  \"queues\": { \"a\": x }\n}", "not valid JSON: 'x' is an invalid start of a value (line 2, column 20)")]
     [InlineData("""[1]""", "must hold a JSON object")]
     public void WorkerConfig_RefusesWhatItCannotHonour(string text, string message)
     {

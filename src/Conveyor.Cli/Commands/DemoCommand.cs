@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Conveyor.Cli.Demo;
 using Conveyor.Cli.Kinds;
+using Conveyor.Cli.Output;
 using Conveyor.Cli.Parsing;
 using Conveyor.Cli.Running;
 using Conveyor.Cli.Stores;
@@ -69,7 +70,7 @@ internal sealed class DemoCommand(CliContext context)
         var server = provider.GetRequiredService<JobServer>();
         var client = provider.GetRequiredService<JobClient>();
         var monitor = provider.GetRequiredService<JobMonitor>();
-        var view = new DemoView($"{store} · node {server.NodeName}", duration);
+        var view = new DemoView($"store {store} · node {server.NodeName}", duration);
         var clock = Stopwatch.StartNew();
 
         await server.StartAsync(cancellationToken);
@@ -125,15 +126,16 @@ internal sealed class DemoCommand(CliContext context)
                 {
                     await ShowAsync(s =>
                     {
-                        live.UpdateTarget(view.Render(s));
+                        live.UpdateTarget(view.Render(s, console.Width, console.Height));
                         live.Refresh();
                     });
                     await FinishAsync();
-                    live.UpdateTarget(view.Render(await SnapshotAsync(stopping: false)));
+                    live.UpdateTarget(view.Render(await SnapshotAsync(stopping: false), console.Width, console.Height));
                 });
             }
             else
             {
+                console.Out.WriteLine(view.Start());
                 await ShowAsync(s =>
                 {
                     foreach (var line in view.Lines(s)) console.Out.WriteLine(line);
@@ -174,21 +176,23 @@ internal sealed class DemoCommand(CliContext context)
         var totals = events.TotalsByKind();
         var enqueued = totals.Sum(t => t.Value.Enqueued);
         console.Out.WriteLine();
-        console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Demo finished after {elapsed.TotalSeconds:0.0} s: {enqueued} jobs enqueued, {Count(JobState.Succeeded)} succeeded, " +
-            $"{totals.Sum(t => t.Value.Failed)} failed attempts retried or dead ({Count(JobState.Dead)} dead), " +
-            $"{Count(JobState.Available) + Count(JobState.Retrying) + Count(JobState.Scheduled)} left for the next node."));
+        var failed = totals.Sum(t => t.Value.Failed);
+        console.WriteProse(string.Create(CultureInfo.InvariantCulture,
+            $"Demo finished after {elapsed.TotalSeconds:0.0} s on {store}: {HumanOutput.Count(enqueued, "job")} enqueued, {Count(JobState.Succeeded)} succeeded, " +
+            $"{HumanOutput.Count(failed, "failed attempt")} retried or dead ({Count(JobState.Dead)} dead), " +
+            $"{HumanOutput.Count(Count(JobState.Available) + Count(JobState.Retrying) + Count(JobState.Scheduled), "job")} left for the next node."));
         var table = new Table().Border(TableBorder.Simple).AddColumn("KIND")
             .AddColumn(new TableColumn("ENQUEUED").RightAligned()).AddColumn(new TableColumn("SUCCEEDED").RightAligned())
             .AddColumn(new TableColumn("FAILED ATTEMPTS").RightAligned());
         foreach (var (kind, t) in totals)
             table.AddRow(new Text(kind), new Text(t.Enqueued.ToString(CultureInfo.InvariantCulture)),
                 new Text(t.Succeeded.ToString(CultureInfo.InvariantCulture)), new Text(t.Failed.ToString(CultureInfo.InvariantCulture)));
-        console.Ansi.Write(table);
-        var storeOption = defaultStore ? $" --store {DefaultStore}" : $" --store '{store}'";
+        console.Write(table);
+        // The store once, in an export, keeps each suggested command within 80 columns.
         console.Out.WriteLine("The jobs stay in the store. Look around:");
-        console.Out.WriteLine($"  ./conveyor jobs list{storeOption}");
-        console.Out.WriteLine($"  ./conveyor jobs list --state succeeded --kind {DemoKinds.BuildReport}{storeOption}");
-        console.Out.WriteLine($"  ./conveyor queues{storeOption}");
+        console.Out.WriteLine($"  export CONVEYOR_STORE={(defaultStore ? DefaultStore : $"'{store}'")}");
+        console.Out.WriteLine("  ./conveyor jobs list");
+        console.Out.WriteLine($"  ./conveyor jobs list --state succeeded --kind {DemoKinds.BuildReport}");
+        console.Out.WriteLine("  ./conveyor queues");
     }
 }

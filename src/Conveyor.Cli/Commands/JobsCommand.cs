@@ -33,7 +33,7 @@ internal sealed class JobsCommand(CliContext context)
         var state = new Option<string?>("--state") { Description = $"Only jobs in this state ({string.Join(", ", JobStates.All.Select(s => s.ToWireName()))})", HelpName = "S" };
         var queue = new Option<string?>("--queue") { Description = "Only jobs of this queue", HelpName = "Q" };
         var kind = new Option<string?>("--kind") { Description = "Only jobs of this kind", HelpName = "K" };
-        var limit = new Option<int>("--limit") { Description = $"At most N jobs (1–{JobQuery.MaxLimit})", HelpName = "N", DefaultValueFactory = _ => JobQuery.DefaultLimit };
+        var limit = CliOptions.Number("--limit", $"At most N jobs (1–{JobQuery.MaxLimit}; default {JobQuery.DefaultLimit}, or a screenful in a terminal)", 1, JobQuery.MaxLimit);
         var cursor = new Option<string?>("--cursor") { Description = "Continue after the previous page (its 'next')", HelpName = "C" };
         var json = CliOptions.Json();
         var command = new Command("list", "List jobs, newest first") { state, queue, kind, limit, cursor, json };
@@ -43,24 +43,55 @@ internal sealed class JobsCommand(CliContext context)
             if (parse.GetValue(state) is { } name)
             {
                 if (!JobStates.TryParse(name, out var parsed))
-                    throw new UsageException($"unknown state '{name}': use one of {string.Join(", ", JobStates.All.Select(s => s.ToWireName()))}");
+                    throw new UsageException($"--state {CliOptions.Echo(name)} is not a state: use one of {string.Join(", ", JobStates.All.Select(s => s.ToWireName()))}");
                 wanted = parsed;
             }
-            await using var session = context.Open(parse);
-            var page = await session.Client.ListAsync(new JobQuery
+            var query = new JobQuery
             {
                 State = wanted,
                 Queue = parse.GetValue(queue),
                 Kind = parse.GetValue(kind),
-                Limit = parse.GetValue(limit),
+                Limit = parse.GetResult(limit) is null ? DefaultLimit() : parse.GetValue(limit),
                 Cursor = parse.GetValue(cursor),
-            }, ct);
+            };
+            var fields = new Dictionary<string, Option> { ["queue"] = queue, ["kind"] = kind, ["limit"] = limit, ["cursor"] = cursor };
+            try
+            {
+                // Bad usage is told before the store is looked for.
+                if (query.Queue is not null) Validation.Names.EnsureQueue(query.Queue);
+                if (query.Kind is not null) Validation.Names.EnsureKind(query.Kind);
+            }
+            catch (Validation.JobValidationException e)
+            {
+                throw ValidationErrors.Translate(parse, e, fields);
+            }
+            await using var session = context.OpenExisting(parse);
+            JobPage page;
+            try
+            {
+                page = await session.Client.ListAsync(query, ct);
+            }
+            catch (Validation.JobValidationException e)
+            {
+                throw ValidationErrors.Translate(parse, e, fields);
+            }
             if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteJobPage(w, page));
             else HumanOutput.JobPage(context.Console, page);
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>
+    /// The page size when <c>--limit</c> is not given: a screenful in a terminal (the table's header, its frame and the
+    /// "more jobs follow" line stay on screen), else <see cref="JobQuery.DefaultLimit"/>.
+    /// </summary>
+    private int DefaultLimit() => context.Console.IsInteractive
+        ? Math.Clamp(context.Console.Height - ListFrameRows, 1, JobQuery.DefaultLimit)
+        : JobQuery.DefaultLimit;
+
+    /// <summary>The rows around the jobs in a terminal: blank, header, rule, blank, "more jobs follow", the shell's prompt, one spare.</summary>
+    private const int ListFrameRows = 7;
 
     private Command Show()
     {
@@ -70,7 +101,7 @@ internal sealed class JobsCommand(CliContext context)
         command.SetAction(async (parse, ct) =>
         {
             var jobId = parse.GetValue(id);
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             var job = await session.Client.GetAsync(jobId, ct) ?? throw new OperationFailedException($"job {jobId} not found");
             if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteJob(w, job));
             else HumanOutput.Job(context.Console, job);
@@ -88,7 +119,7 @@ internal sealed class JobsCommand(CliContext context)
         command.SetAction(async (parse, ct) =>
         {
             var jobId = parse.GetValue(id);
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             var result = await change(session.Client, jobId, ct);
             switch (result.Status)
             {
@@ -123,7 +154,7 @@ internal sealed class JobsCommand(CliContext context)
         {
             var jobId = parse.GetValue(id);
             var limit = parse.GetValue(timeout) ?? DefaultWaitTimeout;
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             // A timer holds at most ~49.7 days; a longer --timeout waits without one (until the job is final or Ctrl+C).
             if (limit <= MaxTimer) deadline.CancelAfter(limit);

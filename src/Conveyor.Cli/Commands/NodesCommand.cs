@@ -15,12 +15,13 @@ internal sealed class NodesCommand(CliContext context)
         var command = new Command("nodes", "List live nodes: name, host, pid, started, last heartbeat, busy/total slots, leader") { json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             var nodes = await session.Monitor.ListNodesAsync(ct);
             if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteNodes(w, nodes));
             else HumanOutput.Nodes(context.Console, nodes);
             return ExitCodes.Ok;
         });
+        command.Add(UnavailableCommand.Build("stop", "conveyor nodes stop"));
         return command;
     }
 }

@@ -16,7 +16,7 @@ internal sealed class QueuesCommand(CliContext context)
         var queues = new Command("queues", "List queues with their job counts per state, pause state and the slots live nodes give them") { json };
         queues.SetAction(async (parse, ct) =>
         {
-            await using var session = context.Open(parse);
+            await using var session = context.OpenExisting(parse);
             var list = await session.Monitor.ListQueueStatusesAsync(ct);
             if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteQueues(w, list));
             else HumanOutput.Queues(context.Console, list);
@@ -30,12 +30,28 @@ internal sealed class QueuesCommand(CliContext context)
     private Command Pause(string verb, string description, bool paused)
     {
         var queue = new Argument<string>("Q") { Description = "The queue" };
+        var create = new Option<bool>("--create") { Description = "Pause a queue that no job and no node has used yet (a name not seen before is refused as a likely typo)" };
         var command = new Command(verb, description) { queue };
+        if (paused) command.Add(create);
         command.SetAction(async (parse, ct) =>
         {
             var name = parse.GetRequiredValue(queue);
             Names.EnsureQueue(name);
-            await using var session = context.Open(parse);
+            var creating = paused && parse.GetValue(create);
+            await using var session = creating ? context.Open(parse) : context.OpenExisting(parse);
+            if (!creating)
+            {
+                var known = await session.Monitor.ListQueueStatusesAsync(ct);
+                if (!known.Any(q => q.Queue.Name == name))
+                {
+                    const int shown = 10;
+                    var names = known.Count == 0 ? "there are none yet"
+                        : $"known queues: {string.Join(", ", known.Take(shown).Select(q => q.Queue.Name))}{(known.Count > shown ? $" and {known.Count - shown} more" : "")}";
+                    throw new OperationFailedException(paused
+                        ? $"no queue {name}: no job and no node has used it ({names}); add --create to pause it before first use"
+                        : $"no queue {name}: no job and no node has used it ({names})");
+                }
+            }
             if (paused) await session.Monitor.PauseQueueAsync(name, ct);
             else await session.Monitor.ResumeQueueAsync(name, ct);
             context.Console.Out.WriteLine($"queue {name} {(paused ? "paused" : "resumed")}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Conveyor.Cli.Config;
 using Conveyor.Cli.Kinds;
+using Conveyor.Cli.Output;
 using Conveyor.Cli.Parsing;
 using Conveyor.Cli.Running;
 using Conveyor.Cli.Stores;
@@ -21,12 +22,7 @@ internal sealed class WorkerCommand(CliContext context)
     /// <summary>Added to the node's own shutdown time before the host gives up on it (flushing completions, leaving the registry).</summary>
     private static readonly TimeSpan HostShutdownMargin = TimeSpan.FromSeconds(30);
 
-    private readonly Option<int> _concurrency = new("--concurrency")
-    {
-        Description = "Worker slots of each queue that does not name its own",
-        HelpName = "N",
-        DefaultValueFactory = _ => WorkerOptions.DefaultConcurrency,
-    };
+    private readonly Option<int> _concurrency = CliOptions.Number("--concurrency", "Worker slots of each queue that does not name its own", 1, int.MaxValue);
     private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, with optional slots: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
     private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with a queues section; --queues overrides it", HelpName = "FILE" };
     private readonly Option<string?> _name = new("--name") { Description = "The node's name (default host:pid:xxxx)", HelpName = "NAME" };
@@ -61,12 +57,12 @@ internal sealed class WorkerCommand(CliContext context)
         var worker = Options(parse);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "conveyor" });
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-            o.ColorBehavior = context.Console.IsInteractive ? LoggerColorBehavior.Default : LoggerColorBehavior.Disabled;
-        });
+        builder.Logging.AddConsole(o => o.FormatterName = CliLogFormatter.FormatterName)
+            .AddConsoleFormatter<CliLogFormatter, CliLogFormatterOptions>(o =>
+            {
+                o.Width = context.Console.IsInteractive ? context.Console.Width : 0;
+                o.Color = context.Console.IsInteractive;
+            });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // The host logs a failed start with its stack trace; the CLI reports it in one line instead.
@@ -76,6 +72,9 @@ internal sealed class WorkerCommand(CliContext context)
         builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds().AddWorker(worker);
 
         using var host = builder.Build();
+        // The node's own start line names the kind of store; this one says which, so a mistyped path shows at once.
+        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Conveyor.Cli.Worker")
+            .LogInformation("Worker on store {Store}", store.Kind == StoreKind.Sqlite ? $"sqlite:{Path.GetFullPath(store.Target)}" : store.ToString());
         await host.RunAsync(cancellationToken);
         return ExitCodes.Ok;
     }
@@ -83,8 +82,7 @@ internal sealed class WorkerCommand(CliContext context)
     /// <summary>The node's options from the command line and config file, checked (a bad combination is a usage error).</summary>
     private WorkerOptions Options(ParseResult parse)
     {
-        var concurrency = parse.GetValue(_concurrency);
-        if (concurrency < 1) throw new UsageException($"--concurrency must be 1 or more (got {concurrency})");
+        var concurrency = parse.GetResult(_concurrency) is null ? WorkerOptions.DefaultConcurrency : parse.GetValue(_concurrency);
         var options = new WorkerOptionsBuilder { Name = parse.GetValue(_name) };
         var config = parse.GetValue(_config) is { } path ? WorkerConfig.Load(path) : null;
         if (parse.GetValue(_queues) is { } spec)
@@ -110,14 +108,29 @@ internal sealed class WorkerCommand(CliContext context)
         // The leader's lease must outlast several chores ticks: a long --maintenance-interval stretches it.
         else if (options.MaintenanceInterval * 3 > options.LeaderLeaseDuration)
             options.LeaderLeaseDuration = options.MaintenanceInterval * 5;
+        // The builder refuses these pairs too, in its property names; here they are said in the options' names and values as typed.
+        if (options.HeartbeatInterval >= options.LeaseDuration)
+        {
+            throw new UsageException($"--heartbeat-interval ({Typed(parse, _heartbeatInterval, options.HeartbeatInterval)}) must be shorter than " +
+                $"--lease-duration ({Typed(parse, _leaseDuration, options.LeaseDuration)}), or leases run out between heartbeats");
+        }
+        if (options.MaintenanceInterval >= options.LeaderLeaseDuration)
+        {
+            throw new UsageException($"--maintenance-interval ({Typed(parse, _maintenanceInterval, options.MaintenanceInterval)}) must be shorter than " +
+                $"--leader-lease-duration ({Typed(parse, _leaderLeaseDuration, options.LeaderLeaseDuration)})");
+        }
         try
         {
             return options.Build();
         }
         catch (InvalidOperationException e)
         {
-            // The timings are checked together (heartbeat shorter than the lease, …).
+            // The other timings are checked together (and each one's bound is checked while parsing).
             throw new UsageException($"bad worker settings: {e.Message}");
         }
     }
+
+    /// <summary>The value of <paramref name="option"/> as typed, or the value in effect when it was not given.</summary>
+    private static string Typed(ParseResult parse, Option option, TimeSpan value) =>
+        parse.GetResult(option)?.Tokens is { Count: > 0 } tokens ? tokens[^1].Value : $"{Durations.Format(value)} by default";
 }

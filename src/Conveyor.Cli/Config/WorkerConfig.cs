@@ -37,7 +37,7 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
         }
         catch (JsonException e)
         {
-            throw new UsageException($"config file '{source}' is not valid JSON: {e.Message}");
+            throw new UsageException($"config file '{source}' is not valid JSON: {Validation.JobValidator.JsonProblem(e, System.Text.Encoding.UTF8.GetBytes(text))}");
         }
         using (document)
         {

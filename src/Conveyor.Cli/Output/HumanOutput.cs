@@ -16,14 +16,17 @@ internal static class HumanOutput
             console.Out.WriteLine("no jobs");
             return;
         }
-        var table = NewTable("ID", "KIND", "QUEUE", "STATE", "ATTEMPT", "CREATED", "INFO");
-        foreach (var job in page.Jobs)
+        ColumnSpec[] columns =
+        [
+            new("ID"), new("KIND"), new("QUEUE", Drop: 2), new("STATE"), new("ATTEMPT", "TRY", Drop: 1),
+            new("CREATED", Drop: 3), new("INFO", Flexible: true),
+        ];
+        var rows = page.Jobs.Select(job => new IRenderable[]
         {
-            table.AddRow(
-                Cell(job.Id.ToString(CultureInfo.InvariantCulture)), Cell(job.Kind), Cell(job.Queue), JobStyles.State(job.State),
-                Cell($"{job.Attempt}/{job.MaxAttempts}"), Cell(Times.Format(job.CreatedAt)), Cell(JobStyles.Summary(job)));
-        }
-        console.Ansi.Write(table);
+            Cell(job.Id.ToString(CultureInfo.InvariantCulture)), Cell(job.Kind), Cell(job.Queue), JobStyles.State(job.State),
+            Cell($"{job.Attempt}/{job.MaxAttempts}"), Cell(Times.Format(job.CreatedAt)), Cell(JobStyles.Summary(job)),
+        }).ToList();
+        WriteFitted(console, columns, rows);
         if (page.NextCursor is { } next)
             console.Out.WriteLine($"more jobs follow: add --cursor {next.ToString(CultureInfo.InvariantCulture)}");
     }
@@ -55,20 +58,21 @@ internal static class HumanOutput
         TextRow("after", job.AfterJobId?.ToString(CultureInfo.InvariantCulture));
         TextRow("batch", job.BatchId?.ToString(CultureInfo.InvariantCulture));
         TextRow("node", job.Node);
-        TextRow("lease until", Times.Format(job.LeaseExpiresAt));
+        // A final job's lease is a left-over of its last attempt, not something that holds it.
+        if (!job.State.IsFinal()) TextRow("lease until", Times.Format(job.LeaseExpiresAt));
         if (job.Progress is { } progress)
             TextRow("progress", $"{(progress.Percent is { } p ? $"{p}% " : "")}{progress.Message}".Trim());
         TextRow("result", job.ResultJson);
-        console.Ansi.Write(grid);
+        console.Write(grid);
         if (job.Errors.Count == 0) return;
+        // A list rather than a table: a message has the whole width of its own line, however narrow the terminal.
         console.Out.WriteLine();
-        var errors = NewTable("ATTEMPT", "AT", "TYPE", "MESSAGE");
+        console.Out.WriteLine(Count(job.Errors.Count, "error"));
         foreach (var error in job.Errors)
         {
-            errors.AddRow(Cell(error.Attempt.ToString(CultureInfo.InvariantCulture)), Cell(Times.Format(error.At)),
-                Cell(error.Type), Cell(error.Message.ReplaceLineEndings(" ")));
+            console.Out.WriteLine($"  attempt {error.Attempt} at {Times.Format(error.At)}: {error.Type}");
+            console.WriteProse(error.Message.ReplaceLineEndings(" "), indent: "    ");
         }
-        console.Ansi.Write(errors);
     }
 
     public static void Queues(CliConsole console, IReadOnlyList<QueueStatus> queues)
@@ -78,20 +82,20 @@ internal static class HumanOutput
             console.Out.WriteLine("no queues");
             return;
         }
-        var table = NewTable(["QUEUE", "PAUSED", .. JobStates.All.Select(s => s.ToWireName().ToUpperInvariant()), "NODES", "BUSY/SLOTS"]);
-        foreach (var (queue, slots, busy, nodes) in queues)
-        {
-            IRenderable[] cells =
-            [
-                Cell(queue.Name), queue.Paused ? new Text("paused", new Style(Color.Yellow)) : Cell("no"),
-                .. JobStates.All.Select(s => Cell((queue.Counts.TryGetValue(s, out var n) ? n : 0).ToString(CultureInfo.InvariantCulture))),
-                Cell(nodes.ToString(CultureInfo.InvariantCulture)),
-                Cell(string.Create(CultureInfo.InvariantCulture, $"{busy}/{slots}")),
-            ];
-            table.AddRow(cells);
-        }
-        foreach (var column in table.Columns.Skip(2)) column.RightAligned();
-        console.Ansi.Write(table);
+        ColumnSpec[] columns =
+        [
+            new("QUEUE", Flexible: true), new("PAUSED"),
+            .. JobStates.All.Select(s => new ColumnSpec(s.ToWireName().ToUpperInvariant(), ShortState(s), Drop: StateDrop(s), Right: true)),
+            new("NODES", Drop: 2, Right: true), new("BUSY/SLOTS", "BUSY", Drop: 1, Right: true),
+        ];
+        var rows = queues.Select(status => (IRenderable[])
+        [
+            Cell(status.Queue.Name), status.Queue.Paused ? new Text("paused", new Style(Color.Yellow)) : Cell("no"),
+            .. JobStates.All.Select(s => Cell((status.Queue.Counts.TryGetValue(s, out var n) ? n : 0).ToString(CultureInfo.InvariantCulture))),
+            Cell(status.Nodes.ToString(CultureInfo.InvariantCulture)),
+            Cell(string.Create(CultureInfo.InvariantCulture, $"{status.Busy}/{status.Slots}")),
+        ]).ToList();
+        WriteFitted(console, columns, rows);
     }
 
     public static void Nodes(CliConsole console, IReadOnlyList<NodeStatus> nodes)
@@ -101,25 +105,95 @@ internal static class HumanOutput
             console.Out.WriteLine("no live nodes");
             return;
         }
-        var table = NewTable("NAME", "HOST", "PID", "STARTED", "HEARTBEAT", "BUSY/SLOTS", "LEADER");
-        foreach (var (node, leader) in nodes)
+        ColumnSpec[] columns =
+        [
+            new("NAME", Flexible: true), new("HOST", Drop: 2), new("PID", Drop: 1), new("STARTED", Drop: 3), new("HEARTBEAT"),
+            new("BUSY/SLOTS", "BUSY"), new("LEADER"),
+        ];
+        var rows = nodes.Select(status => new IRenderable[]
         {
-            var busy = node.Queues.Values.Sum(q => q.Busy);
-            var slots = node.Queues.Values.Sum(q => q.Slots);
-            table.AddRow(Cell(node.Name), Cell(node.Host), Cell(node.Pid.ToString(CultureInfo.InvariantCulture)),
-                Cell(Times.Format(node.StartedAt)), Cell(Times.Format(node.HeartbeatAt)),
-                Cell($"{busy}/{slots}"), leader ? new Text("* leader", new Style(Color.Green)) : Cell(""));
-        }
-        console.Ansi.Write(table);
+            Cell(status.Node.Name), Cell(status.Node.Host), Cell(status.Node.Pid.ToString(CultureInfo.InvariantCulture)),
+            Cell(Times.Format(status.Node.StartedAt)), Cell(Times.Format(status.Node.HeartbeatAt)),
+            Cell($"{status.Node.Queues.Values.Sum(q => q.Busy)}/{status.Node.Queues.Values.Sum(q => q.Slots)}"),
+            status.Leader ? new Text("* leader", new Style(Color.Green)) : Cell(""),
+        }).ToList();
+        WriteFitted(console, columns, rows);
     }
 
-    private static Table NewTable(params string[] headers)
+    /// <summary>"1 job", "2 jobs": a count with its noun in the right number.</summary>
+    public static string Count(long count, string noun) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count} {(count == 1 ? noun : noun + "s")}");
+
+    /// <summary>
+    /// One column of a table that must fit the terminal: its header, a shorter one for narrow terminals, and when it
+    /// goes (0 never; the highest goes first). A flexible column takes what is left and cuts its text with "…".
+    /// </summary>
+    private sealed record ColumnSpec(string Header, string? Short = null, int Drop = 0, bool Right = false, bool Flexible = false);
+
+    /// <summary>
+    /// Writes a table no wider than the console: first as it is, then with short headers, then without the columns
+    /// that matter least, one at a time; what is still too wide is cut with "…" in the flexible column, never broken
+    /// inside a word.
+    /// </summary>
+    private static void WriteFitted(CliConsole console, ColumnSpec[] columns, IReadOnlyList<IRenderable[]> rows)
+    {
+        var kept = Enumerable.Range(0, columns.Length).ToList();
+        var shortHeaders = false;
+        while (true)
+        {
+            var natural = Build(columns, rows, kept, shortHeaders);
+            if (CliConsole.PlainLines(natural, 10_000).Max(l => l.Length) <= console.Width) break;
+            if (!shortHeaders && columns.Any(c => c.Short is not null))
+            {
+                shortHeaders = true;
+                continue;
+            }
+            var drop = kept.Where(i => columns[i].Drop > 0).OrderByDescending(i => columns[i].Drop).FirstOrDefault(-1);
+            if (drop < 0) break;
+            kept.Remove(drop);
+        }
+        console.Write(Build(columns, rows, kept, shortHeaders));
+    }
+
+    private static Table Build(ColumnSpec[] columns, IReadOnlyList<IRenderable[]> rows, List<int> kept, bool shortHeaders)
     {
         var table = new Table().Border(TableBorder.Simple);
-        foreach (var header in headers) table.AddColumn(new TableColumn(new Text(header, new Style(decoration: Decoration.Bold))));
+        foreach (var i in kept)
+        {
+            var spec = columns[i];
+            var column = new TableColumn(new Text(shortHeaders ? spec.Short ?? spec.Header : spec.Header, new Style(decoration: Decoration.Bold)));
+            if (!spec.Flexible) column.NoWrap();
+            if (spec.Right) column.RightAligned();
+            table.AddColumn(column);
+        }
+        foreach (var row in rows) table.AddRow(kept.Select(i => row[i]));
         return table;
     }
 
-    /// <summary>Plain text: never parsed as Spectre markup, so brackets in job data are shown as they are.</summary>
-    private static Text Cell(string text) => new(text);
+    private static string ShortState(JobState state) => state switch
+    {
+        JobState.Scheduled => "SCHED",
+        JobState.Waiting => "WAIT",
+        JobState.Available => "AVAIL",
+        JobState.Running => "RUN",
+        JobState.Retrying => "RETRY",
+        JobState.Succeeded => "DONE",
+        JobState.Dead => "DEAD",
+        _ => "CANC",
+    };
+
+    /// <summary>Which state counts a narrow terminal gives up first: those that say least about a queue's health now.</summary>
+    private static int StateDrop(JobState state) => state switch
+    {
+        JobState.Waiting => 5,
+        JobState.Scheduled => 4,
+        JobState.Cancelled => 3,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Plain text: never parsed as Spectre markup, so brackets in job data are shown as they are; a word too long for
+    /// its column ends in "…" rather than going on, broken, in the next line.
+    /// </summary>
+    private static Text Cell(string text) => new(text) { Overflow = Overflow.Ellipsis };
 }

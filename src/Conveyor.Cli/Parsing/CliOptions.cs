@@ -31,6 +31,47 @@ internal static class CliOptions
         },
     };
 
+    /// <summary>
+    /// An option holding a whole number within <paramref name="min"/>…<paramref name="max"/>; anything else is a parse
+    /// error (exit 2) that names the option and echoes the value as typed.
+    /// </summary>
+    public static Option<T> Number<T>(string name, string description, T min, T max, string helpName = "N")
+        where T : struct, System.Numerics.IBinaryInteger<T> => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = result => ParseNumber(result, name, min, max),
+    };
+
+    /// <summary>The nullable form of <see cref="Number{T}"/>: null when the option is not given.</summary>
+    public static Option<T?> OptionalNumber<T>(string name, string description, T min, T max, string helpName = "N")
+        where T : struct, System.Numerics.IBinaryInteger<T> => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = result => ParseNumber(result, name, min, max),
+    };
+
+    private static T ParseNumber<T>(System.CommandLine.Parsing.ArgumentResult result, string name, T min, T max)
+        where T : struct, System.Numerics.IBinaryInteger<T>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (!T.TryParse(token, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            result.AddError($"{name} must be a whole number (got {Echo(token)})");
+            return default;
+        }
+        if (value < min || value > max)
+        {
+            result.AddError($"{name} must be between {min} and {max} (got {Echo(token)})");
+            return default;
+        }
+        return value;
+    }
+
+    /// <summary>A value as the user typed it, quoted when it would not read as one word (empty, or with spaces).</summary>
+    public static string Echo(string typed) => typed.Length == 0 || typed.Any(char.IsWhiteSpace) ? $"'{typed}'" : typed;
+
     /// <summary>An option holding an ISO-8601 time (<see cref="Times"/>).</summary>
     public static Option<DateTimeOffset?> Time(string name, string description) => new(name)
     {
@@ -55,13 +96,13 @@ internal static class CliOptions
     public static Argument<long> JobId() => new("ID")
     {
         Description = "The job's id",
-        Validators =
+        CustomParser = result =>
         {
-            result =>
-            {
-                if (result.Tokens.Count == 1 && long.TryParse(result.Tokens[0].Value, out var id) && id <= 0)
-                    result.AddError($"bad job id '{result.Tokens[0].Value}': ids are positive integers");
-            },
+            var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (long.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0)
+                return id;
+            result.AddError($"bad job id {Echo(token)}: ids are whole numbers from 1");
+            return 0;
         },
     };
 }

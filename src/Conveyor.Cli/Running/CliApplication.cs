@@ -21,10 +21,8 @@ internal sealed class CliApplication(CliConsole console, bool debug)
         if (parse.Errors.Count > 0)
         {
             // System.CommandLine would print every error and the help; a script wants the first error, once.
-            var command = string.Join(' ', CommandPath(parse.CommandResult.Command));
-            // "Required command was not provided" is the least telling error when a word was not understood.
-            var first = parse.Errors.OrderBy(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal)) ? 0 : 1).First();
-            errors.Line($"{first.Message} (see '{command} --help')");
+            var command = string.Join(' ', ParseErrors.CommandPath(parse.CommandResult.Command));
+            errors.Line($"{ParseErrors.Describe(parse)} (see '{command} --help')");
             return ExitCodes.Usage;
         }
         // Before anything is awaited: the runtime reads this setting when the thread pool first runs work.
@@ -63,7 +61,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             Recursive = true,
         };
         var context = new CliContext(store, console);
-        return new Command("conveyor", "Conveyor: a distributed background-job queue and dispatcher")
+        var root = new Command("conveyor", "Conveyor: a distributed background-job queue and dispatcher")
         {
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
@@ -78,6 +76,9 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new DemoCommand(context).Build(),
             new BenchCommand(context).Build(),
         };
+        root.Add(UnavailableCommand.Build("cron", "conveyor cron"));
+        root.Add(UnavailableCommand.Build("batches", "conveyor batches"));
+        return root;
     }
 
     /// <summary>The store this invocation names, or null when it does not parse (the command itself reports that).</summary>
@@ -91,13 +92,5 @@ internal sealed class CliApplication(CliConsole console, bool debug)
         {
             return null;
         }
-    }
-
-    private static IEnumerable<string> CommandPath(Command command)
-    {
-        var names = new Stack<string>();
-        for (Symbol? symbol = command; symbol is not null; symbol = symbol.Parents.FirstOrDefault())
-            names.Push(symbol.Name);
-        return names;
     }
 }

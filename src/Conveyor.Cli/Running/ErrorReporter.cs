@@ -29,7 +29,8 @@ internal sealed class ErrorReporter(TextWriter error, bool debug)
             DbException e => (ExitCodes.Failed, $"store error: {e.Message}"),
             IOException e => (ExitCodes.Failed, e.Message),
             UnauthorizedAccessException e => (ExitCodes.Failed, e.Message),
-            _ => (ExitCodes.Failed, $"{exception.Message} ({exception.GetType().Name})"),
+            // The message alone: a type name means nothing to the person at the terminal (CONVEYOR_DEBUG=1 shows it).
+            _ => (ExitCodes.Failed, exception.Message),
         };
         Line(message);
         if (debug) error.WriteLine(exception.ToString());

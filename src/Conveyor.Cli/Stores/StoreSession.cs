@@ -16,6 +16,7 @@ internal sealed class StoreSession : IAsyncDisposable
         _services = services;
         Client = services.GetRequiredService<JobClient>();
         Monitor = services.GetRequiredService<JobMonitor>();
+        Options = services.GetRequiredService<ConveyorOptions>();
     }
 
     /// <summary>The store this session talks to.</summary>
@@ -26,6 +27,9 @@ internal sealed class StoreSession : IAsyncDisposable
 
     /// <summary>Queues, nodes, migrations.</summary>
     public JobMonitor Monitor { get; }
+
+    /// <summary>The options the client checks jobs with (the payload limit, the default attempts).</summary>
+    public ConveyorOptions Options { get; }
 
     /// <summary>Opens a session on <paramref name="url"/> (the store connects on first use).</summary>
     public static StoreSession Open(StoreUrl url)

@@ -291,6 +291,92 @@ internal static class PostgresMigrations
             END
             $fn$;
             """),
+        // enqueue()'s errors name the field they reject the way JobValidationException.Field does (COLUMN, read by
+        // drivers as the error's column name: Npgsql's PostgresException.ColumnName), and their text names the parameter.
+        new(4, "enqueue() errors name the field they reject", $$"""
+            CREATE OR REPLACE FUNCTION {s}.enqueue(
+                kind text,
+                args jsonb DEFAULT '{}',
+                queue text DEFAULT 'default',
+                run_at timestamptz DEFAULT now(),
+                priority integer DEFAULT 0,
+                max_attempts integer DEFAULT NULL,
+                ordering_key text DEFAULT NULL,
+                unique_key text DEFAULT NULL)
+            RETURNS bigint LANGUAGE plpgsql AS $fn$
+            DECLARE
+                job_id bigint;
+                job_state text;
+                attempts integer := COALESCE(max_attempts, 10);
+            BEGIN
+                IF kind IS NULL OR kind = '' THEN
+                    RAISE EXCEPTION 'kind is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'kind';
+                ELSIF length(kind) > 128 THEN
+                    RAISE EXCEPTION 'kind is longer than 128 characters' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'kind';
+                ELSIF kind !~ '^[A-Za-z0-9_.:-]+$' THEN
+                    RAISE EXCEPTION 'kind ''%'' has a character outside A-Z a-z 0-9 _ . : -', kind
+                        USING ERRCODE = 'invalid_parameter_value', COLUMN = 'kind';
+                END IF;
+                IF queue IS NULL OR queue = '' THEN
+                    RAISE EXCEPTION 'queue is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'queue';
+                ELSIF length(queue) > 64 THEN
+                    RAISE EXCEPTION 'queue is longer than 64 characters' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'queue';
+                ELSIF queue !~ '^[A-Za-z0-9_.:-]+$' THEN
+                    RAISE EXCEPTION 'queue ''%'' has a character outside A-Z a-z 0-9 _ . : -', queue
+                        USING ERRCODE = 'invalid_parameter_value', COLUMN = 'queue';
+                END IF;
+                IF args IS NULL OR jsonb_typeof(args) NOT IN ('object', 'array') THEN
+                    RAISE EXCEPTION 'args must be a JSON object or array' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'args';
+                END IF;
+                IF run_at IS NULL THEN
+                    RAISE EXCEPTION 'run_at is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'runAt';
+                ELSIF NOT isfinite(run_at) OR run_at > now() + interval '36525 days' THEN
+                    RAISE EXCEPTION 'run_at must be a finite time at most 100 years (36525 days) from now (got %)', run_at
+                        USING ERRCODE = 'invalid_parameter_value', COLUMN = 'runAt';
+                END IF;
+                IF priority IS NULL OR priority NOT BETWEEN -1000 AND 1000 THEN
+                    RAISE EXCEPTION 'priority must be between -1000 and 1000 (got %)', priority
+                        USING ERRCODE = 'invalid_parameter_value', COLUMN = 'priority';
+                END IF;
+                IF attempts NOT BETWEEN 1 AND 1000 THEN
+                    RAISE EXCEPTION 'max_attempts must be between 1 and 1000 (got %)', attempts
+                        USING ERRCODE = 'invalid_parameter_value', COLUMN = 'maxAttempts';
+                END IF;
+                IF ordering_key = '' OR length(ordering_key) > 255 THEN
+                    RAISE EXCEPTION 'ordering_key must be 1-255 characters' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'orderingKey';
+                END IF;
+                IF unique_key = '' OR length(unique_key) > 255 THEN
+                    RAISE EXCEPTION 'unique_key must be 1-255 characters' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'uniqueKey';
+                END IF;
+
+                -- The same locks, in the same order, as the C# inserter: ordering keys ('o:') before unique keys ('u:').
+                IF ordering_key IS NOT NULL THEN
+                    PERFORM pg_advisory_xact_lock(hashtextextended('{schema}:o:' || ordering_key, 0));
+                END IF;
+                IF unique_key IS NOT NULL THEN
+                    PERFORM pg_advisory_xact_lock(hashtextextended('{schema}:u:' || unique_key, 0));
+                    SELECT j.id INTO job_id FROM {s}.jobs AS j
+                    WHERE j.unique_key = enqueue.unique_key
+                      AND (j.state IN {{NonFinalStates}}
+                           OR (j.state = 'succeeded' AND j.unique_for IS NOT NULL AND j.finished_at + j.unique_for > now()))
+                    ORDER BY j.id
+                    LIMIT 1;
+                    IF job_id IS NOT NULL THEN
+                        RETURN job_id;
+                    END IF;
+                END IF;
+
+                job_state := CASE WHEN enqueue.run_at > now() THEN 'scheduled' ELSE 'available' END;
+                INSERT INTO {s}.jobs (kind, queue, state, args, priority, max_attempts, run_at, created_at, ordering_key, unique_key)
+                VALUES (kind, queue, job_state, args, priority, attempts, enqueue.run_at, now(), ordering_key, unique_key)
+                RETURNING id INTO job_id;
+                IF job_state = 'available' THEN
+                    PERFORM pg_notify('{schema}.jobs', queue);
+                END IF;
+                RETURN job_id;
+            END
+            $fn$;
+            """),
     ];
 
     /// <summary>The version this code reads and writes.</summary>

@@ -16,27 +16,32 @@ public static class Names
     public const string DefaultQueue = "default";
 
     /// <summary>Null when <paramref name="name"/> is valid, else why not.</summary>
-    public static string? Check(string? name, int maxLength, string what)
-    {
-        if (string.IsNullOrEmpty(name)) return $"{what} is required";
-        if (name.Length > maxLength) return $"{what} is longer than {maxLength} characters";
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or ':' or '-'))
-                return $"{what} '{name}' has the character '{c}'; only A-Z a-z 0-9 _ . : - are allowed";
-        }
-        return null;
-    }
+    public static string? Check(string? name, int maxLength, string what) => Failure(name, maxLength, what)?.Reason;
 
     /// <summary>Throws <see cref="JobValidationException"/> unless <paramref name="kind"/> is a valid kind.</summary>
     public static void EnsureKind(string? kind)
     {
-        if (Check(kind, MaxKindLength, "kind") is { } error) throw new JobValidationException("kind", error);
+        if (Failure(kind, MaxKindLength, "kind") is { } error) throw error;
     }
 
     /// <summary>Throws <see cref="JobValidationException"/> unless <paramref name="queue"/> is a valid queue name.</summary>
     public static void EnsureQueue(string? queue)
     {
-        if (Check(queue, MaxQueueLength, "queue") is { } error) throw new JobValidationException("queue", error);
+        if (Failure(queue, MaxQueueLength, "queue") is { } error) throw error;
+    }
+
+    private static JobValidationException? Failure(string? name, int maxLength, string field)
+    {
+        if (string.IsNullOrEmpty(name)) return new JobValidationException(field, "is required", null);
+        if (name.Length > maxLength) return new JobValidationException(field, $"is longer than {maxLength} characters", null);
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or ':' or '-'))
+            {
+                const string allowed = "only A-Z a-z 0-9 _ . : - are allowed";
+                return new JobValidationException(field, $"has the character '{c}'; {allowed}", name, $"{field} '{name}' has the character '{c}'; {allowed}");
+            }
+        }
+        return null;
     }
 }

@@ -14,10 +14,14 @@ public sealed class Workspace : IAsyncDisposable
     {
         Directory = Path.Combine(Path.GetTempPath(), "conveyor-cli-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
-        Store = $"sqlite:{Path.Combine(Directory, "conveyor.db")}";
+        StorePath = Path.Combine(Directory, "conveyor.db");
+        Store = $"sqlite:{StorePath}";
     }
 
     public string Directory { get; }
+
+    /// <summary>The SQLite file of <see cref="Store"/>.</summary>
+    public string StorePath { get; }
 
     /// <summary>The store every command of this workspace uses (passed through CONVEYOR_STORE).</summary>
     public string Store { get; }
@@ -46,6 +50,8 @@ public sealed class Workspace : IAsyncDisposable
     public async Task<List<JsonElement>> AllJobsAsync()
     {
         var jobs = new List<JsonElement>();
+        // Read-only commands refuse a store that does not exist; one that was never created holds no jobs.
+        if (!File.Exists(StorePath)) return jobs;
         string? cursor = null;
         do
         {
@@ -62,6 +68,7 @@ public sealed class Workspace : IAsyncDisposable
     public async Task<Dictionary<string, long>> CountsAsync()
     {
         var counts = new Dictionary<string, long>();
+        if (!File.Exists(StorePath)) return counts;
         foreach (var queue in Parse(await OkAsync("queues", "--json")).GetProperty("queues").EnumerateArray())
             foreach (var count in queue.GetProperty("counts").EnumerateObject())
                 counts[count.Name] = counts.GetValueOrDefault(count.Name) + count.Value.GetInt64();
