@@ -118,6 +118,15 @@ public sealed class ParsingTests
     }
 
     [Theory]
+    [InlineData("""{ "prefetch": 0 }""", 0)]
+    [InlineData("""{ "prefetch": "0" }""", 0)]
+    [InlineData("""{ "prefetch": "25ms" }""", 25)]
+    public void WorkerConfig_ReadsThePrefetchHorizon(string text, int milliseconds)
+    {
+        WorkerConfig.Parse(text, "conveyor.json").Prefetch.ShouldBe(TimeSpan.FromMilliseconds(milliseconds));
+    }
+
+    [Theory]
     [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "globalLimit": 4 } } }""", "queues.smtp.globalLimit is not supported")]
     [InlineData("""{ "exec": {} }""", "exec handlers are not supported")]
     [InlineData("""{ "queue": {} }""", "unknown setting 'queue'")]
@@ -126,6 +135,8 @@ public sealed class ParsingTests
     [InlineData("""{ "queues": """, "not valid JSON")]
     [InlineData("{\n  \"queues\": { \"a\": x }\n}", "not valid JSON: 'x' is an invalid start of a value (line 2, column 20)")]
     [InlineData("""[1]""", "must hold a JSON object")]
+    [InlineData("""{ "prefetch": "2s" }""", "prefetch must be 0 (claim only for free slots) or a duration of at most 1s, such as 10ms (got 2s)")]
+    [InlineData("""{ "prefetch": 5 }""", "prefetch must be 0 (claim only for free slots) or a duration of at most 1s, such as 10ms (got 5)")]
     public void WorkerConfig_RefusesWhatItCannotHonour(string text, string message)
     {
         Should.Throw<UsageException>(() => WorkerConfig.Parse(text, "conveyor.json")).Message.ShouldContain(message);

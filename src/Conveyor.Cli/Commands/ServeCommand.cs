@@ -38,15 +38,7 @@ internal sealed class ServeCommand(CliContext context)
         HelpName = "URL",
         DefaultValueFactory = _ => DefaultUrls,
     };
-    private readonly Option<int> _concurrency = new("--concurrency")
-    {
-        Description = "Worker slots of each queue that does not name its own",
-        HelpName = "N",
-        DefaultValueFactory = _ => WorkerOptions.DefaultConcurrency,
-    };
-    private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, with optional slots: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
-    private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with a queues section; --queues overrides it", HelpName = "FILE" };
-    private readonly Option<string?> _name = new("--name") { Description = "The node's name (default host:pid:xxxx)", HelpName = "NAME" };
+    private readonly NodeOptionSet _node = new();
     private readonly Option<string?> _apiKey = new("--api-key") { Description = $"Require Authorization: Bearer KEY on /api/* (or set {ApiKeyVariable})", HelpName = "KEY" };
     private readonly Option<bool> _insecure = new("--insecure") { Description = "Allow a non-loopback address without an API key (a trusted network only)" };
 
@@ -54,8 +46,9 @@ internal sealed class ServeCommand(CliContext context)
     {
         var command = new Command("serve", "Run a node with the dashboard and HTTP API; SIGINT/SIGTERM drain it")
         {
-            _urls, _concurrency, _queues, _config, _name, _apiKey, _insecure,
+            _urls, _apiKey, _insecure,
         };
+        _node.AddTo(command);
         command.SetAction(RunAsync);
         return command;
     }
@@ -63,7 +56,7 @@ internal sealed class ServeCommand(CliContext context)
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var store = context.Store(parse);
-        var worker = Options(parse);
+        var worker = _node.Build(parse);
         var urlText = parse.GetValue(_urls)!;
         var urls = Urls(urlText);
         var apiKey = parse.GetValue(_apiKey) ?? Environment.GetEnvironmentVariable(ApiKeyVariable);
@@ -103,35 +96,6 @@ internal sealed class ServeCommand(CliContext context)
             context.Console.Out.WriteLine($"conveyor serve: dashboard and API at {address}/ (store {store})");
         await app.WaitForShutdownAsync(cancellationToken);
         return ExitCodes.Ok;
-    }
-
-    /// <summary>The node's queues and name from the command line and config file, as <c>conveyor worker</c> reads them.</summary>
-    private WorkerOptions Options(ParseResult parse)
-    {
-        var concurrency = parse.GetValue(_concurrency);
-        if (concurrency < 1) throw new UsageException($"--concurrency must be 1 or more (got {concurrency})");
-        var options = new WorkerOptionsBuilder { Name = parse.GetValue(_name) };
-        var config = parse.GetValue(_config) is { } path ? WorkerConfig.Load(path) : null;
-        if (parse.GetValue(_queues) is { } spec)
-        {
-            foreach (var (queue, slots) in QueueSpec.Parse(spec)) options.Queue(queue, slots ?? concurrency);
-        }
-        else if (config is { Queues.Count: > 0 })
-        {
-            foreach (var (queue, slots) in config.Queues) options.Queue(queue, slots);
-        }
-        else
-        {
-            options.Queue(Validation.Names.DefaultQueue, concurrency);
-        }
-        try
-        {
-            return options.Build();
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new UsageException($"bad worker settings: {e.Message}");
-        }
     }
 
     private static List<Uri> Urls(string text)

@@ -6,11 +6,11 @@ namespace Conveyor.Cli.Config;
 
 /// <summary>
 /// The worker's config file (<c>--config conveyor.json</c>). Read here: <c>queues</c>, each either a number of
-/// worker slots or <c>{"concurrency": N}</c>. Cluster-wide limits (<c>globalLimit</c>, <c>rateLimit</c>) and exec
+/// worker slots or <c>{"concurrency": N}</c>, and <c>prefetch</c> (a duration such as <c>"10ms"</c>, or <c>0</c> for none). Cluster-wide limits (<c>globalLimit</c>, <c>rateLimit</c>) and exec
 /// handlers (<c>exec</c>) are refused with a clear message rather than ignored: a node that silently skipped a
 /// rate limit could flood the service the limit protects.
 /// </summary>
-internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Queues)
+internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Queues, TimeSpan? Prefetch = null)
 {
     /// <summary>Reads and checks the file at <paramref name="path"/>; any problem is a <see cref="UsageException"/>.</summary>
     public static WorkerConfig Load(string path)
@@ -44,6 +44,7 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new UsageException($"config file '{source}' must hold a JSON object");
             var queues = new List<KeyValuePair<string, int>>();
+            TimeSpan? prefetch = null;
             var settings = new HashSet<string>(StringComparer.Ordinal);
             foreach (var setting in root.EnumerateObject())
             {
@@ -54,13 +55,16 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
                     case "queues":
                         ReadQueues(setting.Value, source, queues);
                         break;
+                    case "prefetch":
+                        prefetch = ReadPrefetch(setting.Value, source);
+                        break;
                     case "exec":
                         throw new UsageException($"config file '{source}': exec handlers are not supported by this version of conveyor yet");
                     default:
-                        throw new UsageException($"config file '{source}': unknown setting '{setting.Name}' (known: queues)");
+                        throw new UsageException($"config file '{source}': unknown setting '{setting.Name}' (known: queues, prefetch)");
                 }
             }
-            return new WorkerConfig(queues);
+            return new WorkerConfig(queues, prefetch);
         }
     }
 
@@ -97,6 +101,14 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
             else throw new UsageException($"config file '{source}': queues.{queue.Name} must be a number of slots or {{\"concurrency\": N}}");
             into.Add(new(queue.Name, concurrency));
         }
+    }
+
+    private static TimeSpan ReadPrefetch(JsonElement value, string source)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) && number == 0) return TimeSpan.Zero;
+        if (value.ValueKind == JsonValueKind.String && Parsing.Prefetch.TryParse(value.GetString(), out var horizon)) return horizon;
+        var got = value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText();
+        throw new UsageException($"config file '{source}': prefetch {Parsing.Prefetch.Rule} (got {got})");
     }
 
     private static int Slots(JsonElement value, string where, string source) =>
