@@ -80,77 +80,83 @@ public sealed class PrefetchTests
     [Fact]
     public async Task Stop_PutsPrefetchedJobsBackUncharged_AndTheyAreNotBusySlots()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gateStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var node = TestNode.Create(b => b
-            .AddJob("test.noop", () => Task.CompletedTask)
-            .AddJob("test.gate", async () =>
-            {
-                gateStarted.TrySetResult();
-                await gate.Task;
-            }), w => w.Queue("default", 1), new MemoryJobStore());
-        // A stream of fast jobs builds the node's rate; one job then holds the only slot while the rest are prefetched.
-        var fast = await EnqueueAsync(node, 3_000, _ => new JobRequest("test.noop"));
-        var blocker = (await node.Client.EnqueueAsync(new JobRequest("test.gate"))).Id;
-        var behind = await EnqueueAsync(node, 2_000, _ => new JobRequest("test.noop"));
-        await node.StartAsync();
-        await gateStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Eventually.HoldsAsync(() => node.Server.HeldJobs["default"] > 1, "jobs are prefetched behind the busy slot");
-        node.Server.Slots["default"].Busy.ShouldBe(1);
-        // Leased to the node like running jobs, but waiting behind the blocker for the one slot. (Jobs before it that ran
-        // may still show running until the completer stores their outcome.)
-        var prefetched = (await node.Client.ListAsync(new JobQuery { State = JobState.Running, Limit = 1000 })).Jobs
-            .Where(j => j.Id > blocker).Select(j => j.Id).ToList();
-        prefetched.ShouldNotBeEmpty();
+        await using var scene = await BlockedSlotScene.StartAsync(behind: 2_000);
+        scene.Node.Server.Slots["default"].Busy.ShouldBe(1);
 
-        var stopping = node.StopAsync();
-        gate.SetResult();
+        var stopping = scene.Node.StopAsync();
+        scene.Gate.SetResult();
         await stopping;
 
-        (await node.Client.GetAsync(blocker))!.State.ShouldBe(JobState.Succeeded);
-        foreach (var id in prefetched)
+        (await scene.Node.Client.GetAsync(scene.Blocker))!.State.ShouldBe(JobState.Succeeded);
+        foreach (var id in scene.Prefetched)
         {
-            var job = (await node.Client.GetAsync(id))!;
+            var job = (await scene.Node.Client.GetAsync(id))!;
             job.State.ShouldBe(JobState.Available, $"prefetched job {id} went back instead of running during the stop");
             job.Attempt.ShouldBe(0);
             job.Errors.ShouldBeEmpty();
             job.Node.ShouldBeNull();
             job.StartedAt.ShouldBeNull();
         }
-        fast.Count.ShouldBe(3_000);
-        behind.Count.ShouldBe(2_000);
     }
 
     [Fact]
     public async Task APrefetchedJobsStartedAt_IsWhenItsHandlerStarted_NotWhenItWasClaimed()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var gateStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var node = TestNode.Create(b => b
-            .AddJob("test.noop", () => Task.CompletedTask)
-            .AddJob("test.gate", async () =>
-            {
-                gateStarted.TrySetResult();
-                await gate.Task;
-            }), w => w.Queue("default", 1), new MemoryJobStore());
-        await EnqueueAsync(node, 3_000, _ => new JobRequest("test.noop"));
-        var blocker = (await node.Client.EnqueueAsync(new JobRequest("test.gate"))).Id;
-        var behind = await EnqueueAsync(node, 500, _ => new JobRequest("test.noop"));
-        await node.StartAsync();
-        await gateStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Eventually.HoldsAsync(() => node.Server.HeldJobs["default"] > 1, "jobs are prefetched behind the busy slot");
-        var prefetched = (await node.Client.ListAsync(new JobQuery { State = JobState.Running, Limit = 1000 })).Jobs
-            .Where(j => j.Id > blocker).Select(j => j.Id).Min();
+        await using var scene = await BlockedSlotScene.StartAsync(behind: 500);
         // The claim's time is now in the past by this gap at least; the handler can only start after the gate opens.
         await Task.Delay(50);
         var opened = DateTimeOffset.UtcNow;
-        gate.SetResult();
+        scene.Gate.SetResult();
 
-        await WaitAllSucceededAsync(node, behind);
-        var job = (await node.Client.GetAsync(prefetched))!;
+        await WaitAllSucceededAsync(scene.Node, scene.Behind);
+        var job = (await scene.Node.Client.GetAsync(scene.Prefetched.Min()))!;
         job.StartedAt.ShouldNotBeNull();
         job.StartedAt.Value.ShouldBeGreaterThanOrEqualTo(opened.AddMilliseconds(-1));
         job.StartedAt.Value.ShouldBeLessThanOrEqualTo(job.FinishedAt!.Value);
+    }
+
+    /// <summary>
+    /// A node with one slot: a stream of fast jobs builds its rate, then a job waiting on <see cref="Gate"/> holds the
+    /// slot while the jobs behind it are prefetched (<see cref="Prefetched"/>: leased to the node, not started).
+    /// </summary>
+    private sealed class BlockedSlotScene : IAsyncDisposable
+    {
+        public required TestNode Node { get; init; }
+        public required TaskCompletionSource Gate { get; init; }
+        public required long Blocker { get; init; }
+        public required List<long> Behind { get; init; }
+        public required List<long> Prefetched { get; init; }
+
+        public static async Task<BlockedSlotScene> StartAsync(int behind)
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var gateStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var node = TestNode.Create(b => b
+                .AddJob("test.noop", () => Task.CompletedTask)
+                .AddJob("test.gate", async () =>
+                {
+                    gateStarted.TrySetResult();
+                    await gate.Task;
+                }), w => w.Queue("default", 1), new MemoryJobStore());
+            await EnqueueAsync(node, 3_000, _ => new JobRequest("test.noop"));
+            var blocker = (await node.Client.EnqueueAsync(new JobRequest("test.gate"))).Id;
+            var behindIds = await EnqueueAsync(node, behind, _ => new JobRequest("test.noop"));
+            await node.StartAsync();
+            await gateStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await Eventually.HoldsAsync(() => node.Server.HeldJobs["default"] > 1, "jobs are prefetched behind the busy slot");
+            // Leased like running jobs but waiting behind the blocker for the one slot. (Jobs before it that ran may
+            // still show running until the completer stores their outcome.)
+            var prefetched = (await node.Client.ListAsync(new JobQuery { State = JobState.Running, Limit = 1000 })).Jobs
+                .Where(j => j.Id > blocker).Select(j => j.Id).ToList();
+            prefetched.ShouldNotBeEmpty();
+            return new BlockedSlotScene { Node = node, Gate = gate, Blocker = blocker, Behind = behindIds, Prefetched = prefetched };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Gate.TrySetResult();
+            await Node.DisposeAsync();
+        }
     }
 
     private static async Task<List<long>> EnqueueAsync(TestNode node, int count, Func<int, JobRequest> request)
