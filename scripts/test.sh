@@ -12,13 +12,17 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The dashboard's browser tests (tests/Conveyor.Web.Tests) drive Debian's chromium through Playwright.
-if [[ ! -x /usr/bin/chromium ]]; then
-  echo "installing chromium for the browser tests" >&2
+# The dashboard's browser tests (tests/Conveyor.Web.Tests) drive Debian's chromium through Playwright; the CLI's
+# terminal tests read its views in a real 80x24 tmux pane.
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "installing ${missing[*]} for the browser and terminal tests" >&2
   as_root=()
   [[ $(id -u) -ne 0 ]] && as_root=(sudo)
   "${as_root[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 dotnet build Conveyor.slnx -c Release -nologo -v q -clp:ErrorsOnly
