@@ -1,5 +1,6 @@
 using Conveyor.Web.Api;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.OpenApi;
 
 namespace Conveyor.Web;
@@ -18,6 +19,7 @@ public static class ConveyorWebServiceCollectionExtensions
         configure?.Invoke(options);
         options.Validate();
         services.AddSingleton(options);
+        services.TryAddSingleton(sp => new Metrics.MeterCollector(sp.GetRequiredService<Observability.ConveyorMetrics>()));
         services.AddOpenApi(ConveyorOpenApi.Name, o =>
         {
             // Only Conveyor's endpoints: the host app's own ones belong to its own documents.

@@ -38,6 +38,18 @@ public sealed class ObservabilityTests
         Value("conveyor_node_slots", ("node", "metrics-node \"one\""), ("queue", "default")).ShouldBe(4);
         Value("conveyor_node_heartbeat_age_seconds", ("node", "metrics-node \"one\"")).ShouldBeInRange(0, 60);
 
+        // This process's own instruments of the Conveyor meter: what its node ran.
+        Value("conveyor_jobs_enqueued_total", ("kind", TestKinds.Echo), ("queue", "default")).ShouldBe(1);
+        Value("conveyor_jobs_started_total", ("kind", TestKinds.Echo), ("queue", "default")).ShouldBe(1);
+        Value("conveyor_jobs_succeeded_total", ("kind", TestKinds.Echo), ("queue", "default")).ShouldBe(1);
+        Value("conveyor_jobs_failed_total", ("kind", TestKinds.FailWith), ("queue", "default")).ShouldBeGreaterThanOrEqualTo(1);
+        Value("conveyor_jobs_dead_total", ("kind", TestKinds.FailWith), ("queue", "default")).ShouldBe(1);
+        Value("conveyor_job_duration_seconds_count", ("kind", TestKinds.Echo), ("queue", "default")).ShouldBe(1);
+        Value("conveyor_job_duration_seconds_bucket", ("kind", TestKinds.Echo), ("queue", "default"), ("le", "+Inf")).ShouldBe(1);
+        Value("conveyor_job_queue_wait_seconds_count", ("kind", TestKinds.Echo), ("queue", "default")).ShouldBe(1);
+        Value("conveyor_worker_slots", ("queue", "default")).ShouldBe(4);
+        Value("conveyor_worker_busy", ("queue", "default")).ShouldBe(0);
+
         await server.Monitor.PauseQueueAsync("default");
         samples = PrometheusText.Parse(await server.Http.GetStringAsync("metrics"));
         Value("conveyor_queue_paused", ("queue", "default")).ShouldBe(1);

@@ -11,7 +11,8 @@ namespace Conveyor.Web.Metrics;
 
 /// <summary>
 /// <c>/metrics</c> in the Prometheus text format (0.0.4): the store's jobs per queue and state, each queue's pause
-/// state and slots, and each live node's slots, heartbeat age and leadership, read from the store at each scrape.
+/// state and slots, and each live node's slots, heartbeat age and leadership, read from the store at each scrape; then
+/// this process's own counters, histograms and gauges of the <c>Conveyor</c> meter (<see cref="MeterCollector"/>).
 /// Needs the API key when one is set (Prometheus sends it with <c>authorization: credentials</c>).
 /// </summary>
 internal static class PrometheusEndpoint
@@ -20,6 +21,8 @@ internal static class PrometheusEndpoint
 
     public static void Map(IEndpointRouteBuilder group, ApiKeyCheck keys)
     {
+        // Listening starts now, so the counters include every job since the app mapped its endpoints.
+        var meters = group.ServiceProvider.GetRequiredService<MeterCollector>();
         group.MapGet("/metrics", async (HttpContext context, JobMonitor monitor, CancellationToken ct) =>
         {
             if (!keys.Allows(context.Request))
@@ -30,7 +33,9 @@ internal static class PrometheusEndpoint
             var queues = await monitor.ListQueueStatusesAsync(ct).ConfigureAwait(false);
             var nodes = await monitor.ListNodesAsync(ct).ConfigureAwait(false);
             var time = context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
-            return Results.Text(Render(queues, nodes, time.GetUtcNow()), ContentType);
+            var text = new StringBuilder(Render(queues, nodes, time.GetUtcNow()));
+            meters.Render(text);
+            return Results.Text(text.ToString(), ContentType);
         }).ExcludeFromDescription();
     }
 

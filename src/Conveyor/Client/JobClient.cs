@@ -18,12 +18,14 @@ public sealed class JobClient
     private readonly IJobStore _store;
     private readonly TimeProvider _time;
     private readonly JobValidator _validator;
+    private readonly Observability.ConveyorMetrics? _metrics;
 
-    internal JobClient(IJobStore store, ConveyorOptions options, TimeProvider time)
+    internal JobClient(IJobStore store, ConveyorOptions options, TimeProvider time, Observability.ConveyorMetrics? metrics = null)
     {
         _store = store;
         _time = time;
         _validator = new JobValidator(options);
+        _metrics = metrics;
     }
 
     /// <summary>Enqueues a typed job and returns its id (the existing job's id when its unique key matched).</summary>
@@ -142,6 +144,13 @@ public sealed class JobClient
         var inserted = await _store.InsertManyAsync(new InsertJobsParams(jobs, now, transaction), cancellationToken).ConfigureAwait(false);
         var results = new EnqueueResult[inserted.Count];
         for (var i = 0; i < results.Length; i++) results[i] = new EnqueueResult(inserted[i].Id, inserted[i].Existing);
+        if (_metrics?.Enqueued is { Enabled: true } enqueued)
+        {
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (!results[i].Existing) enqueued.Add(1, new("queue", jobs[i].Queue), new("kind", jobs[i].Kind));
+            }
+        }
         return results;
     }
 }

@@ -22,7 +22,8 @@ internal sealed class JobExecutor(
     WorkerOptions options,
     TimeProvider time,
     IJobProgressSink progress,
-    ILogger logger)
+    ILogger logger,
+    Observability.ConveyorMetrics? metrics = null)
 {
     private const int MaxStackLength = 8 * 1024;
 
@@ -36,6 +37,7 @@ internal sealed class JobExecutor(
 
         var started = time.GetUtcNow();
         running.BeginHandler(started, started + (job.Timeout ?? options.DefaultTimeout));
+        metrics?.HandlerStarted(job);
         JobContext? context = null;
         Exception? failure = null;
         try

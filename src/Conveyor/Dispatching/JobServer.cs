@@ -23,6 +23,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     private readonly WorkerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Observability.ConveyorMetrics? _metrics;
     private readonly Dispatching.AbandonedHandlers _abandoned;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly List<Task> _dispatchTasks = [];
@@ -44,8 +45,9 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     private enum State { New, Running, Stopped }
 
     internal JobServer(IJobStore store, HandlerRegistry registry, IServiceProvider services, WorkerOptions options,
-        TimeProvider time, ILoggerFactory? loggerFactory)
+        TimeProvider time, ILoggerFactory? loggerFactory, Observability.ConveyorMetrics? metrics = null)
     {
+        _metrics = metrics;
         _store = store;
         _registry = registry;
         _services = services;
@@ -150,15 +152,16 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             _startedAt = _time.GetUtcNow();
             var executor = new Dispatching.JobExecutor(_registry, _services.GetRequiredService<IServiceScopeFactory>(), _services, _options, _time,
-                new ProgressSink(_store, NodeName), _logger);
+                new ProgressSink(_store, NodeName), _logger, _metrics);
             var completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger);
-            var core = new Dispatching.JobServerCore(_store, NodeName, kinds, _options, _time, _logger, executor, completer);
+            var core = new Dispatching.JobServerCore(_store, NodeName, kinds, _options, _time, _logger, executor, completer, _metrics);
             core.Completer.Stored += core.Untrack;
             core.Completer.Stored += _ => { foreach (var dispatcher in _dispatchers) dispatcher.CompletionsStored(); };
             _core = core;
             var enqueueClaimer = _options.ClaimWithEnqueues ? _store.EnqueueClaimer : null;
             _dispatchers = [.. _options.Queues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value, enqueueClaimer))];
             _chores = new LeaderChores(core);
+            _metrics?.ObserveSlots(() => Slots);
 
             await EnsureNameIsFreeAsync(cancellationToken).ConfigureAwait(false);
             await _store.UpsertNodeAsync(new UpsertNodeParams(DescribeNode()), cancellationToken).ConfigureAwait(false);

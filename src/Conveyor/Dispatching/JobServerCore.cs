@@ -12,7 +12,8 @@ internal sealed class JobServerCore(
     TimeProvider time,
     ILogger logger,
     JobExecutor executor,
-    Completer completer)
+    Completer completer,
+    Observability.ConveyorMetrics? metrics = null)
 {
     // One lock per claim batch and per completion batch, not per job: cheaper than a concurrent map here.
     private readonly Dictionary<long, RunningJob> _leased = [];
@@ -25,6 +26,9 @@ internal sealed class JobServerCore(
     public ILogger Logger { get; } = logger;
     public JobExecutor Executor { get; } = executor;
     public Completer Completer { get; } = completer;
+
+    /// <summary>Where the node's workers count what they run; null when nothing is reported.</summary>
+    public Observability.ConveyorMetrics? Metrics { get; } = metrics;
 
     /// <summary>A snapshot of the jobs whose leases this node must keep extending (claimed, outcome not stored yet).</summary>
     public RunningJob[] Leased

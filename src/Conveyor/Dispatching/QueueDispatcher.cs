@@ -315,13 +315,40 @@ internal sealed class QueueDispatcher : IDisposable
                 var started = Stopwatch.GetTimestamp();
                 var result = await _core.Executor.ExecuteAsync(running, shutdown).ConfigureAwait(false);
                 if (result.Abandoned) return; // the watchdog stored the outcome and replaced this worker
-                _prefetch.Finished(Stopwatch.GetTimestamp() - started);
+                var handlerTicks = Stopwatch.GetTimestamp() - started;
+                _prefetch.Finished(handlerTicks);
+                if (_core.Metrics is { } metrics) Report(metrics, running, result.Completion, handlerTicks);
                 if (result.Completion is null) _core.Untrack(running);
                 else _core.Completer.Add(result.Completion, running);
                 FreeSlot();
             }
         }
         WorkerEnded();
+    }
+
+    /// <summary>Counts the outcome of an attempt that ran (one the node lost or released is not counted).</summary>
+    private static void Report(Observability.ConveyorMetrics metrics, RunningJob running, JobCompletion? completion, long handlerTicks)
+    {
+        if (!metrics.JobInstrumentsEnabled || completion is null || completion.Outcome == JobOutcome.Released
+            || running.HandlerStartedAt is not { } start) return;
+        var job = running.Job;
+        var tags = new TagList { { "queue", job.Queue }, { "kind", job.Kind } };
+        switch (completion.Outcome)
+        {
+            case JobOutcome.Succeeded:
+                metrics.Succeeded.Add(1, tags);
+                break;
+            case JobOutcome.Retry:
+                metrics.Failed.Add(1, tags);
+                metrics.Retried.Add(1, tags);
+                break;
+            case JobOutcome.Dead:
+                metrics.Failed.Add(1, tags);
+                metrics.Dead.Add(1, tags);
+                break;
+        }
+        if (metrics.Duration.Enabled) metrics.Duration.Record(Stopwatch.GetElapsedTime(0, handlerTicks).TotalSeconds, tags);
+        if (metrics.QueueWait.Enabled) metrics.QueueWait.Record(Math.Max(0, (start - job.RunAt).TotalSeconds), tags);
     }
 
     public void Dispose()

@@ -24,7 +24,9 @@ public static class ConveyorServiceCollectionExtensions
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => options.StoreFactory!(sp));
-        services.AddSingleton(sp => new JobClient(sp.GetRequiredService<IJobStore>(), options, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new Observability.ConveyorMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp => new JobClient(sp.GetRequiredService<IJobStore>(), options, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Observability.ConveyorMetrics>()));
         services.AddSingleton(sp => new JobMonitor(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<TimeProvider>()));
         return new ConveyorBuilder(services, registry);
     }

@@ -35,7 +35,8 @@ public static partial class PrometheusText
             var sample = SampleLine().Match(line);
             sample.Success.ShouldBeTrue($"not a sample line: '{line}'");
             var name = sample.Groups[1].Value;
-            typed.ContainsKey(name).ShouldBeTrue($"sample of an untyped family: {line}");
+            var family = FamilyOf(name, typed);
+            typed.ContainsKey(family).ShouldBeTrue($"sample of an untyped family: {line}");
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             if (sample.Groups[2].Success)
             {
@@ -54,10 +55,25 @@ public static partial class PrometheusText
                     }
                 }
             }
+            if (typed[family] == "histogram" && name.EndsWith("_bucket", StringComparison.Ordinal))
+                labels.ShouldContainKey("le", $"a histogram bucket without le: {line}");
             seen.Add(name + "{" + string.Join(",", labels.OrderBy(l => l.Key).Select(l => l.Key + "=" + l.Value)) + "}").ShouldBeTrue($"duplicate series: {line}");
             samples.Add(new PrometheusSample(name, labels, double.Parse(sample.Groups[3].Value, NumberStyles.Float, CultureInfo.InvariantCulture)));
         }
         return samples;
+    }
+
+    /// <summary>The family a sample belongs to: its own name, or a histogram's or summary's for its _bucket, _sum and _count.</summary>
+    private static string FamilyOf(string name, Dictionary<string, string> typed)
+    {
+        if (typed.ContainsKey(name)) return name;
+        foreach (var suffix in new[] { "_bucket", "_sum", "_count" })
+        {
+            if (name.EndsWith(suffix, StringComparison.Ordinal) && typed.TryGetValue(name[..^suffix.Length], out var type)
+                && type is "histogram" or "summary" && (suffix != "_bucket" || type == "histogram"))
+                return name[..^suffix.Length];
+        }
+        return name;
     }
 
     private static string Unescape(string value) =>
