@@ -38,6 +38,7 @@ internal sealed class JobExecutor(
         var started = time.GetUtcNow();
         running.BeginHandler(started, started + (job.Timeout ?? options.DefaultTimeout));
         metrics?.HandlerStarted(job);
+        using var logScope = logger.BeginScope(new JobLogScope(job));
         JobContext? context = null;
         Exception? failure = null;
         try
