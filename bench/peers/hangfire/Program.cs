@@ -157,7 +157,7 @@ Dictionary<string, object> Throughput(TimeSpan took, string? note = null)
 
 void Report(string measure, Dictionary<string, object> fields)
 {
-    var line = new Dictionary<string, object> { ["system"] = SystemName, ["profile"] = profile, ["round"] = round, ["measure"] = measure, ["jobs"] = jobs, ["concurrency"] = concurrency };
+    var line = new Dictionary<string, object> { ["system"] = SystemName, ["profile"] = profile, ["round"] = round, ["measure"] = measure, ["jobs"] = measure == "latency" ? 200 : jobs, ["concurrency"] = concurrency };
     foreach (var (key, value) in fields) line[key] = value;
     Console.Out.WriteLine(JsonSerializer.Serialize(line));
     Console.Out.Flush();

@@ -54,7 +54,8 @@ export function version(name) {
 
 /** One result line on stdout, in the fields of `conveyor bench --json` plus who and which round. */
 export function report(system, o, measure, fields) {
-  process.stdout.write(JSON.stringify({ system, profile: o.profile, round: o.round, measure, jobs: o.jobs, concurrency: o.concurrency, ...fields }) + '\n');
+  const jobs = measure === 'latency' ? o.latencyJobs : o.jobs;
+  process.stdout.write(JSON.stringify({ system, profile: o.profile, round: o.round, measure, jobs, concurrency: o.concurrency, ...fields }) + '\n');
 }
 
 /** Calls add(i) for i < total from `lanes` loops, each awaiting its call before the next; returns the seconds taken. */
