@@ -160,7 +160,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _core = core;
             var enqueueClaimer = _options.ClaimWithEnqueues ? _store.EnqueueClaimer : null;
             _dispatchers = [.. _options.Queues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value, enqueueClaimer))];
-            _chores = new LeaderChores(core);
+            _chores = new LeaderChores(core, LeaderChores.Standard(core));
             _metrics?.ObserveSlots(() => Slots);
 
             await EnsureNameIsFreeAsync(cancellationToken).ConfigureAwait(false);

@@ -5,21 +5,23 @@ using Microsoft.Extensions.Logging;
 namespace Conveyor.Maintenance;
 
 /// <summary>
-/// Every node tries to lead at each maintenance tick; the one the store elects promotes due jobs,
-/// rescues expired leases, prunes old jobs and forgets dead nodes. Chores are idempotent, so a brief
-/// overlap of two leaders during a hand-over does no harm. A leader of a store that reclaims space
-/// (<see cref="ISpaceReclaimer"/>) also offers it the chance every <see cref="ReclaimCheckInterval"/>, in a loop of
-/// its own so that a long vacuum never delays promotions and rescues.
+/// Every node tries to lead at each maintenance tick; the one the store elects runs the chores (<see cref="ILeaderChore"/>):
+/// by default it promotes due jobs, rescues expired leases, forgets silent nodes and prunes old jobs. A leader of a
+/// store that reclaims space (<see cref="ISpaceReclaimer"/>) also offers it the chance every
+/// <see cref="ReclaimCheckInterval"/>, in a loop of its own so that a long vacuum never delays promotions and rescues.
 /// </summary>
-internal sealed class LeaderChores(JobServerCore core)
+internal sealed class LeaderChores(JobServerCore core, IReadOnlyList<ILeaderChore> chores)
 {
+    /// <summary>The chores every leader runs, in this order each tick.</summary>
+    public static IReadOnlyList<ILeaderChore> Standard(JobServerCore core) =>
+        [new PromoteDueJobsChore(core), new RescueExpiredLeasesChore(core), new ForgetSilentNodesChore(core), new PruneFinishedJobsChore(core)];
+
     /// <summary>
     /// How often the leader asks the store whether reclaiming is due: a busy node makes ~20,000 dead row versions a
     /// second, so the maintenance tick (a second) would let them overshoot the store's threshold by half.
     /// </summary>
     internal static readonly TimeSpan ReclaimCheckInterval = TimeSpan.FromMilliseconds(250);
 
-    private DateTimeOffset _lastPrune = DateTimeOffset.MinValue;
     private volatile bool _isLeader;
 
     public bool IsLeader
@@ -62,9 +64,10 @@ internal sealed class LeaderChores(JobServerCore core)
     public async Task TickAsync(CancellationToken cancellationToken)
     {
         var options = core.Options;
+        DateTimeOffset now;
         try
         {
-            var now = core.Time.UtcNow();
+            now = core.Time.UtcNow();
             var leader = await core.Store.LeaderElector.TryAcquireAsync(new LeaderLeaseParams(core.NodeName, now, options.LeaderLeaseDuration), cancellationToken).ConfigureAwait(false);
             if (leader != IsLeader)
             {
@@ -72,26 +75,22 @@ internal sealed class LeaderChores(JobServerCore core)
                 IsLeader = leader;
             }
             if (!leader) return;
-
-            await core.Store.PromoteDueJobsAsync(new PromoteDueJobsParams(now), cancellationToken).ConfigureAwait(false);
-            var rescued = await core.Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(now), cancellationToken).ConfigureAwait(false);
-            foreach (var job in rescued)
-                core.Logger.LogWarning("Rescued job {JobId}: lease of node {Node} expired; now {State}", job.Id, job.Node, job.State.ToWireName());
-
-            var gone = await core.Store.PruneNodesAsync(new PruneNodesParams(now - options.NodeGracePeriod), cancellationToken).ConfigureAwait(false);
-            if (gone > 0) core.Logger.LogInformation("Removed {Nodes} silent nodes from the registry", gone);
-
-            if (now - _lastPrune >= options.Retention.PruneInterval)
-            {
-                _lastPrune = now;
-                var r = options.Retention;
-                var pruned = await core.Store.PruneJobsAsync(new PruneJobsParams(now - r.Succeeded, now - r.Dead, now - r.Cancelled), cancellationToken).ConfigureAwait(false);
-                if (pruned > 0) core.Logger.LogInformation("Pruned {Jobs} finished jobs", pruned);
-            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             core.Logger.LogWarning(e, "Maintenance tick failed; trying again at the next one");
+            return;
+        }
+        foreach (var chore in chores)
+        {
+            try
+            {
+                await chore.RunAsync(now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                core.Logger.LogWarning(e, "Leader chore '{Chore}' failed; trying again at the next tick", chore.Name);
+            }
         }
     }
 
