@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Net;
-using Conveyor.Cli.Config;
 using Conveyor.Cli.Kinds;
-using Conveyor.Cli.Parsing;
 using Conveyor.Cli.Running;
 using Conveyor.Cli.Stores;
 using Conveyor.Web;
@@ -12,8 +10,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace Conveyor.Cli.Commands;
 
@@ -29,8 +25,6 @@ internal sealed class ServeCommand(CliContext context)
 
     /// <summary>The environment variable that holds the API key when <c>--api-key</c> is not given.</summary>
     public const string ApiKeyVariable = "CONVEYOR_API_KEY";
-
-    private static readonly TimeSpan HostShutdownMargin = TimeSpan.FromSeconds(30);
 
     private readonly Option<string> _urls = new("--urls")
     {
@@ -66,17 +60,7 @@ internal sealed class ServeCommand(CliContext context)
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "conveyor" });
         builder.WebHost.UseKestrelCore().UseUrls(urlText.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Services.AddRoutingCore();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-            o.ColorBehavior = context.Console.IsInteractive ? LoggerColorBehavior.Default : LoggerColorBehavior.Disabled;
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownTimeout + worker.CancelGrace + HostShutdownMargin);
+        NodeHosting.Configure(builder, context.Console, worker);
         builder.Services.AddConveyorWeb(o => o.ApiKey = apiKey);
         builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds().AddWorker(worker);
 

@@ -1,14 +1,10 @@
 using System.CommandLine;
-using Conveyor.Cli.Config;
 using Conveyor.Cli.Kinds;
-using Conveyor.Cli.Output;
-using Conveyor.Cli.Parsing;
 using Conveyor.Cli.Running;
 using Conveyor.Cli.Stores;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace Conveyor.Cli.Commands;
 
@@ -19,9 +15,6 @@ namespace Conveyor.Cli.Commands;
 /// </summary>
 internal sealed class WorkerCommand(CliContext context)
 {
-    /// <summary>Added to the node's own shutdown time before the host gives up on it (flushing completions, leaving the registry).</summary>
-    private static readonly TimeSpan HostShutdownMargin = TimeSpan.FromSeconds(30);
-
     private readonly NodeOptionSet _node = new();
 
     public Command Build()
@@ -38,18 +31,7 @@ internal sealed class WorkerCommand(CliContext context)
         var worker = _node.Build(parse);
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "conveyor" });
-        builder.Logging.AddConsole(o => o.FormatterName = CliLogFormatter.FormatterName)
-            .AddConsoleFormatter<CliLogFormatter, CliLogFormatterOptions>(o =>
-            {
-                o.Width = context.Console.IsInteractive ? context.Console.Width : 0;
-                o.Color = context.Console.IsInteractive;
-            });
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        // The host logs a failed start with its stack trace; the CLI reports it in one line instead.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = worker.ShutdownTimeout + worker.CancelGrace + HostShutdownMargin);
+        NodeHosting.Configure(builder, context.Console, worker);
         builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds().AddWorker(worker);
 
         using var host = builder.Build();

@@ -71,20 +71,20 @@ internal sealed class MeterCollector : IDisposable
                 switch (instrument)
                 {
                     case Counter<long>:
-                        Family(text, name + "_total", instrument.Description, "counter");
+                        PrometheusWriter.Family(text, name + "_total", instrument.Description ?? name, "counter");
                         foreach (var ((_, labels), total) in _counters.Where(c => c.Key.Name == instrument.Name).OrderBy(c => c.Key.Labels, StringComparer.Ordinal))
-                            Sample(text, name + "_total", labels, total);
+                            PrometheusWriter.Sample(text, name + "_total", labels, total);
                         break;
                     case Histogram<double>:
                         var family = name + (instrument.Unit == "s" ? "_seconds" : "");
-                        Family(text, family, instrument.Description, "histogram");
+                        PrometheusWriter.Family(text, family, instrument.Description ?? name, "histogram");
                         foreach (var ((_, labels), histogram) in _histograms.Where(h => h.Key.Name == instrument.Name).OrderBy(h => h.Key.Labels, StringComparer.Ordinal))
                             histogram.Render(text, family, labels);
                         break;
                     default:
-                        Family(text, name, instrument.Description, "gauge");
+                        PrometheusWriter.Family(text, name, instrument.Description ?? name);
                         foreach (var ((_, labels), value) in _gauges.Where(g => g.Key.Name == instrument.Name).OrderBy(g => g.Key.Labels, StringComparer.Ordinal))
-                            Sample(text, name, labels, value);
+                            PrometheusWriter.Sample(text, name, labels, value);
                         break;
                 }
             }
@@ -96,27 +96,10 @@ internal sealed class MeterCollector : IDisposable
     private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         if (tags.Length == 0) return "";
-        var pairs = new List<KeyValuePair<string, object?>>(tags.ToArray());
+        var pairs = tags.ToArray().Select(t => (t.Key, Convert.ToString(t.Value, CultureInfo.InvariantCulture) ?? "")).ToList();
         pairs.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return string.Join(",", pairs.Select(p => $"{p.Key}=\"{Escape(Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? "")}\""));
+        return PrometheusWriter.Labels(pairs);
     }
-
-    private static void Family(StringBuilder text, string name, string? help, string type) =>
-        text.Append("# HELP ").Append(name).Append(' ').Append(help ?? name).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-    private static void Sample(StringBuilder text, string name, string labels, double value)
-    {
-        text.Append(name);
-        if (labels.Length > 0) text.Append('{').Append(labels).Append('}');
-        text.Append(' ').Append(Number(value)).Append('\n');
-    }
-
-    private static string Number(double value) =>
-        double.IsPositiveInfinity(value) ? "+Inf" : value.ToString("R", CultureInfo.InvariantCulture);
-
-    // The format's label-value escapes: backslash, double quote and line feed.
-    private static string Escape(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     /// <summary>Cumulative buckets, sum and count of one histogram series.</summary>
     private sealed class Histogram
@@ -145,10 +128,10 @@ internal sealed class MeterCollector : IDisposable
             {
                 var prefix = labels.Length > 0 ? labels + "," : "";
                 for (var i = 0; i < Bounds.Length; i++)
-                    Sample(text, family + "_bucket", prefix + $"le=\"{Number(Bounds[i])}\"", _buckets[i]);
-                Sample(text, family + "_bucket", prefix + "le=\"+Inf\"", _count);
-                Sample(text, family + "_sum", labels, _sum);
-                Sample(text, family + "_count", labels, _count);
+                    PrometheusWriter.Sample(text, family + "_bucket", prefix + $"le=\"{PrometheusWriter.Number(Bounds[i])}\"", _buckets[i]);
+                PrometheusWriter.Sample(text, family + "_bucket", prefix + "le=\"+Inf\"", _count);
+                PrometheusWriter.Sample(text, family + "_sum", labels, _sum);
+                PrometheusWriter.Sample(text, family + "_count", labels, _count);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Conveyor.Web.Api;
 using Conveyor.Web.Security;
@@ -42,52 +41,29 @@ internal static class PrometheusEndpoint
     internal static string Render(IReadOnlyList<QueueStatus> queues, IReadOnlyList<NodeStatus> nodes, DateTimeOffset now)
     {
         var text = new StringBuilder();
-        Family(text, "conveyor_jobs", "Jobs in the store, by queue and state.");
+        PrometheusWriter.Family(text, "conveyor_jobs", "Jobs in the store, by queue and state.");
         foreach (var queue in queues)
             foreach (var state in JobStates.All)
-                Sample(text, "conveyor_jobs", queue.Queue.Counts.TryGetValue(state, out var n) ? n : 0, ("queue", queue.Queue.Name), ("state", state.ToWireName()));
-        Family(text, "conveyor_queue_paused", "1 when the queue is paused.");
-        foreach (var queue in queues) Sample(text, "conveyor_queue_paused", queue.Queue.Paused ? 1 : 0, ("queue", queue.Queue.Name));
-        Family(text, "conveyor_queue_slots", "Worker slots the live nodes give the queue.");
-        foreach (var queue in queues) Sample(text, "conveyor_queue_slots", queue.Slots, ("queue", queue.Queue.Name));
-        Family(text, "conveyor_queue_busy_slots", "Of the queue's slots, those running a job at the nodes' last heartbeat.");
-        foreach (var queue in queues) Sample(text, "conveyor_queue_busy_slots", queue.Busy, ("queue", queue.Queue.Name));
-        Family(text, "conveyor_nodes", "Live nodes in the registry.");
-        Sample(text, "conveyor_nodes", nodes.Count);
-        Family(text, "conveyor_node_leader", "1 for the node that holds the leadership.");
-        foreach (var node in nodes) Sample(text, "conveyor_node_leader", node.Leader ? 1 : 0, ("node", node.Node.Name));
-        Family(text, "conveyor_node_heartbeat_age_seconds", "Seconds since the node's last heartbeat.");
+                PrometheusWriter.Sample(text, "conveyor_jobs", queue.Queue.Counts.TryGetValue(state, out var n) ? n : 0, ("queue", queue.Queue.Name), ("state", state.ToWireName()));
+        PrometheusWriter.Family(text, "conveyor_queue_paused", "1 when the queue is paused.");
+        foreach (var queue in queues) PrometheusWriter.Sample(text, "conveyor_queue_paused", queue.Queue.Paused ? 1 : 0, ("queue", queue.Queue.Name));
+        PrometheusWriter.Family(text, "conveyor_queue_slots", "Worker slots the live nodes give the queue.");
+        foreach (var queue in queues) PrometheusWriter.Sample(text, "conveyor_queue_slots", queue.Slots, ("queue", queue.Queue.Name));
+        PrometheusWriter.Family(text, "conveyor_queue_busy_slots", "Of the queue's slots, those running a job at the nodes' last heartbeat.");
+        foreach (var queue in queues) PrometheusWriter.Sample(text, "conveyor_queue_busy_slots", queue.Busy, ("queue", queue.Queue.Name));
+        PrometheusWriter.Family(text, "conveyor_nodes", "Live nodes in the registry.");
+        PrometheusWriter.Sample(text, "conveyor_nodes", nodes.Count);
+        PrometheusWriter.Family(text, "conveyor_node_leader", "1 for the node that holds the leadership.");
+        foreach (var node in nodes) PrometheusWriter.Sample(text, "conveyor_node_leader", node.Leader ? 1 : 0, ("node", node.Node.Name));
+        PrometheusWriter.Family(text, "conveyor_node_heartbeat_age_seconds", "Seconds since the node's last heartbeat.");
         foreach (var node in nodes)
-            Sample(text, "conveyor_node_heartbeat_age_seconds", Math.Max(0, (now - node.Node.HeartbeatAt).TotalSeconds), ("node", node.Node.Name));
-        Family(text, "conveyor_node_slots", "Worker slots of the node, by queue.");
+            PrometheusWriter.Sample(text, "conveyor_node_heartbeat_age_seconds", Math.Max(0, (now - node.Node.HeartbeatAt).TotalSeconds), ("node", node.Node.Name));
+        PrometheusWriter.Family(text, "conveyor_node_slots", "Worker slots of the node, by queue.");
         foreach (var node in nodes)
-            foreach (var (queue, slots) in node.Node.Queues) Sample(text, "conveyor_node_slots", slots.Slots, ("node", node.Node.Name), ("queue", queue));
-        Family(text, "conveyor_node_busy_slots", "Of the node's slots, those running a job at its last heartbeat, by queue.");
+            foreach (var (queue, slots) in node.Node.Queues) PrometheusWriter.Sample(text, "conveyor_node_slots", slots.Slots, ("node", node.Node.Name), ("queue", queue));
+        PrometheusWriter.Family(text, "conveyor_node_busy_slots", "Of the node's slots, those running a job at its last heartbeat, by queue.");
         foreach (var node in nodes)
-            foreach (var (queue, slots) in node.Node.Queues) Sample(text, "conveyor_node_busy_slots", slots.Busy, ("node", node.Node.Name), ("queue", queue));
+            foreach (var (queue, slots) in node.Node.Queues) PrometheusWriter.Sample(text, "conveyor_node_busy_slots", slots.Busy, ("node", node.Node.Name), ("queue", queue));
         return text.ToString();
     }
-
-    private static void Family(StringBuilder text, string name, string help) =>
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(" gauge\n");
-
-    private static void Sample(StringBuilder text, string name, double value, params (string Name, string Value)[] labels)
-    {
-        text.Append(name);
-        if (labels.Length > 0)
-        {
-            text.Append('{');
-            for (var i = 0; i < labels.Length; i++)
-            {
-                if (i > 0) text.Append(',');
-                text.Append(labels[i].Name).Append("=\"").Append(Escape(labels[i].Value)).Append('"');
-            }
-            text.Append('}');
-        }
-        text.Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-    }
-
-    // The format's label-value escapes: backslash, double quote and line feed.
-    private static string Escape(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

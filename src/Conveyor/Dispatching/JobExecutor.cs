@@ -27,10 +27,15 @@ internal sealed class JobExecutor(
 {
     private const int MaxStackLength = 8 * 1024;
 
-    public async ValueTask<ExecutionResult> ExecuteAsync(RunningJob running, CancellationToken shutdown)
+    /// <summary>Runs one attempt.</summary>
+    /// <param name="running">The job, claimed for this node.</param>
+    /// <param name="stopping">Cancelled when the node stops: a job whose handler has not started goes back uncharged.</param>
+    /// <param name="shutdown">Cancelled after the drain period: running handlers are cancelled.</param>
+    public async ValueTask<ExecutionResult> ExecuteAsync(RunningJob running, CancellationToken stopping, CancellationToken shutdown)
     {
         var job = running.Job;
-        if (shutdown.IsCancellationRequested || running.Reason == CancelReason.Shutdown) return new(false, Released(job));
+        if (stopping.IsCancellationRequested || shutdown.IsCancellationRequested || running.Reason == CancelReason.Shutdown)
+            return new(false, Released(job));
         if (running.IsLost) return new(false, null);
         if (!registry.TryGet(job.Kind, out var descriptor))
             return new(false, Fail(job, new PermanentJobFailureException($"no handler for kind '{job.Kind}' on this node")));
@@ -38,7 +43,8 @@ internal sealed class JobExecutor(
         var started = time.GetUtcNow();
         running.BeginHandler(started, started + (job.Timeout ?? options.DefaultTimeout));
         metrics?.HandlerStarted(job);
-        using var logScope = logger.BeginScope(new JobLogScope(job));
+        // No scope object per job for a node that logs nothing.
+        using var logScope = logger.IsEnabled(LogLevel.Critical) ? logger.BeginScope(new JobLogScope(job)) : null;
         JobContext? context = null;
         Exception? failure = null;
         try
@@ -149,5 +155,5 @@ internal sealed class JobExecutor(
         return new JobCompletion(job.Id, job.Attempt, JobOutcome.Retry, Error: error, RetryAt: retryAt);
     }
 
-    internal static JobCompletion Released(ClaimedJob job) => new(job.Id, job.Attempt, JobOutcome.Released);
+    private static JobCompletion Released(ClaimedJob job) => new(job.Id, job.Attempt, JobOutcome.Released);
 }

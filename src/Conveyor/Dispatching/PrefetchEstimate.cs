@@ -37,6 +37,7 @@ internal sealed class PrefetchEstimate(TimeSpan horizon, int max, Func<long>? ti
     /// <summary>A worker finished a job whose handler ran for <paramref name="handlerTicks"/> (<see cref="Stopwatch"/> ticks).</summary>
     public void Finished(long handlerTicks)
     {
+        if (Max == 0) return;
         Interlocked.Increment(ref _finished);
         Interlocked.Add(ref _handlerTicks, handlerTicks);
     }

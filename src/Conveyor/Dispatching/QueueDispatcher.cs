@@ -305,19 +305,15 @@ internal sealed class QueueDispatcher : IDisposable
             while (reader.TryRead(out var running))
             {
                 running.Worker = slot;
-                if (_stopClaiming.IsCancellationRequested)
-                {
-                    // Stopping: a job that has not started goes back uncharged (prefetched, or claimed just before).
-                    _core.Completer.Add(JobExecutor.Released(running.Job), running);
-                    FreeSlot();
-                    continue;
-                }
                 var started = Stopwatch.GetTimestamp();
-                var result = await _core.Executor.ExecuteAsync(running, shutdown).ConfigureAwait(false);
+                var result = await _core.Executor.ExecuteAsync(running, _stopClaiming, shutdown).ConfigureAwait(false);
                 if (result.Abandoned) return; // the watchdog stored the outcome and replaced this worker
-                var handlerTicks = Stopwatch.GetTimestamp() - started;
-                _prefetch.Finished(handlerTicks);
-                if (_core.Metrics is { } metrics) Report(metrics, running, result.Completion, handlerTicks);
+                if (running.HandlerStartedAt is not null)
+                {
+                    var handlerTicks = Stopwatch.GetTimestamp() - started;
+                    _prefetch.Finished(handlerTicks);
+                    if (_core.Metrics is { } metrics) Report(metrics, running, result.Completion, handlerTicks);
+                }
                 if (result.Completion is null) _core.Untrack(running);
                 else _core.Completer.Add(result.Completion, running);
                 FreeSlot();
