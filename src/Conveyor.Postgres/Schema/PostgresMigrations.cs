@@ -377,6 +377,27 @@ internal static class PostgresMigrations
             END
             $fn$;
             """),
+
+        // One row per recurring schedule: its definition as given, and the tick it last fired, which the leader
+        // advances by compare-and-set in the transaction that inserts the tick's job.
+        new(8, "recurring schedules (cron)", """
+            CREATE TABLE {s}.cron (
+                name           text        PRIMARY KEY,
+                expression     text        NOT NULL,
+                time_zone      text        NOT NULL,
+                kind           text        NOT NULL,
+                args           text        NOT NULL,
+                options        text        NOT NULL,
+                missed_ticks   text        NOT NULL,
+                source         text        NOT NULL,
+                version        bigint      NOT NULL,
+                created_at     timestamptz NOT NULL,
+                updated_at     timestamptz NOT NULL,
+                last_tick      timestamptz,
+                last_job_id    bigint,
+                last_fired_at  timestamptz
+            );
+            """),
     ];
 
     /// <summary>The version this code reads and writes.</summary>

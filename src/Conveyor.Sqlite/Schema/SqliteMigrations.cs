@@ -111,6 +111,27 @@ internal static class SqliteMigrations
             CREATE INDEX conveyor_jobs_ordering_stopping ON conveyor_jobs (ordering_key, lease_expires_at)
                 WHERE state = 'cancelled' AND ordering_key IS NOT NULL AND lease_expires_at IS NOT NULL;
             """),
+
+        // One row per recurring schedule: its definition as given, and the tick it last fired, which the leader
+        // advances by compare-and-set in the transaction that inserts the tick's job.
+        new(8, "recurring schedules (cron)", """
+            CREATE TABLE conveyor_cron (
+                name           TEXT    PRIMARY KEY,
+                expression     TEXT    NOT NULL,
+                time_zone      TEXT    NOT NULL,
+                kind           TEXT    NOT NULL,
+                args           TEXT    NOT NULL,
+                options        TEXT    NOT NULL,
+                missed_ticks   TEXT    NOT NULL,
+                source         TEXT    NOT NULL,
+                version        INTEGER NOT NULL,
+                created_at     INTEGER NOT NULL,
+                updated_at     INTEGER NOT NULL,
+                last_tick      INTEGER,
+                last_job_id    INTEGER,
+                last_fired_at  INTEGER
+            ) WITHOUT ROWID;
+            """),
     ];
 
     // Version 1 checked the state with IN (…eight values…), which SQLite evaluates by building a

@@ -150,6 +150,9 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             if (kinds.Count == 0) throw new InvalidOperationException("the node has no handlers: register some with AddJob before starting a worker");
 
             await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            var conveyorOptions = _services.GetService<ConveyorOptions>() ?? new ConveyorOptions();
+            if (_services.GetService<Recurring.RecurringJobRegistry>() is { } recurring)
+                await recurring.StoreAsync(_store, conveyorOptions, _time, _logger, cancellationToken).ConfigureAwait(false);
             _startedAt = _time.GetUtcNow();
             var executor = new Dispatching.JobExecutor(_registry, _services.GetRequiredService<IServiceScopeFactory>(), _services, _options, _time,
                 new ProgressSink(_store, NodeName), _logger, _metrics);
@@ -160,7 +163,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _core = core;
             var enqueueClaimer = _options.ClaimWithEnqueues ? _store.EnqueueClaimer : null;
             _dispatchers = [.. _options.Queues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value, enqueueClaimer))];
-            _chores = new LeaderChores(core, LeaderChores.Standard(core));
+            _chores = new LeaderChores(core, LeaderChores.Standard(core, conveyorOptions));
             _metrics?.ObserveSlots(() => Slots);
 
             await EnsureNameIsFreeAsync(cancellationToken).ConfigureAwait(false);

@@ -72,6 +72,49 @@ public sealed class ConveyorBuilder
         return this;
     }
 
+    /// <summary>
+    /// Defines a recurring schedule: a job of <paramref name="kind"/> with <paramref name="argsJson"/> at each tick of
+    /// <paramref name="cron"/> (five fields, or six with seconds first) in <paramref name="timeZone"/> (an IANA id; UTC when
+    /// null). Checked now (bad input throws <see cref="Validation.JobValidationException"/>); stored when a node of this
+    /// setup starts, replacing a stored schedule of the same name that differs.
+    /// </summary>
+    public ConveyorBuilder AddRecurring(string name, string cron, string kind, string argsJson = "{}", JobOptions? options = null, string? timeZone = null) =>
+        AddRecurring(new RecurringJob(name, cron, kind, argsJson) { Options = options, TimeZone = timeZone });
+
+    /// <summary>Defines a recurring schedule of a typed job (see <see cref="AddRecurring(string, string, string, string, JobOptions?, string?)"/>).</summary>
+    public ConveyorBuilder AddRecurring<TArgs>(string name, string cron, TArgs args, JobOptions? options = null, string? timeZone = null)
+        where TArgs : IJobArgs
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var json = System.Text.Json.JsonSerializer.Serialize(args, Serialization.ConveyorJson.Options);
+        return AddRecurring(name, cron, TArgs.Kind, json, options, timeZone);
+    }
+
+    /// <summary>Defines a recurring schedule with every setting (missed-tick policy included).</summary>
+    public ConveyorBuilder AddRecurring(RecurringJob job) => AddRecurring(job, Recurring.RecurringJobRegistry.CodeSource);
+
+    internal ConveyorBuilder AddRecurring(RecurringJob job, string source)
+    {
+        RecurringRegistry.Add(job, source);
+        return this;
+    }
+
+    /// <summary>The schedules of this setup, made and registered on first use.</summary>
+    private Recurring.RecurringJobRegistry RecurringRegistry
+    {
+        get
+        {
+            if (_recurring is null)
+            {
+                _recurring = new Recurring.RecurringJobRegistry();
+                Services.AddSingleton(_recurring);
+            }
+            return _recurring;
+        }
+    }
+
+    private Recurring.RecurringJobRegistry? _recurring;
+
     /// <summary>Runs a node in this process (a hosted <see cref="JobServer"/>) with the given queues and timings.</summary>
     /// <exception cref="InvalidOperationException">The settings are out of range or do not fit together.</exception>
     public ConveyorBuilder AddWorker(Action<WorkerOptionsBuilder>? configure = null)

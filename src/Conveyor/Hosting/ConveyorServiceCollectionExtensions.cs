@@ -9,7 +9,7 @@ namespace Conveyor;
 public static class ConveyorServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the store, <see cref="JobClient"/> and <see cref="JobMonitor"/>; returns a builder for handlers
+    /// Registers the store, <see cref="JobClient"/>, <see cref="JobMonitor"/> and <see cref="RecurringJobs"/>; returns a builder for handlers
     /// and a worker. <paramref name="configure"/> must choose a store (<c>UseInMemory()</c>, <c>UseSqlite(path)</c>,
     /// <c>UsePostgres(…)</c>); the options are validated here.
     /// </summary>
@@ -27,6 +27,7 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton(sp => new Observability.ConveyorMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp => new JobClient(sp.GetRequiredService<IJobStore>(), options, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Observability.ConveyorMetrics>()));
+        services.AddSingleton(sp => new RecurringJobs(sp.GetRequiredService<IJobStore>(), options, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new JobMonitor(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<TimeProvider>()));
         return new ConveyorBuilder(services, registry);
     }

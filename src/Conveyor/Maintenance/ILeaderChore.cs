@@ -3,7 +3,7 @@ namespace Conveyor.Maintenance;
 /// <summary>
 /// One task the leader runs at each maintenance tick, on its own: a chore that fails is logged and tried again at the
 /// next tick without holding up the others. Every chore is idempotent, so a brief overlap of two leaders during a
-/// hand-over does no harm. Recurring schedules and batch deadlines join <see cref="LeaderChores"/> as chores of their own.
+/// hand-over does no harm. Recurring schedules (<see cref="FireRecurringJobsChore"/>) and batch deadlines are chores of their own.
 /// </summary>
 internal interface ILeaderChore
 {

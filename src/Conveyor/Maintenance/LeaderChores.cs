@@ -6,15 +6,17 @@ namespace Conveyor.Maintenance;
 
 /// <summary>
 /// Every node tries to lead at each maintenance tick; the one the store elects runs the chores (<see cref="ILeaderChore"/>):
-/// by default it promotes due jobs, rescues expired leases, forgets silent nodes and prunes old jobs. A leader of a
+/// by default it promotes due jobs, rescues expired leases, forgets silent nodes, prunes old jobs and fires recurring
+/// schedules, then sleeps the maintenance interval, or less when a chore has work due sooner (a cron tick). A leader of a
 /// store that reclaims space (<see cref="ISpaceReclaimer"/>) also offers it the chance every
 /// <see cref="ReclaimCheckInterval"/>, in a loop of its own so that a long vacuum never delays promotions and rescues.
 /// </summary>
 internal sealed class LeaderChores(JobServerCore core, IReadOnlyList<ILeaderChore> chores)
 {
     /// <summary>The chores every leader runs, in this order each tick.</summary>
-    public static IReadOnlyList<ILeaderChore> Standard(JobServerCore core) =>
-        [new PromoteDueJobsChore(core), new RescueExpiredLeasesChore(core), new ForgetSilentNodesChore(core), new PruneFinishedJobsChore(core)];
+    public static IReadOnlyList<ILeaderChore> Standard(JobServerCore core, ConveyorOptions conveyorOptions) =>
+        [new PromoteDueJobsChore(core), new RescueExpiredLeasesChore(core), new ForgetSilentNodesChore(core), new PruneFinishedJobsChore(core),
+         new FireRecurringJobsChore(core, new Recurring.RecurringJobValidator(conveyorOptions))];
 
     /// <summary>
     /// How often the leader asks the store whether reclaiming is due: a busy node makes ~20,000 dead row versions a
@@ -38,7 +40,7 @@ internal sealed class LeaderChores(JobServerCore core, IReadOnlyList<ILeaderChor
             while (true)
             {
                 await TickAsync(stop).ConfigureAwait(false);
-                await Task.Delay(core.Options.MaintenanceInterval, core.Time, stop).ConfigureAwait(false);
+                await Task.Delay(UntilNextTick(), core.Time, stop).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -59,6 +61,20 @@ internal sealed class LeaderChores(JobServerCore core, IReadOnlyList<ILeaderChor
             }
             IsLeader = false;
         }
+    }
+
+    /// <summary>The maintenance interval, or less when a chore of the leader has work due sooner (a cron tick).</summary>
+    internal TimeSpan UntilNextTick()
+    {
+        var wait = core.Options.MaintenanceInterval;
+        if (!IsLeader) return wait;
+        var now = core.Time.GetUtcNow();
+        foreach (var chore in chores)
+        {
+            if (chore is IWakingLeaderChore { NextDueAt: { } due } && due - now < wait)
+                wait = due > now ? due - now : TimeSpan.Zero;
+        }
+        return wait;
     }
 
     public async Task TickAsync(CancellationToken cancellationToken)

@@ -18,6 +18,7 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public IJobNotifier? Notifier => _inner.Notifier;
     public IEnqueueClaimer? EnqueueClaimer => null;
     public ISpaceReclaimer? SpaceReclaimer => null;
+    public ICronStore? Cron => null;
     public ILeaderElector LeaderElector => _inner.LeaderElector;
     public Task MigrateAsync(CancellationToken cancellationToken = default) => _inner.MigrateAsync(cancellationToken);
     public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default) => _inner.InsertManyAsync(parameters, cancellationToken);
