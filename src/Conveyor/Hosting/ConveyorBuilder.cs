@@ -62,6 +62,18 @@ public sealed class ConveyorBuilder
     public ConveyorBuilder AddJob<TArgs>(Delegate handler) where TArgs : IJobArgs => AddJob(TArgs.Kind, handler);
 
     /// <summary>
+    /// Runs the jobs of <paramref name="kind"/> with a program (see <see cref="ExecHandlerOptions"/>): started directly,
+    /// never through a shell, with <c>{field}</c> placeholders of its arguments filled from the job's args, one argument
+    /// each. The options are checked now: a program path that does not exist or a malformed argument throws
+    /// <see cref="ArgumentException"/>.
+    /// </summary>
+    public ConveyorBuilder AddExecJob(string kind, ExecHandlerOptions options)
+    {
+        Registry.Add(new Handlers.Exec.ExecHandlerDescriptor(kind, options));
+        return this;
+    }
+
+    /// <summary>
     /// Adds middleware around every attempt (scoped; the first added runs outermost), including one whose args cannot be
     /// read: it then sees a <see cref="JobContext"/> without typed args and the <see cref="JobArgumentsException"/>.
     /// </summary>
