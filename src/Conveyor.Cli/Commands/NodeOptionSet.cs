@@ -17,7 +17,7 @@ internal sealed class NodeOptionSet
 
     private readonly Option<int> _concurrency = CliOptions.Number("--concurrency", "Worker slots of each queue that does not name its own", 1, int.MaxValue);
     private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, with optional slots: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
-    private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with queues and prefetch; the options override it", HelpName = "FILE" };
+    private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with queues, prefetch, exec handlers and cron schedules; the options override it", HelpName = "FILE" };
     private readonly Option<string?> _name = new("--name") { Description = "The node's name (default host:pid:xxxx)", HelpName = "NAME" };
     private readonly Option<TimeSpan?> _prefetch = new("--prefetch")
     {
@@ -60,7 +60,7 @@ internal sealed class NodeOptionSet
     {
         var concurrency = parse.GetResult(_concurrency) is null ? WorkerOptions.DefaultConcurrency : parse.GetValue(_concurrency);
         var options = new WorkerOptionsBuilder { Name = parse.GetValue(_name) };
-        var config = parse.GetValue(_config) is { } path ? WorkerConfig.Load(path) : null;
+        var config = Config(parse);
         if (parse.GetValue(_queues) is { } spec)
         {
             foreach (var (queue, slots) in QueueSpec.Parse(spec)) options.Queue(queue, slots ?? concurrency);
@@ -106,6 +106,18 @@ internal sealed class NodeOptionSet
             throw new UsageException($"bad worker settings: {e.Message}");
         }
     }
+
+    /// <summary>The config file named by <c>--config</c> (read once), or null.</summary>
+    public WorkerConfig? Config(ParseResult parse)
+    {
+        if (parse.GetValue(_config) is not { } path) return null;
+        return _loaded is { } loaded && loaded.Path == path ? loaded.Config : (_loaded = (path, WorkerConfig.Load(path))).Value.Config;
+    }
+
+    /// <summary>The path given to <c>--config</c>, or null.</summary>
+    public string? ConfigPath(ParseResult parse) => parse.GetValue(_config);
+
+    private (string Path, WorkerConfig Config)? _loaded;
 
     /// <summary>The value of <paramref name="option"/> as typed, or the value in effect when it was not given.</summary>
     private static string Typed(ParseResult parse, Option option, TimeSpan value) =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Conveyor.Cli.Config;
 using System.Net;
 using Conveyor.Cli.Kinds;
 using Conveyor.Cli.Running;
@@ -62,7 +63,8 @@ internal sealed class ServeCommand(CliContext context)
         builder.Services.AddRoutingCore();
         NodeHosting.Configure(builder, context.Console, worker);
         builder.Services.AddConveyorWeb(o => o.ApiKey = apiKey);
-        builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds().AddWorker(worker);
+        builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds()
+            .AddConfigured(_node.Config(parse), _node.ConfigPath(parse)).AddWorker(worker);
 
         await using var app = builder.Build();
         app.UseRouting();

@@ -4,7 +4,7 @@ using Conveyor.Cli.Running;
 namespace Conveyor.Cli.Commands;
 
 /// <summary>
-/// A command that the docs of later builds name but this build lacks (<c>cron</c>, <c>batches</c>, <c>nodes stop</c>):
+/// A command that the docs of later builds name but this build lacks (<c>batches</c>, <c>nodes stop</c>):
 /// hidden from the help, it takes whatever follows and says plainly that it is not here yet (exit 2), where the
 /// parser would say "Unrecognized command".
 /// </summary>

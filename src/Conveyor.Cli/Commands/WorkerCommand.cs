@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Conveyor.Cli.Config;
 using Conveyor.Cli.Kinds;
 using Conveyor.Cli.Running;
 using Conveyor.Cli.Stores;
@@ -32,7 +33,8 @@ internal sealed class WorkerCommand(CliContext context)
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "conveyor" });
         NodeHosting.Configure(builder, context.Console, worker);
-        builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds().AddWorker(worker);
+        builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds()
+            .AddConfigured(_node.Config(parse), _node.ConfigPath(parse)).AddWorker(worker);
 
         using var host = builder.Build();
         // The node's own start line names the kind of store; this one says which, so a mistyped path shows at once.

@@ -6,12 +6,19 @@ namespace Conveyor.Cli.Config;
 
 /// <summary>
 /// The worker's config file (<c>--config conveyor.json</c>). Read here: <c>queues</c>, each either a number of
-/// worker slots or <c>{"concurrency": N}</c>, and <c>prefetch</c> (a duration such as <c>"10ms"</c>, or <c>0</c> for none). Cluster-wide limits (<c>globalLimit</c>, <c>rateLimit</c>) and exec
-/// handlers (<c>exec</c>) are refused with a clear message rather than ignored: a node that silently skipped a
-/// rate limit could flood the service the limit protects.
+/// worker slots or <c>{"concurrency": N}</c>, <c>prefetch</c> (a duration such as <c>"10ms"</c>, or <c>0</c> for none),
+/// <c>exec</c> handlers (<see cref="ExecConfig"/>) and <c>cron</c> schedules (<see cref="CronConfig"/>). Cluster-wide
+/// limits (<c>globalLimit</c>, <c>rateLimit</c>) are refused with a clear message rather than ignored: a node that
+/// silently skipped a rate limit could flood the service the limit protects.
 /// </summary>
 internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Queues, TimeSpan? Prefetch = null)
 {
+    /// <summary>The exec handlers, by kind, in file order.</summary>
+    public IReadOnlyList<KeyValuePair<string, ExecHandlerOptions>> Exec { get; init; } = [];
+
+    /// <summary>The recurring schedules, in file order.</summary>
+    public IReadOnlyList<RecurringJob> Cron { get; init; } = [];
+
     /// <summary>Reads and checks the file at <paramref name="path"/>; any problem is a <see cref="UsageException"/>.</summary>
     public static WorkerConfig Load(string path)
     {
@@ -45,6 +52,8 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
             if (root.ValueKind != JsonValueKind.Object) throw new UsageException($"config file '{source}' must hold a JSON object");
             var queues = new List<KeyValuePair<string, int>>();
             TimeSpan? prefetch = null;
+            IReadOnlyList<KeyValuePair<string, ExecHandlerOptions>> exec = [];
+            IReadOnlyList<RecurringJob> cron = [];
             var settings = new HashSet<string>(StringComparer.Ordinal);
             foreach (var setting in root.EnumerateObject())
             {
@@ -59,12 +68,16 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
                         prefetch = ReadPrefetch(setting.Value, source);
                         break;
                     case "exec":
-                        throw new UsageException($"config file '{source}': exec handlers are not supported by this version of conveyor yet");
+                        exec = ExecConfig.Read(setting.Value, new ConfigReading(source));
+                        break;
+                    case "cron":
+                        cron = CronConfig.Read(setting.Value, new ConfigReading(source));
+                        break;
                     default:
-                        throw new UsageException($"config file '{source}': unknown setting '{setting.Name}' (known: queues, prefetch)");
+                        throw new UsageException($"config file '{source}': unknown setting '{setting.Name}' (known: queues, prefetch, exec, cron)");
                 }
             }
-            return new WorkerConfig(queues, prefetch);
+            return new WorkerConfig(queues, prefetch) { Exec = exec, Cron = cron };
         }
     }
 

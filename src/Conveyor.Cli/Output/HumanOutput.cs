@@ -7,7 +7,7 @@ using Spectre.Console.Rendering;
 namespace Conveyor.Cli.Output;
 
 /// <summary>The tables and detail views that commands print when <c>--json</c> is not given.</summary>
-internal static class HumanOutput
+internal static partial class HumanOutput
 {
     public static void JobPage(CliConsole console, JobPage page)
     {

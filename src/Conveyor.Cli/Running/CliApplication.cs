@@ -72,11 +72,11 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new JobsCommand(context).Build(),
             new QueuesCommand(context).Build(),
             new NodesCommand(context).Build(),
+            new CronCommand(context).Build(),
             new MigrateCommand(context).Build(),
             new DemoCommand(context).Build(),
             new BenchCommand(context).Build(),
         };
-        root.Add(UnavailableCommand.Build("cron", "conveyor cron"));
         root.Add(UnavailableCommand.Build("batches", "conveyor batches"));
         return root;
     }

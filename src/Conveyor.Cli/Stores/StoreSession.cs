@@ -28,6 +28,9 @@ internal sealed class StoreSession : IAsyncDisposable
     /// <summary>Queues, nodes, migrations.</summary>
     public JobMonitor Monitor { get; }
 
+    /// <summary>The session's services (recurring schedules and the rest of the setup).</summary>
+    public IServiceProvider Services => _services;
+
     /// <summary>The options the client checks jobs with (the payload limit, the default attempts).</summary>
     public ConveyorOptions Options { get; }
 

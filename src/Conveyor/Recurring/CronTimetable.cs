@@ -79,7 +79,7 @@ internal sealed class CronTimetable
         }
         catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
         {
-            throw new JobValidationException("timeZone", $"'{id}' is not a known IANA time zone (such as Europe/Paris or America/New_York)", id,
+            throw new JobValidationException("timeZone", "is not a known IANA time zone (such as Europe/Paris or America/New_York)", id,
                 $"time zone '{id}' is not a known IANA time zone (such as Europe/Paris or America/New_York)");
         }
     }
