@@ -87,6 +87,17 @@ public sealed class CronTickPlanTests
         CronTimetable.Parse("@daily", null).NextAfter(T0).ShouldBe(T0.AddHours(12));
     }
 
+    [Fact]
+    public void MacrosAndDayNames_AreRead_AndBothDayFields_MustMatch()
+    {
+        var sunday = new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero);
+        CronTimetable.Parse("@every_second", null).NextAfter(sunday).ShouldBe(sunday.AddSeconds(1));
+        CronTimetable.Parse("0 0 ? * MON", null).NextAfter(sunday).ShouldBe(sunday.AddDays(1));
+        CronTimetable.Parse("0 0 * * 7", null).NextAfter(sunday).ShouldBe(sunday.AddDays(7));
+        // Cronos, unlike crontab(5), fires only on days that match both fields: Friday the 13th.
+        CronTimetable.Parse("0 0 13 * 5", null).NextAfter(sunday).ShouldBe(new DateTimeOffset(2026, 2, 13, 0, 0, 0, TimeSpan.Zero));
+    }
+
     [Theory]
     [InlineData("* * * *", "cron must have 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; '* * * *' has 4")]
     [InlineData("* * * * * * *", "cron must have 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; '* * * * * * *' has 7")]
