@@ -11,8 +11,9 @@ namespace Conveyor;
 public sealed record RecurringJob(string Name, string Cron, string Kind, string ArgsJson = "{}")
 {
     /// <summary>
-    /// How late a tick may be found and still be enqueued on its own: a tick later than this (no leader ran meanwhile)
-    /// counts as missed and follows <see cref="MissedTicks"/>. Longer than a leader hand-over, so that one never drops a tick.
+    /// How late a tick may be found and still be enqueued on its own: a tick later than this, or than three leader leases
+    /// and a maintenance interval when that is longer (no leader ran meanwhile), counts as missed and follows
+    /// <see cref="MissedTicks"/>. Longer than a leader hand-over, so that one never drops a tick.
     /// </summary>
     public static readonly TimeSpan MissedAfter = TimeSpan.FromMinutes(1);
 
