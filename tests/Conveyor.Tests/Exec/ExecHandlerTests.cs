@@ -173,6 +173,41 @@ public sealed class ExecHandlerTests : IDisposable
         await Eventually.HoldsAsync(() => node.Server.HeldJobs.Values.Sum() == 0, "the handler returned");
     }
 
+    [Fact]
+    public async Task AProgramThatExits_LeavingAProcessThatHoldsItsOutput_FailsAfterTheGrace()
+    {
+        var pids = _scripts.File("pids");
+        var script = _scripts.Script("leave.sh", $"""
+            sleep 60 &
+            echo $! > {pids}
+            exit 0
+            """);
+        await using var node = await StartAsync("test.leave", new ExecHandlerOptions { Command = script });
+        try
+        {
+            var job = await RunAsync(node, "test.leave", "{}");
+
+            job.State.ShouldBe(JobState.Dead);
+            job.Errors.ShouldHaveSingleItem().Message.ShouldBe(
+                $"'{script}' exited with code 0 but a process it left running still holds its output open after 5 s");
+        }
+        finally
+        {
+            foreach (var pid in File.ReadAllLines(pids).Where(l => l.Length > 0))
+            {
+                try
+                {
+                    using var left = System.Diagnostics.Process.GetProcessById(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
+                    left.Kill();
+                }
+                catch (ArgumentException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+    }
+
     [Theory]
     [InlineData("""{"other":1}""", "argument 1 ('{input}') needs the field 'input', which the job's args do not have")]
     [InlineData("""{"input":{"a":1}}""", "argument 1 ('{input}') needs the field 'input' to be a string, number or boolean, not an object")]
