@@ -37,12 +37,17 @@ public sealed partial class PostgresJobStore
     /// cannot turn the probe into a hash of every cancelled job of the table (it did, on the million-job EXPLAIN test).
     /// Jobs without a key skip both probes.
     /// </remarks>
+    /// <remarks>
+    /// Key affinity: a job with a bucket (its affinity key hashed by the table, migration 6) is skipped unless this node
+    /// owns the bucket (bit of the bitmap $7) or the job has been available since the end of the grace ($8) or earlier.
+    /// </remarks>
     internal const string ClaimSql = $$"""
         UPDATE {s}.jobs AS j
         SET state = 'running', attempt = j.attempt + 1, node = $5, started_at = $2, lease_expires_at = $6
         WHERE j.id = ANY (ARRAY(
             SELECT c.id FROM {s}.jobs AS c
             WHERE c.state = 'available' AND c.queue = $1 AND c.run_at <= $2 AND c.kind = ANY ($3)
+              AND (c.affinity_bucket IS NULL OR $7::bytea IS NULL OR c.run_at <= $8 OR get_bit($7, c.affinity_bucket) = 1)
               AND (c.ordering_key IS NULL OR (NOT EXISTS (
                     SELECT 1 FROM {s}.jobs AS o
                     WHERE o.ordering_key = c.ordering_key AND o.id < c.id AND o.state IN {{PostgresMigrations.NonFinalStates}})
@@ -169,6 +174,9 @@ public sealed partial class PostgresJobStore
             .Int(parameters.Limit)
             .Text(parameters.NodeName)
             .Time(parameters.LeaseExpiresAt);
+        // Key affinity ($7 the owned buckets as a bitmap, $8 the end of the grace): null when this node owns every key.
+        claim.Parameters.Add(new NpgsqlParameter<byte[]?> { TypedValue = parameters.Affinity?.Owned.Bitmap.ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
+        claim.Parameters.Add(new NpgsqlParameter<DateTime?> { TypedValue = parameters.Affinity?.OthersAvailableBefore.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         return claim;
     }
 

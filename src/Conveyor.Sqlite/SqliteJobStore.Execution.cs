@@ -211,6 +211,10 @@ public sealed partial class SqliteJobStore
             {
                 if (kinds.Find(candidates.GetUtf8(1)) is not { } kind)
                     continue;
+                // Key affinity: a job whose key another node owns waits for it, within the grace (hashed here, not stored).
+                if (parameters.Affinity is { } affinity && candidates.GetNullableString(8) is { } affinityKey
+                    && !affinity.Admits(affinityKey, UnixMicros.ToTime(candidates.GetInt64(11))))
+                    continue;
                 claimed.Add(new ClaimedJob
                 {
                     Id = candidates.GetInt64(0),

@@ -9,18 +9,26 @@ namespace Conveyor.Sqlite;
 public sealed partial class SqliteJobStore
 {
     private const string UpsertNodeSql = """
-        INSERT INTO conveyor_nodes (name, host, pid, version, started_at, heartbeat_at, kinds, queues)
-        VALUES ($name, $host, $pid, $version, $started, $heartbeat, $kinds, $queues)
+        INSERT INTO conveyor_nodes (name, host, pid, version, started_at, heartbeat_at, kinds, queues, live_until, slots)
+        VALUES ($name, $host, $pid, $version, $started, $heartbeat, $kinds, $queues, $live_until, $slots)
         ON CONFLICT (name) DO UPDATE SET
             host = excluded.host, pid = excluded.pid, version = excluded.version, started_at = excluded.started_at,
-            heartbeat_at = excluded.heartbeat_at, kinds = excluded.kinds, queues = excluded.queues
+            heartbeat_at = excluded.heartbeat_at, kinds = excluded.kinds, queues = excluded.queues, live_until = excluded.live_until, slots = excluded.slots,
+            stop_requested_at = CASE WHEN conveyor_nodes.started_at = excluded.started_at THEN conveyor_nodes.stop_requested_at END
         """;
 
     private const string RemoveNodeSql = "DELETE FROM conveyor_nodes WHERE name = $name";
 
-    private const string ListNodesSql = "SELECT name, host, pid, version, started_at, heartbeat_at, kinds, queues FROM conveyor_nodes";
+    private const string ListNodesSql = """
+        SELECT name, host, pid, version, started_at, heartbeat_at, kinds, queues, live_until, stop_requested_at IS NOT NULL, slots
+        FROM conveyor_nodes WHERE $live_at IS NULL OR live_until > $live_at
+        """;
 
-    private const string PruneNodesSql = "DELETE FROM conveyor_nodes WHERE heartbeat_at < $before";
+    private const string PruneNodesSql = "DELETE FROM conveyor_nodes WHERE live_until <= $now";
+
+    private const string RequestNodeStopSql = """
+        UPDATE conveyor_nodes SET stop_requested_at = COALESCE(stop_requested_at, $now) WHERE name = $name AND live_until > $now
+        """;
 
     /// <inheritdoc />
     public Task UpsertNodeAsync(UpsertNodeParams parameters, CancellationToken cancellationToken = default)
@@ -38,6 +46,8 @@ public sealed partial class SqliteJobStore
             .Bind("$heartbeat", UnixMicros.From(node.HeartbeatAt))
             .Bind("$kinds", kinds)
             .Bind("$queues", queues)
+            .Bind("$live_until", UnixMicros.From(node.LiveUntilOrDefault))
+            .Bind("$slots", node.Slots)
             .ExecuteNonQuery(), cancellationToken);
     }
 
@@ -55,7 +65,9 @@ public sealed partial class SqliteJobStore
         return ReadAsync<IReadOnlyList<NodeInfo>>(session =>
         {
             var nodes = new List<NodeInfo>();
-            using var reader = session.Command(ListNodesSql).ExecuteReader();
+            using var reader = session.Command(ListNodesSql)
+                .Bind("$live_at", parameters.LiveAt is { } at ? UnixMicros.From(at) : null)
+                .ExecuteReader();
             while (reader.Read())
             {
                 nodes.Add(new NodeInfo
@@ -68,6 +80,9 @@ public sealed partial class SqliteJobStore
                     HeartbeatAt = UnixMicros.ToTime(reader.GetInt64(5)),
                     Kinds = JsonSerializer.Deserialize<string[]>(reader.GetString(6)) ?? [],
                     Queues = NodeQueuesJson.Parse(reader.GetString(7)),
+                    LiveUntil = UnixMicros.ToTime(reader.GetInt64(8)),
+                    StopRequested = reader.GetInt64(9) != 0,
+                    Slots = reader.GetInt32(10),
                 });
             }
             nodes.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
@@ -80,7 +95,17 @@ public sealed partial class SqliteJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         return WriteAsync(scope => scope.Session.Command(PruneNodesSql)
-            .Bind("$before", UnixMicros.From(parameters.HeartbeatBefore))
+            .Bind("$now", UnixMicros.From(parameters.Now))
             .ExecuteNonQuery(), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> RequestNodeStopAsync(RequestNodeStopParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return WriteAsync(scope => scope.Session.Command(RequestNodeStopSql)
+            .Bind("$name", parameters.NodeName)
+            .Bind("$now", UnixMicros.From(parameters.Now))
+            .ExecuteNonQuery() > 0, cancellationToken);
     }
 }

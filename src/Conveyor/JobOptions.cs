@@ -28,8 +28,9 @@ public sealed record JobOptions
     /// </summary>
     public TimeSpan? UniqueFor { get; init; }
     /// <summary>
-    /// Reserved for node affinity, which this build does not have yet: a job that sets it is refused
-    /// (<see cref="Validation.JobValidationException"/> on <c>affinityKey</c>) rather than stored and ignored.
+    /// Jobs sharing this key prefer one node: the live node serving the queue that owns the key by rendezvous hashing
+    /// (see docs/nodes.md). A preference only: when the owner does not take the job within its grace period
+    /// (<see cref="WorkerOptions.AffinityGrace"/>, 2 s by default) any node may. 1–256 characters.
     /// </summary>
     public string? AffinityKey { get; init; }
     /// <summary>Wait (state <c>waiting</c>) until this job succeeded; cancelled if it ends otherwise.</summary>

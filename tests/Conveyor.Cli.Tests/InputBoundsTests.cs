@@ -99,7 +99,7 @@ public sealed class InputBoundsTests : IAsyncLifetime
     [InlineData("--shutdown-timeout must be at most 7d (got 3000000d)", "worker", "--shutdown-timeout", "3000000d")]
     [InlineData("--lease-duration must be at most 7d (got 3000000d)", "worker", "--lease-duration", "3000000d")]
     [InlineData("--leader-lease-duration must be at most 7d (got 8d)", "worker", "--leader-lease-duration", "8d")]
-    [InlineData("--node-grace must be at most 7d (got 3000000d)", "worker", "--node-grace", "3000000d")]
+    [InlineData("--affinity-grace must be at most 7d (got 3000000d)", "worker", "--affinity-grace", "3000000d")]
     [InlineData("--cancel-grace must be at most 7d (got 50d)", "worker", "--cancel-grace", "50d")]
     [InlineData("--heartbeat-interval must be at most 1d (got 2d)", "worker", "--heartbeat-interval", "2d")]
     [InlineData("--poll-interval must be at most 1d (got 30d)", "worker", "--poll-interval", "30d")]

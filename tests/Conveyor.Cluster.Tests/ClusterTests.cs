@@ -97,12 +97,12 @@ public sealed class ClusterTests(ITestOutputHelper output)
         output.WriteLine($"new leader {successor} after {took.TotalSeconds:F1}s (limit: two leader leases = {2 * Timings.LeaderLease.TotalSeconds}s)");
         took.ShouldBeLessThan(2 * Timings.LeaderLease);
 
-        // Chores go on: a scheduled job is promoted and runs; the dead node leaves the registry after its grace.
+        // Chores go on: a scheduled job is promoted and runs; the dead node leaves the registry within its lease.
         var delayed = long.Parse((await cluster.OkAsync("enqueue", "conveyor.noop", "--delay", "1s")).Trim());
         await TestCluster.UntilAsync(async () => (await cluster.JobAsync(delayed)).GetProperty("state").GetString() == "succeeded",
             TimeSpan.FromSeconds(30), "the delayed job to be promoted and run");
         await TestCluster.UntilAsync(async () => (await cluster.NodesAsync()).All(n => n.GetProperty("name").GetString() != leader),
-            Timings.NodeGrace + TimeSpan.FromSeconds(15), "the dead leader to leave the registry");
+            Timings.Lease + TimeSpan.FromSeconds(15), "the dead leader to leave the registry");
         var nodes = await cluster.NodesAsync();
         nodes.Count.ShouldBe(2);
         nodes.Single(n => n.GetProperty("leader").GetBoolean()).GetProperty("name").GetString().ShouldBe(successor, "nodes --json marks the new leader");

@@ -39,6 +39,8 @@ public sealed class ClaimTests
             explain.Parameters.Add(new NpgsqlParameter<int> { TypedValue = 50 });
             explain.Parameters.Add(new NpgsqlParameter<string> { TypedValue = "node-1" });
             explain.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = new DateTime(2030, 1, 1, 0, 0, 31, DateTimeKind.Utc) });
+            explain.Parameters.Add(new NpgsqlParameter<byte[]?> { TypedValue = null, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
+            explain.Parameters.Add(new NpgsqlParameter<DateTime?> { TypedValue = null, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
             var text = await PlanText.ReadAsync(explain);
             await transaction.RollbackAsync();
             return text;

@@ -18,8 +18,8 @@ public sealed class SmallTablePlanTests
 {
     private static readonly Statement[] Statements =
     [
-        new("claim", "(text, timestamptz, text[], integer, text, timestamptz)", PostgresJobStore.ClaimSql,
-            "('default', now(), '{test.job}', 16, 'node-1', now())", ["jobs_claim", "Index Cond: (id = ANY"]),
+        new("claim", "(text, timestamptz, text[], integer, text, timestamptz, bytea, timestamptz)", PostgresJobStore.ClaimSql,
+            "('default', now(), '{test.job}', 16, 'node-1', now(), NULL, NULL)", ["jobs_claim", "Index Cond: (id = ANY"]),
         new("succeed", "(text, timestamptz, bigint[], integer[], text[], timestamptz[])", PostgresJobStore.SucceedSql,
             "('node-1', now(), '{100,200,300}', '{1,1,1}', '{NULL,NULL,NULL}', '{NULL,NULL,NULL}')", ["Index Cond: (id = r.id)"]),
         new("extend", "(text, bigint[], timestamptz)", PostgresJobStore.ExtendSql,

@@ -62,12 +62,12 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
-    public async Task PruneNodes_RemovesNodesWhoseHeartbeatIsOlderThanTheCutOff()
+    public async Task PruneNodes_RemovesNodesNoLongerLive()
     {
-        await Store.UpsertNodeAsync(new UpsertNodeParams(Node("old", TestTime.At(1))));
-        await Store.UpsertNodeAsync(new UpsertNodeParams(Node("fresh", TestTime.At(50))));
+        await Store.UpsertNodeAsync(new UpsertNodeParams(Node("old", TestTime.At(1)) with { LiveUntil = TestTime.At(6) }));
+        await Store.UpsertNodeAsync(new UpsertNodeParams(Node("fresh", TestTime.At(5)) with { LiveUntil = TestTime.At(10) }));
 
-        (await Store.PruneNodesAsync(new PruneNodesParams(TestTime.At(30)))).ShouldBe(1);
+        (await Store.PruneNodesAsync(new PruneNodesParams(TestTime.At(8)))).ShouldBe(1);
 
         (await Store.ListNodesAsync(new ListNodesParams())).Select(n => n.Name).ShouldBe(["fresh"]);
     }

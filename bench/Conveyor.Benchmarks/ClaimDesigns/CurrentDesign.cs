@@ -18,7 +18,7 @@ internal class CurrentDesign : ClaimDesign
         var now = DateTimeOffset.UtcNow;
         var batch = NewBatch(connection);
         if (finished.Count > 0) batch.BatchCommands.Add(SucceedCommand(schema, finished, now));
-        batch.BatchCommands.Add(Command(PostgresJobStore.ClaimSql, schema, "default", now, Kinds, limit, Node, now.AddSeconds(30)));
+        batch.BatchCommands.Add(Command(PostgresJobStore.ClaimSql, schema, "default", now, Kinds, limit, Node, now.AddSeconds(30), DBNull.Value, DBNull.Value));
         return ReadTakenAsync(batch);
     }
 

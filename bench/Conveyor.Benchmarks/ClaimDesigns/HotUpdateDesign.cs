@@ -19,7 +19,7 @@ internal sealed class HotUpdateDesign : ClaimDesign
     public override IReadOnlyList<string> Tables => [JobsTable];
 
     protected override string CreateSql => """
-        CREATE TABLE {s}.study_hot_jobs (LIKE {s}.jobs INCLUDING ALL) WITH (fillfactor = 90);
+        CREATE TABLE {s}.study_hot_jobs (LIKE {s}.jobs INCLUDING ALL EXCLUDING GENERATED) WITH (fillfactor = 90);
         DROP INDEX {s}.study_hot_jobs_lease_expires_at_idx;
         """;
 

@@ -29,8 +29,7 @@ internal sealed class EnqueueCommand(CliContext context)
     private readonly Option<string?> _orderingKey = new("--ordering-key") { Description = "Jobs sharing K run one at a time, in enqueue order", HelpName = "K" };
     private readonly Option<string?> _uniqueKey = new("--unique-key") { Description = "While a job with K is not final, return it instead of adding another", HelpName = "K" };
     private readonly Option<TimeSpan?> _uniqueFor = CliOptions.Duration("--unique-for", "Keep --unique-key taken for DURATION after the job succeeded");
-    // Hidden and refused by the validator until node affinity is built: it is part of the job options all interfaces share.
-    private readonly Option<string?> _affinityKey = new("--affinity-key") { Description = "Not supported by this build yet", HelpName = "K", Hidden = true };
+    private readonly Option<string?> _affinityKey = new("--affinity-key") { Description = "Jobs sharing K prefer the one live node that owns K (within a grace of 2s)", HelpName = "K" };
     private readonly Option<long?> _after = CliOptions.OptionalNumber("--after", "Wait until job ID succeeded", long.MinValue, long.MaxValue, "ID");
 
     /// <summary>The option behind each field the core's validator names, so that its errors speak of what was typed.</summary>

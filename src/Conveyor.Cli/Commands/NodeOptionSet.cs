@@ -15,8 +15,8 @@ internal sealed class NodeOptionSet
     private static readonly TimeSpan MaxInterval = WorkerOptions.MaxInterval;
     private static readonly TimeSpan MaxDuration = WorkerOptions.MaxDuration;
 
-    private readonly Option<int> _concurrency = CliOptions.Number("--concurrency", "Worker slots of each queue that does not name its own", 1, int.MaxValue);
-    private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, with optional slots: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
+    private readonly Option<int?> _concurrency = CliOptions.OptionalNumber("--concurrency", "The node's pool of worker slots, shared by its queues (default: the sum of the queues' slots, or 10)", 1, int.MaxValue);
+    private readonly Option<string?> _queues = new("--queues") { Description = "Queues to serve, each with the most slots it may take from the pool: Q[=N],… (default: default)", HelpName = "Q[=N],…" };
     private readonly Option<string?> _config = new("--config") { Description = "A config file (JSON) with queues, prefetch, exec handlers and cron schedules; the options override it", HelpName = "FILE" };
     private readonly Option<string?> _name = new("--name") { Description = "The node's name (default host:pid:xxxx)", HelpName = "NAME" };
     private readonly Option<TimeSpan?> _prefetch = new("--prefetch")
@@ -38,7 +38,7 @@ internal sealed class NodeOptionSet
     private readonly Option<TimeSpan?> _shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "On stop, how long running jobs may finish (default 30s)", hidden: true, max: MaxDuration);
     private readonly Option<TimeSpan?> _maintenanceInterval = CliOptions.Duration("--maintenance-interval", "How often the leader runs its chores (default 1s)", hidden: true, max: MaxInterval);
     private readonly Option<TimeSpan?> _leaderLeaseDuration = CliOptions.Duration("--leader-lease-duration", "Lease of the leadership; a new leader takes over within about this long (default 10s)", hidden: true, max: MaxDuration);
-    private readonly Option<TimeSpan?> _nodeGrace = CliOptions.Duration("--node-grace", "How long a silent node stays in the registry (default 1m)", hidden: true, max: MaxDuration);
+    private readonly Option<TimeSpan?> _affinityGrace = CliOptions.Duration("--affinity-grace", "How long a job with an affinity key waits for the node that owns it (default 2s)", hidden: true, max: MaxDuration);
     private readonly Option<TimeSpan?> _cancelGrace = CliOptions.Duration("--cancel-grace", "How long a cancelled handler gets before it is abandoned (default 5s)", hidden: true, max: MaxDuration);
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
@@ -48,7 +48,7 @@ internal sealed class NodeOptionSet
         {
             _concurrency, _queues, _config, _name, _prefetch,
             _leaseDuration, _heartbeatInterval, _pollInterval, _shutdownTimeout, _maintenanceInterval, _cancelGrace,
-            _leaderLeaseDuration, _nodeGrace,
+            _leaderLeaseDuration, _affinityGrace,
         })
         {
             command.Options.Add(option);
@@ -58,20 +58,24 @@ internal sealed class NodeOptionSet
     /// <summary>The node's options from the command line and config file, checked (a bad combination is a usage error).</summary>
     public WorkerOptions Build(ParseResult parse)
     {
-        var concurrency = parse.GetResult(_concurrency) is null ? WorkerOptions.DefaultConcurrency : parse.GetValue(_concurrency);
-        var options = new WorkerOptionsBuilder { Name = parse.GetValue(_name) };
         var config = Config(parse);
+        var options = new WorkerOptionsBuilder { Name = parse.GetValue(_name), Concurrency = parse.GetValue(_concurrency) ?? config?.Concurrency };
         if (parse.GetValue(_queues) is { } spec)
         {
-            foreach (var (queue, slots) in QueueSpec.Parse(spec)) options.Queue(queue, slots ?? concurrency);
+            foreach (var (queue, slots) in QueueSpec.Parse(spec)) options.Queue(queue, slots, config?.WeightOf(queue));
         }
         else if (config is { Queues.Count: > 0 })
         {
-            foreach (var (queue, slots) in config.Queues) options.Queue(queue, slots);
+            foreach (var (queue, slots) in config.Queues) options.Queue(queue, slots, config.WeightOf(queue));
         }
         else
         {
-            options.Queue(Validation.Names.DefaultQueue, concurrency);
+            options.Queue(Validation.Names.DefaultQueue);
+        }
+        if (options.Concurrency is { } pool && options.Queues.FirstOrDefault(q => q.Value > pool) is { Key: not null } over)
+        {
+            throw new UsageException($"queue '{over.Key}' may take {over.Value} slots but the node's pool has only {pool} " +
+                $"({(parse.GetResult(_concurrency) is null ? "concurrency in the config file" : "--concurrency")}): raise the pool or lower the queue's number");
         }
         options.PrefetchHorizon = parse.GetValue(_prefetch) ?? config?.Prefetch ?? options.PrefetchHorizon;
         options.LeaseDuration = parse.GetValue(_leaseDuration) ?? options.LeaseDuration;
@@ -80,7 +84,7 @@ internal sealed class NodeOptionSet
         options.ShutdownTimeout = parse.GetValue(_shutdownTimeout) ?? options.ShutdownTimeout;
         options.MaintenanceInterval = parse.GetValue(_maintenanceInterval) ?? options.MaintenanceInterval;
         options.CancelGrace = parse.GetValue(_cancelGrace) ?? options.CancelGrace;
-        options.NodeGracePeriod = parse.GetValue(_nodeGrace) ?? options.NodeGracePeriod;
+        options.AffinityGrace = parse.GetValue(_affinityGrace) ?? options.AffinityGrace;
         if (parse.GetValue(_leaderLeaseDuration) is { } leaderLease) options.LeaderLeaseDuration = leaderLease;
         // The leader's lease must outlast several chores ticks: a long --maintenance-interval stretches it.
         else if (options.MaintenanceInterval * 3 > options.LeaderLeaseDuration)

@@ -5,13 +5,14 @@ using Conveyor.Validation;
 namespace Conveyor.Cli.Config;
 
 /// <summary>
-/// The worker's config file (<c>--config conveyor.json</c>). Read here: <c>queues</c>, each either a number of
-/// worker slots or <c>{"concurrency": N}</c>, <c>prefetch</c> (a duration such as <c>"10ms"</c>, or <c>0</c> for none),
-/// <c>exec</c> handlers (<see cref="ExecConfig"/>) and <c>cron</c> schedules (<see cref="CronConfig"/>). Cluster-wide
-/// limits (<c>globalLimit</c>, <c>rateLimit</c>) are refused with a clear message rather than ignored: a node that
-/// silently skipped a rate limit could flood the service the limit protects.
+/// The worker's config file (<c>--config conveyor.json</c>). Read here: <c>concurrency</c> (the node's pool of worker
+/// slots), <c>queues</c>, each either a number (the queue's cap) or <c>{"concurrency": N, "weight": W}</c> (both
+/// optional), <c>prefetch</c> (a duration such as <c>"10ms"</c>, or <c>0</c> for none), <c>exec</c> handlers
+/// (<see cref="ExecConfig"/>) and <c>cron</c> schedules (<see cref="CronConfig"/>). Cluster-wide limits
+/// (<c>globalLimit</c>, <c>rateLimit</c>) are refused with a clear message rather than ignored: a node that silently
+/// skipped a rate limit could flood the service the limit protects.
 /// </summary>
-internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Queues, TimeSpan? Prefetch = null)
+internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int?>> Queues, TimeSpan? Prefetch = null)
 {
     /// <summary>The exec handlers, by kind, in file order.</summary>
     public IReadOnlyList<KeyValuePair<string, ExecHandlerOptions>> Exec { get; init; } = [];
@@ -50,7 +51,9 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new UsageException($"config file '{source}' must hold a JSON object");
-            var queues = new List<KeyValuePair<string, int>>();
+            var queues = new List<KeyValuePair<string, int?>>();
+            var weights = new Dictionary<string, int>(StringComparer.Ordinal);
+            int? concurrency = null;
             TimeSpan? prefetch = null;
             IReadOnlyList<KeyValuePair<string, ExecHandlerOptions>> exec = [];
             IReadOnlyList<RecurringJob> cron = [];
@@ -62,7 +65,10 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
                 switch (setting.Name)
                 {
                     case "queues":
-                        ReadQueues(setting.Value, source, queues);
+                        ReadQueues(setting.Value, source, queues, weights);
+                        break;
+                    case "concurrency":
+                        concurrency = Slots(setting.Value, "concurrency", source);
                         break;
                     case "prefetch":
                         prefetch = ReadPrefetch(setting.Value, source);
@@ -74,14 +80,23 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
                         cron = CronConfig.Read(setting.Value, new ConfigReading(source));
                         break;
                     default:
-                        throw new UsageException($"config file '{source}': unknown setting '{setting.Name}' (known: queues, prefetch, exec, cron)");
+                        throw new UsageException($"config file '{source}': unknown setting '{setting.Name}' (known: concurrency, queues, prefetch, exec, cron)");
                 }
             }
-            return new WorkerConfig(queues, prefetch) { Exec = exec, Cron = cron };
+            return new WorkerConfig(queues, prefetch) { Exec = exec, Cron = cron, Concurrency = concurrency, Weights = weights };
         }
     }
 
-    private static void ReadQueues(JsonElement queues, string source, List<KeyValuePair<string, int>> into)
+    /// <summary>The node's pool of worker slots (top-level <c>concurrency</c>), when given.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>The weights given to queues (<c>{"weight": W}</c>); a queue not named here weighs its cap.</summary>
+    public IReadOnlyDictionary<string, int> Weights { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The weight given to <paramref name="queue"/>, or null.</summary>
+    public int? WeightOf(string queue) => Weights.TryGetValue(queue, out var weight) ? weight : null;
+
+    private static void ReadQueues(JsonElement queues, string source, List<KeyValuePair<string, int?>> into, Dictionary<string, int> weights)
     {
         if (queues.ValueKind != JsonValueKind.Object)
             throw new UsageException($"config file '{source}': queues must be an object of queue name → slots");
@@ -91,27 +106,33 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int>> Que
             if (Names.Check(queue.Name, Names.MaxQueueLength, "queue") is { } error) throw new UsageException($"config file '{source}': {error}");
             // As --queues a,a: the last value would otherwise win silently.
             if (!seen.Add(queue.Name)) throw new UsageException($"config file '{source}': queue '{queue.Name}' is named twice");
-            int concurrency;
+            int? concurrency;
             if (queue.Value.ValueKind == JsonValueKind.Number) concurrency = Slots(queue.Value, $"queues.{queue.Name}", source);
             else if (queue.Value.ValueKind == JsonValueKind.Object)
             {
-                concurrency = 0;
+                concurrency = null;
                 var fields = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var field in queue.Value.EnumerateObject())
                 {
                     var where = $"queues.{queue.Name}.{field.Name}";
                     if (!fields.Add(field.Name)) throw new UsageException($"config file '{source}': {where} is given twice");
+                    if (field.Name == "weight")
+                    {
+                        weights[queue.Name] = field.Value.ValueKind == JsonValueKind.Number && field.Value.TryGetInt32(out var weight) && weight >= 1
+                            ? weight
+                            : throw new UsageException($"config file '{source}': {where} must be a whole number, 1 or more");
+                        continue;
+                    }
                     concurrency = field.Name switch
                     {
                         "concurrency" => Slots(field.Value, where, source),
                         "globalLimit" or "rateLimit" => throw new UsageException(
                             $"config file '{source}': {where} is not supported by this version of conveyor yet (refusing to run without the limit)"),
-                        _ => throw new UsageException($"config file '{source}': unknown setting {where} (known: concurrency)"),
+                        _ => throw new UsageException($"config file '{source}': unknown setting {where} (known: concurrency, weight)"),
                     };
                 }
-                if (concurrency == 0) throw new UsageException($"config file '{source}': queues.{queue.Name} needs a concurrency");
             }
-            else throw new UsageException($"config file '{source}': queues.{queue.Name} must be a number of slots or {{\"concurrency\": N}}");
+            else throw new UsageException($"config file '{source}': queues.{queue.Name} must be a number of slots or {{\"concurrency\": N, \"weight\": W}}");
             into.Add(new(queue.Name, concurrency));
         }
     }

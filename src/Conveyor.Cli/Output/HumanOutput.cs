@@ -114,8 +114,9 @@ internal static partial class HumanOutput
         {
             Cell(status.Node.Name), Cell(status.Node.Host), Cell(status.Node.Pid.ToString(CultureInfo.InvariantCulture)),
             Cell(Times.Format(status.Node.StartedAt)), Cell(Times.Format(status.Node.HeartbeatAt)),
-            Cell($"{status.Node.Queues.Values.Sum(q => q.Busy)}/{status.Node.Queues.Values.Sum(q => q.Slots)}"),
-            status.Leader ? new Text("* leader", new Style(Color.Green)) : Cell(""),
+            Cell($"{status.Node.Queues.Values.Sum(q => q.Busy)}/{(status.Node.Slots > 0 ? status.Node.Slots : status.Node.Queues.Values.Sum(q => q.Slots))}"),
+            status.Node.StopRequested ? new Text(status.Leader ? "stopping, leader" : "stopping", new Style(Color.Yellow))
+                : status.Leader ? new Text("* leader", new Style(Color.Green)) : Cell(""),
         }).ToList();
         WriteFitted(console, columns, rows);
     }

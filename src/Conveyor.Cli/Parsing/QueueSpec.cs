@@ -5,8 +5,8 @@ using Conveyor.Validation;
 namespace Conveyor.Cli.Parsing;
 
 /// <summary>
-/// The <c>--queues</c> value: <c>Q[=N],…</c>, queue names with an optional number of worker slots
-/// (a queue without one gets <c>--concurrency</c>).
+/// The <c>--queues</c> value: <c>Q[=N],…</c>, queue names with an optional cap, the most slots of the node's pool
+/// the queue may use (a queue without one may use the whole pool, <c>--concurrency</c>).
 /// </summary>
 internal static class QueueSpec
 {

@@ -378,6 +378,32 @@ internal static class PostgresMigrations
             $fn$;
             """),
 
+        // Key affinity: a job's bucket (FNV-1a 32 of the key's UTF-8 bytes, mod 4096: AffinityBuckets.Of in C# gives the
+        // same) is computed by the table itself, so every insert path (COPY, unnest, enqueue()) stores it unchanged.
+        // Nodes: the moment a silent node counts as gone (its heartbeat plus its lease), and a request to stop it.
+        new(6, "affinity bucket of a job; node liveness and stop requests", $$"""
+            CREATE FUNCTION {s}.affinity_bucket(key text) RETURNS integer
+            LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+            DECLARE
+                bytes bytea := convert_to(key, 'UTF8');
+                h bigint := 2166136261;
+            BEGIN
+                FOR i IN 0 .. length(bytes) - 1 LOOP
+                    h := ((h # get_byte(bytes, i)) * 16777619) & 4294967295;
+                END LOOP;
+                RETURN (h % 4096)::integer;
+            END
+            $fn$;
+
+            ALTER TABLE {s}.jobs ADD COLUMN affinity_bucket integer GENERATED ALWAYS AS ({s}.affinity_bucket(affinity_key)) STORED;
+
+            ALTER TABLE {s}.nodes ADD COLUMN live_until timestamptz;
+            UPDATE {s}.nodes SET live_until = heartbeat_at + interval '30 seconds';
+            ALTER TABLE {s}.nodes ALTER COLUMN live_until SET NOT NULL;
+            ALTER TABLE {s}.nodes ADD COLUMN stop_requested_at timestamptz;
+            ALTER TABLE {s}.nodes ADD COLUMN slots integer NOT NULL DEFAULT 0;
+            """),
+
         // One row per recurring schedule: its definition as given, and the tick it last fired, which the leader
         // advances by compare-and-set in the transaction that inserts the tick's job.
         new(8, "recurring schedules (cron)", """

@@ -32,8 +32,14 @@ internal static class ClusterEndpoints
                 var nodes = await monitor.ListNodesAsync(ct).ConfigureAwait(false);
                 return new ApiJsonResult(StatusCodes.Status200OK, w => ApiJson.WriteNodes(w, nodes));
             })
-            .WithSummary("Live nodes: name, host, pid, started, last heartbeat, leader, kinds, busy and total slots per queue")
+            .WithSummary("Live nodes: name, host, pid, started, last heartbeat, leader, stopping, kinds, busy and total slots per queue")
             .Produces<Schema.NodeList>();
+        api.MapPost("/nodes/{name}/stop", async (string name, JobMonitor monitor, CancellationToken ct) =>
+                await monitor.StopNodeAsync(name, ct).ConfigureAwait(false)
+                    ? Results.NoContent()
+                    : ApiJsonResult.Error(StatusCodes.Status404NotFound, $"no live node is named '{name}'", "name"))
+            .WithSummary("Ask a live node, through the store, to drain and exit (it sees the request with its next heartbeat)")
+            .Produces(StatusCodes.Status204NoContent).Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);
         api.MapGet("/stats", StatsAsync)
             .WithSummary("Jobs per state over every queue; how many queues and live nodes").Produces<Schema.Stats>();
         api.MapGet("/cron", () => NotInThisBuild("recurring jobs (cron)"))

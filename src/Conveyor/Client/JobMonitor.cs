@@ -42,7 +42,7 @@ public sealed class JobMonitor
     public async Task<IReadOnlyList<QueueStatus>> ListQueueStatusesAsync(CancellationToken cancellationToken = default)
     {
         var queues = await _store.ListQueuesAsync(new ListQueuesParams(), cancellationToken).ConfigureAwait(false);
-        var nodes = await _store.ListNodesAsync(new ListNodesParams(), cancellationToken).ConfigureAwait(false);
+        var nodes = await _store.ListNodesAsync(new ListNodesParams(LiveAt: _time.UtcNow()), cancellationToken).ConfigureAwait(false);
         var served = new Dictionary<string, (int Slots, int Busy, int Nodes)>(StringComparer.Ordinal);
         foreach (var node in nodes)
         {
@@ -80,10 +80,21 @@ public sealed class JobMonitor
         return _store.SetQueuePausedAsync(new SetQueuePausedParams(queue, false), cancellationToken);
     }
 
-    /// <summary>Every registered node, the leader marked.</summary>
+    /// <summary>
+    /// Asks the live node <paramref name="name"/>, through the store, to drain and exit: it sees the request with its next
+    /// heartbeat and stops as on SIGTERM (jobs not started go back, running ones finish or go back), and shows as
+    /// stopping meanwhile. Returns false when no live node has that name.
+    /// </summary>
+    public Task<bool> StopNodeAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return _store.RequestNodeStopAsync(new RequestNodeStopParams(name, _time.UtcNow()), cancellationToken);
+    }
+
+    /// <summary>Every live node (its heartbeat plus its lease not passed yet), the leader marked.</summary>
     public async Task<IReadOnlyList<NodeStatus>> ListNodesAsync(CancellationToken cancellationToken = default)
     {
-        var nodes = await _store.ListNodesAsync(new ListNodesParams(), cancellationToken).ConfigureAwait(false);
+        var nodes = await _store.ListNodesAsync(new ListNodesParams(LiveAt: _time.UtcNow()), cancellationToken).ConfigureAwait(false);
         var leader = await _store.LeaderElector.GetLeaderAsync(new GetLeaderParams(_time.UtcNow()), cancellationToken).ConfigureAwait(false);
         return [.. nodes.Select(n => new NodeStatus(n, n.Name == leader))];
     }

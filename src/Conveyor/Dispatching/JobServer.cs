@@ -94,7 +94,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     {
         var nodes = await _store.ListNodesAsync(new ListNodesParams(), cancellationToken).ConfigureAwait(false);
         var other = nodes.FirstOrDefault(n => n.Name == NodeName);
-        if (other is null || other.HeartbeatAt < _time.GetUtcNow() - _options.NodeGracePeriod) return;
+        if (other is null || other.LiveUntil <= _time.GetUtcNow()) return;
         if (other.Host == Environment.MachineName && other.Pid != Environment.ProcessId && !ProcessIsRunning(other.Pid)) return;
         throw new InvalidOperationException(
             $"a live node is already named '{NodeName}' (host {other.Host}, pid {other.Pid}, last heartbeat {other.HeartbeatAt:yyyy-MM-dd HH:mm:ss}Z): give each node its own name");
@@ -162,12 +162,17 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             core.Completer.Stored += _ => { foreach (var dispatcher in _dispatchers) dispatcher.CompletionsStored(); };
             _core = core;
             var enqueueClaimer = _options.ClaimWithEnqueues ? _store.EnqueueClaimer : null;
-            _dispatchers = [.. _options.Queues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value, enqueueClaimer))];
+            // One pool for the node; only one smaller than the queues' caps together needs sharing.
+            var pool = _options.Concurrency < _options.Queues.Values.Sum() ? new Dispatching.SlotPool(_options.Concurrency) : null;
+            _dispatchers = [.. _options.Queues.Select(q => new Dispatching.QueueDispatcher(core, q.Key, q.Value, enqueueClaimer, pool, _options.QueueWeights[q.Key]))];
+            if (pool is not null) pool.SlotReturned += () => { foreach (var dispatcher in _dispatchers) dispatcher.CompletionsStored(); };
+            core.Cluster = new Dispatching.ClusterView(NodeName, [.. _options.Queues.Keys], _logger, OnStopRequested);
             _chores = new LeaderChores(core, LeaderChores.Standard(core, conveyorOptions));
             _metrics?.ObserveSlots(() => Slots);
 
             await EnsureNameIsFreeAsync(cancellationToken).ConfigureAwait(false);
             await _store.UpsertNodeAsync(new UpsertNodeParams(DescribeNode()), cancellationToken).ConfigureAwait(false);
+            core.Cluster.Update(await _store.ListNodesAsync(new ListNodesParams(LiveAt: _time.GetUtcNow()), cancellationToken).ConfigureAwait(false));
             if (_store.Notifier is { } notifier)
             {
                 var byQueue = _dispatchers.ToDictionary(d => d.Queue, StringComparer.Ordinal);
@@ -272,6 +277,24 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Someone asked this node, through the store, to stop (<c>conveyor nodes stop</c>): it stops claiming at once (jobs
+    /// not started go back) and asks its host to stop, which drains it as on SIGTERM. Without a host, the node's owner
+    /// still calls <see cref="StopAsync"/>.
+    /// </summary>
+    private void OnStopRequested()
+    {
+        try
+        {
+            _stopClaiming?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped meanwhile.
+        }
+        _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+    }
+
     /// <summary>Jobs the node holds per queue, running or prefetched (for tests and diagnostics).</summary>
     internal IReadOnlyDictionary<string, int> HeldJobs => _dispatchers.ToDictionary(d => d.Queue, d => d.Held);
 
@@ -289,8 +312,10 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
         Version = typeof(JobServer).Assembly.GetName().Version?.ToString(3) ?? "0.0.0",
         StartedAt = _startedAt,
         HeartbeatAt = _time.GetUtcNow(),
+        LiveUntil = _time.GetUtcNow() + _options.LeaseDuration,
         Kinds = _registry.Kinds,
         Queues = Slots,
+        Slots = _options.Concurrency,
     };
 
     private sealed class ProgressSink(IJobStore store, string nodeName) : IJobProgressSink

@@ -27,6 +27,9 @@ internal sealed class JobServerCore(
     public JobExecutor Executor { get; } = executor;
     public Completer Completer { get; } = completer;
 
+    /// <summary>What the heartbeat learnt of the cluster (affinity buckets owned, a stop request); set before the node starts.</summary>
+    public ClusterView? Cluster { get; set; }
+
     /// <summary>Where the node's workers count what they run; null when nothing is reported.</summary>
     public Observability.ConveyorMetrics? Metrics { get; } = metrics;
 

@@ -6,7 +6,7 @@ namespace Conveyor.Dispatching;
 /// <summary>
 /// The node's heartbeat: one store call extends the leases of every job the node holds, and the
 /// registry row is refreshed with busy slots. Jobs the store says are no longer ours (cancelled,
-/// rescued, deleted) get their tokens cancelled. If the store cannot be reached, a job whose lease has
+/// rescued, deleted) get their tokens cancelled. Then the registry is read back into the node's <see cref="ClusterView"/>. If the store cannot be reached, a job whose lease has
 /// surely run out is cancelled here too, because another node may already be running it.
 /// </summary>
 internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNode)
@@ -53,7 +53,11 @@ internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNod
                     }
                 }
             }
-            await core.Store.UpsertNodeAsync(new UpsertNodeParams(describeNode() with { HeartbeatAt = now }), cancellationToken).ConfigureAwait(false);
+            await core.Store.UpsertNodeAsync(new UpsertNodeParams(describeNode() with { HeartbeatAt = now, LiveUntil = now + core.Options.LeaseDuration }),
+                cancellationToken).ConfigureAwait(false);
+            // The registry as it is now: who else serves our queues (key affinity), and whether we were asked to stop.
+            if (core.Cluster is { } cluster)
+                cluster.Update(await core.Store.ListNodesAsync(new ListNodesParams(LiveAt: now), cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -18,6 +18,10 @@ namespace Conveyor.Dispatching;
 /// moment <c>0 ≤ _held ≤ Concurrency + prefetch.Max</c> and <c>_held + _claiming ≤ Concurrency + prefetch.Max</c>:
 /// the node never holds more jobs than its slots and the largest prefetch. A held job is in the channel or running;
 /// the ones beyond the slots are prefetched and not busy.
+/// On a node whose queues share a smaller pool (<see cref="SlotPool"/>), <c>Concurrency</c> is the queue's cap and
+/// its workers; the claim loop also keeps <c>_held + _claiming ≤ allowance + prefetch</c> when it claims (its fair
+/// share, which moves as other queues get or lose work), and a worker runs a job only while it holds a slot of the
+/// pool: the node's running jobs never exceed the pool, and a prefetched job waits without one.
 /// </remarks>
 internal sealed class QueueDispatcher : IDisposable
 {
@@ -39,12 +43,15 @@ internal sealed class QueueDispatcher : IDisposable
     private long _claimedWithEnqueues;
     private int _liveWorkers;
     private readonly List<WorkerSlot> _workers = [];
+    private readonly QueueShare? _share;
 
     /// <param name="core">The node's shared parts.</param>
     /// <param name="queue">The queue.</param>
     /// <param name="concurrency">Its worker slots.</param>
     /// <param name="enqueueClaimer">Where to offer the claim while idle; null to claim only by itself.</param>
-    public QueueDispatcher(JobServerCore core, string queue, int concurrency, IEnqueueClaimer? enqueueClaimer)
+    /// <param name="pool">The node's pool when its queues share one smaller than their caps; null when each has its own.</param>
+    /// <param name="weight">The queue's weight in the pool.</param>
+    public QueueDispatcher(JobServerCore core, string queue, int concurrency, IEnqueueClaimer? enqueueClaimer, SlotPool? pool = null, int weight = 1)
     {
         _core = core;
         _enqueueClaimer = enqueueClaimer;
@@ -53,6 +60,7 @@ internal sealed class QueueDispatcher : IDisposable
         _claimTarget = Math.Max(1, Math.Min(concurrency, core.Options.MaxClaimBatch) / 2);
         _prefetch = new PrefetchEstimate(core.Options.PrefetchHorizon, core.Options.MaxClaimBatch);
         _channel = Channel.CreateBounded<RunningJob>(new BoundedChannelOptions(concurrency + _prefetch.Max) { SingleWriter = true });
+        _share = pool?.Add(queue, concurrency, weight, () => Volatile.Read(ref _held));
     }
 
     public string Queue { get; }
@@ -60,7 +68,7 @@ internal sealed class QueueDispatcher : IDisposable
     public int Concurrency { get; }
 
     /// <summary>Slots running a job (a heartbeat reports this); prefetched jobs waiting for a slot are not busy.</summary>
-    public int Busy => Math.Clamp(Volatile.Read(ref _held), 0, Concurrency);
+    public int Busy => _share?.RunningNow ?? Math.Clamp(Volatile.Read(ref _held), 0, Concurrency);
 
     /// <summary>Jobs held now: in the channel or running (for tests and diagnostics).</summary>
     public int Held => Volatile.Read(ref _held);
@@ -83,10 +91,11 @@ internal sealed class QueueDispatcher : IDisposable
         {
             while (!stopClaiming.IsCancellationRequested)
             {
-                // No slot free: nothing to claim, however many jobs the prefetch would allow.
-                if (Volatile.Read(ref _held) >= Concurrency)
+                // No slot free: nothing to claim, however many jobs the prefetch would allow. A shared pool's share also
+                // grows when another queue runs out of work; the poll interval bounds the wait for that.
+                if (Volatile.Read(ref _held) >= Slots())
                 {
-                    await _slotFreed.WaitAsync(Timeout.InfiniteTimeSpan, stopClaiming).ConfigureAwait(false);
+                    await _slotFreed.WaitAsync(_share is null ? Timeout.InfiniteTimeSpan : options.PollInterval, stopClaiming).ConfigureAwait(false);
                     continue;
                 }
                 // While work flows, let a few slots free up so one claim fills several: a store round trip per
@@ -128,7 +137,7 @@ internal sealed class QueueDispatcher : IDisposable
                 {
                     // Not cancellable: once the store leased jobs to us they must reach a worker.
                     jobs = await _core.Store.ClaimAsync(
-                        new ClaimJobsParams(_core.NodeName, Queue, _core.Kinds, want, now, leaseUntil), CancellationToken.None).ConfigureAwait(false);
+                        new ClaimJobsParams(_core.NodeName, Queue, _core.Kinds, want, now, leaseUntil) { Affinity = Affinity(now) }, CancellationToken.None).ConfigureAwait(false);
                     failures = 0;
                 }
                 catch (Exception e)
@@ -142,6 +151,7 @@ internal sealed class QueueDispatcher : IDisposable
                     continue;
                 }
                 moreLikely = jobs.Count == want;
+                if (_share is not null) _share.Backlogged = moreLikely;
                 ReturnSlots(want, jobs.Count);
                 HandOut(jobs, now, leaseUntil);
             }
@@ -170,7 +180,12 @@ internal sealed class QueueDispatcher : IDisposable
             await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
             return null;
         }
-        var offer = new ClaimOffer(_core.NodeName, Queue, _core.Kinds, slots, options.LeaseDuration, _core.Time, _wake.Set);
+        var owned = options.AffinityGrace > TimeSpan.Zero ? _core.Cluster?.OwnedIn(Queue) : null;
+        var offer = new ClaimOffer(_core.NodeName, Queue, _core.Kinds, slots, options.LeaseDuration, _core.Time, _wake.Set)
+        {
+            AffinityOwned = owned,
+            AffinityGrace = options.AffinityGrace,
+        };
         _enqueueClaimer!.Offer(offer);
         var withdrawn = false;
         try
@@ -187,6 +202,12 @@ internal sealed class QueueDispatcher : IDisposable
         return withdrawn ? null : offer.Claimed.Result.Count == slots;
     }
 
+    /// <summary>The affinity rule of a claim at <paramref name="now"/>: null when this node owns every key of the queue.</summary>
+    private ClaimAffinity? Affinity(DateTimeOffset now) =>
+        _core.Options.AffinityGrace > TimeSpan.Zero && _core.Cluster?.OwnedIn(Queue) is { } owned
+            ? new ClaimAffinity(owned, now - _core.Options.AffinityGrace)
+            : null;
+
     /// <summary>Waits for the claim an enqueue took from <paramref name="offer"/> and hands its jobs out.</summary>
     private async Task RideAsync(ClaimOffer offer, int slots)
     {
@@ -198,7 +219,10 @@ internal sealed class QueueDispatcher : IDisposable
     }
 
     /// <summary>How many more jobs the node may hold now: its free slots plus the current prefetch (the loop only).</summary>
-    private int Room() => Concurrency + _prefetch.Current() - Volatile.Read(ref _held);
+    private int Room() => Slots() + _prefetch.Current() - Volatile.Read(ref _held);
+
+    /// <summary>The jobs this queue may hold for slots: its own slots, or its fair share of a shared pool now.</summary>
+    private int Slots() => _share?.Allowance() ?? Concurrency;
 
     /// <summary>Takes room for up to <paramref name="max"/> jobs for a claim (the loop only); returns how many (0 when there is none).</summary>
     private int TakeSlots(int max)
@@ -264,6 +288,7 @@ internal sealed class QueueDispatcher : IDisposable
         }
         StartWorker();
         WorkerEnded();
+        if (abandoned?.TryGivePoolSlotBack() == true) _share!.Release();
         FreeSlot();
     }
 
@@ -305,6 +330,7 @@ internal sealed class QueueDispatcher : IDisposable
             while (reader.TryRead(out var running))
             {
                 running.Worker = slot;
+                if (_share is not null) await TakePoolSlotAsync(slot).ConfigureAwait(false);
                 var started = Stopwatch.GetTimestamp();
                 var result = await _core.Executor.ExecuteAsync(running, _stopClaiming, shutdown).ConfigureAwait(false);
                 if (result.Abandoned) return; // the watchdog stored the outcome and replaced this worker
@@ -316,10 +342,28 @@ internal sealed class QueueDispatcher : IDisposable
                 }
                 if (result.Completion is null) _core.Untrack(running);
                 else _core.Completer.Add(result.Completion, running);
+                if (slot.TryGivePoolSlotBack()) _share!.Release();
                 FreeSlot();
             }
         }
         WorkerEnded();
+    }
+
+    /// <summary>
+    /// Waits for a slot of the shared pool before the job runs. When the node stops first, the job runs without one:
+    /// the executor then puts it back unstarted.
+    /// </summary>
+    private async ValueTask TakePoolSlotAsync(WorkerSlot slot)
+    {
+        try
+        {
+            await _share!.AcquireAsync(_stopClaiming).ConfigureAwait(false);
+            slot.TookPoolSlot();
+        }
+        catch (OperationCanceledException) when (_stopClaiming.IsCancellationRequested)
+        {
+            // Stopping: no slot taken, none to give back.
+        }
     }
 
     /// <summary>Counts the outcome of an attempt that ran (one the node lost or released is not counted).</summary>

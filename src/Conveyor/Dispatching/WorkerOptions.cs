@@ -14,7 +14,7 @@ public sealed class WorkerOptions
     public static readonly TimeSpan DefaultJobTimeout = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan DefaultMaintenanceInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultLeaderLeaseDuration = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan DefaultNodeGracePeriod = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan DefaultAffinityGrace = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultPrefetchHorizon = TimeSpan.FromMilliseconds(10);
     public const int DefaultConcurrency = 10;
 
@@ -28,7 +28,7 @@ public sealed class WorkerOptions
     public static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
 
     /// <summary>
-    /// The longest <see cref="LeaseDuration"/>, <see cref="LeaderLeaseDuration"/>, <see cref="NodeGracePeriod"/>,
+    /// The longest <see cref="LeaseDuration"/>, <see cref="LeaderLeaseDuration"/>, <see cref="AffinityGrace"/>,
     /// <see cref="ShutdownTimeout"/>, <see cref="CancelGrace"/> and <see cref="DefaultTimeout"/>: 7 days, as a job's own
     /// timeout. Far beyond any real setting, and well within what timers (~49.7 days, also for the host's shutdown
     /// timeout, which adds ShutdownTimeout and CancelGrace) and times (now + a lease) can hold.
@@ -46,25 +46,53 @@ public sealed class WorkerOptions
         DefaultTimeout = builder.DefaultTimeout;
         MaintenanceInterval = builder.MaintenanceInterval;
         LeaderLeaseDuration = builder.LeaderLeaseDuration;
-        NodeGracePeriod = builder.NodeGracePeriod;
+        AffinityGrace = builder.AffinityGrace;
         Retention = builder.Retention;
         Retry = builder.Retry;
         CompletionBatchSize = builder.CompletionBatchSize;
         MaxClaimBatch = builder.MaxClaimBatch;
         ClaimWithEnqueues = builder.ClaimWithEnqueues;
         PrefetchHorizon = builder.PrefetchHorizon;
-        Queues = new Dictionary<string, int>(builder.Queues.Count > 0 ? builder.Queues : new Dictionary<string, int> { [Validation.Names.DefaultQueue] = DefaultConcurrency }, StringComparer.Ordinal);
+        var specs = builder.QueueSpecs.Count > 0
+            ? builder.QueueSpecs
+            : new Dictionary<string, (int? Cap, int? Weight)> { [Validation.Names.DefaultQueue] = (null, null) };
+        var queues = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (queue, spec) in specs) queues[queue] = spec.Cap ?? builder.Concurrency ?? DefaultConcurrency;
+        Queues = queues;
+        Concurrency = builder.Concurrency ?? queues.Values.Sum();
+        QueueWeights = specs.ToDictionary(q => q.Key, q => q.Value.Weight ?? queues[q.Key], StringComparer.Ordinal);
     }
 
     /// <summary>
     /// The node's name in the registry; default <c>host:pid:xxxx</c> (unique per node). Starting fails while a live node
-    /// (a heartbeat within <see cref="NodeGracePeriod"/>) has this name, unless it is a process of this machine that has
+    /// (one whose heartbeat plus lease has not passed) has this name, unless it is a process of this machine that has
     /// ended (a restart after a crash).
     /// </summary>
     public string? Name { get; }
 
-    /// <summary>Queues served and the worker slots of each. Default: <c>default</c> with 10 slots.</summary>
+    /// <summary>
+    /// Queues served and each one's cap: the most of its jobs this node runs at once. Default: <c>default</c> with 10.
+    /// </summary>
     public IReadOnlyDictionary<string, int> Queues { get; }
+
+    /// <summary>
+    /// The node's one pool of worker slots, shared by its queues: given, or the sum of the queues' caps (then each
+    /// queue always has its cap to itself, as if it had slots of its own). When several queues have work waiting, the
+    /// pool is shared among them in proportion to their <see cref="QueueWeights"/> (weighted max-min fairness): a
+    /// queue gets its share whenever it has work, and the shares of idle queues go to the busy ones, each up to its
+    /// cap. A flood in one queue never starves another; within a queue, higher priority still runs first.
+    /// </summary>
+    public int Concurrency { get; }
+
+    /// <summary>Each queue's weight in the sharing of the pool; default its cap.</summary>
+    public IReadOnlyDictionary<string, int> QueueWeights { get; }
+
+    /// <summary>
+    /// How long a job with an affinity key waits for the node that owns its key: after this long available, any node
+    /// serving its queue may run it (the owner is busy, stopping or gone). Affinity is a preference, never a reason to
+    /// wait longer. <see cref="TimeSpan.Zero"/> turns the preference off on this node. Default 2 s.
+    /// </summary>
+    public TimeSpan AffinityGrace { get; }
 
     /// <summary>How long a claimed job stays leased without a heartbeat. Default 30 s.</summary>
     public TimeSpan LeaseDuration { get; }
@@ -89,9 +117,6 @@ public sealed class WorkerOptions
 
     /// <summary>How long a leader's lease lasts; a new leader takes over within this after the old one dies. Default 10 s.</summary>
     public TimeSpan LeaderLeaseDuration { get; }
-
-    /// <summary>A node silent for this long is removed from the registry. Default 1 min.</summary>
-    public TimeSpan NodeGracePeriod { get; }
 
     /// <summary>How long finished jobs are kept.</summary>
     public RetentionOptions Retention { get; }

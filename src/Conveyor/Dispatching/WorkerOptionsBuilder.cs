@@ -7,17 +7,26 @@ namespace Conveyor;
 /// </summary>
 public sealed class WorkerOptionsBuilder
 {
-    private readonly Dictionary<string, int> _queues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int? Cap, int? Weight)> _queues = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The node's name in the registry; default <c>host:pid:xxxx</c> (unique per node). Starting fails while a live node
-    /// (a heartbeat within <see cref="NodeGracePeriod"/>) has this name, unless it is a process of this machine that has
+    /// (one whose heartbeat plus lease has not passed) has this name, unless it is a process of this machine that has
     /// ended (a restart after a crash).
     /// </summary>
     public string? Name { get; set; }
 
-    /// <summary>Queues served and the worker slots of each. Default: <c>default</c> with 10 slots.</summary>
-    public IReadOnlyDictionary<string, int> Queues => _queues;
+    /// <summary>
+    /// The size of the node's one pool of worker slots, shared by its queues (see <see cref="WorkerOptions.Concurrency"/>).
+    /// Null (default): the sum of the queues' slots.
+    /// </summary>
+    public int? Concurrency { get; set; }
+
+    /// <summary>Queues served and the most slots of each (as given; a queue given without a number shows the pool size, or 10 without one).</summary>
+    public IReadOnlyDictionary<string, int> Queues => _queues.ToDictionary(q => q.Key, q => q.Value.Cap ?? Concurrency ?? WorkerOptions.DefaultConcurrency, StringComparer.Ordinal);
+
+    /// <summary>See <see cref="WorkerOptions.AffinityGrace"/>. Default 2 s.</summary>
+    public TimeSpan AffinityGrace { get; set; } = WorkerOptions.DefaultAffinityGrace;
 
     /// <summary>How long a claimed job stays leased without a heartbeat. Default 30 s.</summary>
     public TimeSpan LeaseDuration { get; set; } = WorkerOptions.DefaultLeaseDuration;
@@ -43,9 +52,6 @@ public sealed class WorkerOptionsBuilder
     /// <summary>How long a leader's lease lasts; a new leader takes over within this after the old one dies. Default 10 s.</summary>
     public TimeSpan LeaderLeaseDuration { get; set; } = WorkerOptions.DefaultLeaderLeaseDuration;
 
-    /// <summary>A node silent for this long is removed from the registry. Default 1 min.</summary>
-    public TimeSpan NodeGracePeriod { get; set; } = WorkerOptions.DefaultNodeGracePeriod;
-
     /// <summary>How long finished jobs are kept.</summary>
     public RetentionOptions Retention { get; set; } = new();
 
@@ -69,14 +75,23 @@ public sealed class WorkerOptionsBuilder
     /// </summary>
     public bool ClaimWithEnqueues { get; set; } = true;
 
-    /// <summary>Serve <paramref name="name"/> with <paramref name="concurrency"/> worker slots.</summary>
-    public WorkerOptionsBuilder Queue(string name, int concurrency = WorkerOptions.DefaultConcurrency)
+    /// <summary>
+    /// Serve <paramref name="name"/>, running at most <paramref name="concurrency"/> of its jobs at once on this node
+    /// (null: up to the whole pool, <see cref="Concurrency"/>; 10 when no pool size is set). Under load the pool's slots
+    /// are shared among the queues with work in proportion to their <paramref name="weight"/> (null: the queue's
+    /// <paramref name="concurrency"/>). See <see cref="WorkerOptions.Concurrency"/>.
+    /// </summary>
+    public WorkerOptionsBuilder Queue(string name, int? concurrency = null, int? weight = null)
     {
         Validation.Names.EnsureQueue(name);
         if (concurrency < 1) throw new ArgumentOutOfRangeException(nameof(concurrency), concurrency, $"queue '{name}' needs at least 1 slot");
-        _queues[name] = concurrency;
+        if (weight < 1) throw new ArgumentOutOfRangeException(nameof(weight), weight, $"queue '{name}' needs a weight of at least 1");
+        _queues[name] = (concurrency, weight);
         return this;
     }
+
+    /// <summary>The queues as given: each one's cap and weight, null where not given.</summary>
+    internal IReadOnlyDictionary<string, (int? Cap, int? Weight)> QueueSpecs => _queues;
 
     /// <summary>Checks the settings together and returns them as immutable <see cref="WorkerOptions"/>.</summary>
     /// <exception cref="InvalidOperationException">A setting is out of range, or two do not fit together; the message names them.</exception>
@@ -99,7 +114,7 @@ public sealed class WorkerOptionsBuilder
         Positive(DefaultTimeout, nameof(DefaultTimeout));
         Positive(MaintenanceInterval, nameof(MaintenanceInterval));
         Positive(LeaderLeaseDuration, nameof(LeaderLeaseDuration));
-        Positive(NodeGracePeriod, nameof(NodeGracePeriod));
+        if (AffinityGrace < TimeSpan.Zero) throw new InvalidOperationException($"AffinityGrace must not be negative (got {AffinityGrace})");
         if (ShutdownTimeout < TimeSpan.Zero) throw new InvalidOperationException($"ShutdownTimeout must not be negative (got {ShutdownTimeout})");
         static void AtMost(TimeSpan value, TimeSpan max, string name)
         {
@@ -110,7 +125,13 @@ public sealed class WorkerOptionsBuilder
         AtMost(MaintenanceInterval, WorkerOptions.MaxInterval, nameof(MaintenanceInterval));
         AtMost(LeaseDuration, WorkerOptions.MaxDuration, nameof(LeaseDuration));
         AtMost(LeaderLeaseDuration, WorkerOptions.MaxDuration, nameof(LeaderLeaseDuration));
-        AtMost(NodeGracePeriod, WorkerOptions.MaxDuration, nameof(NodeGracePeriod));
+        AtMost(AffinityGrace, WorkerOptions.MaxDuration, nameof(AffinityGrace));
+        if (Concurrency < 1) throw new InvalidOperationException($"Concurrency (the pool of worker slots) must be at least 1 (got {Concurrency})");
+        foreach (var (queue, spec) in _queues)
+        {
+            if (spec.Cap > Concurrency)
+                throw new InvalidOperationException($"queue '{queue}' allows {spec.Cap} slots but the node's pool has only {Concurrency} (Concurrency)");
+        }
         AtMost(ShutdownTimeout, WorkerOptions.MaxDuration, nameof(ShutdownTimeout));
         AtMost(CancelGrace, WorkerOptions.MaxDuration, nameof(CancelGrace));
         AtMost(DefaultTimeout, WorkerOptions.MaxDuration, nameof(DefaultTimeout));

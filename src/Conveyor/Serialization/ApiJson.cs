@@ -89,6 +89,9 @@ public static class ApiJson
             writer.WriteString("startedAt", ConveyorJson.FormatTime(node.StartedAt));
             writer.WriteString("heartbeatAt", ConveyorJson.FormatTime(node.HeartbeatAt));
             writer.WriteBoolean("leader", leader);
+            writer.WriteBoolean("stopping", node.StopRequested);
+            writer.WriteNumber("busy", node.Queues.Values.Sum(q => q.Busy));
+            writer.WriteNumber("slots", node.Slots > 0 ? node.Slots : node.Queues.Values.Sum(q => q.Slots));
             writer.WriteStartArray("kinds");
             foreach (var kind in node.Kinds) writer.WriteStringValue(kind);
             writer.WriteEndArray();

@@ -7,7 +7,11 @@ namespace Conveyor.Storage;
 /// <param name="Limit">At most this many (the node's free slots); at least 1.</param>
 /// <param name="Now">The claim time (started_at; compared with run_at).</param>
 /// <param name="LeaseExpiresAt">The lease of every claimed job runs out then unless extended.</param>
-public sealed record ClaimJobsParams(string NodeName, string Queue, IReadOnlyList<string> Kinds, int Limit, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt);
+public sealed record ClaimJobsParams(string NodeName, string Queue, IReadOnlyList<string> Kinds, int Limit, DateTimeOffset Now, DateTimeOffset LeaseExpiresAt)
+{
+    /// <summary>Key affinity: skip the jobs whose key another node owns, until their grace has passed; null claims regardless of keys.</summary>
+    public ClaimAffinity? Affinity { get; init; }
+}
 
 /// <summary>A job a node leased: what it needs to run it.</summary>
 public sealed record ClaimedJob

@@ -62,9 +62,18 @@ public sealed class ClaimOffer
     {
         if (Interlocked.CompareExchange(ref _state, Taken, Pending) != Pending) return null;
         var now = _time.GetUtcNow();
-        TakenClaim = new ClaimJobsParams(NodeName, Queue, Kinds, Limit, now, now + _leaseDuration);
+        TakenClaim = new ClaimJobsParams(NodeName, Queue, Kinds, Limit, now, now + _leaseDuration)
+        {
+            Affinity = AffinityOwned is null ? null : new ClaimAffinity(AffinityOwned, now - AffinityGrace),
+        };
         return TakenClaim;
     }
+
+    /// <summary>The affinity buckets the node owns in the queue (see <see cref="ClaimJobsParams.Affinity"/>); null for none.</summary>
+    public AffinityBuckets? AffinityOwned { get; init; }
+
+    /// <summary>The node's affinity grace period, with <see cref="AffinityOwned"/>.</summary>
+    public TimeSpan AffinityGrace { get; init; }
 
     /// <summary>The claim a write took the offer for (its lease end is the jobs' lease end); null until taken.</summary>
     internal ClaimJobsParams? TakenClaim { get; private set; }

@@ -12,9 +12,16 @@ public interface INodeStore
     /// <summary>Removes a node's row (clean shutdown).</summary>
     Task RemoveNodeAsync(RemoveNodeParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Every registered node, ordered by name.</summary>
+    /// <summary>The registered nodes (only the live ones when <see cref="ListNodesParams.LiveAt"/> is given), ordered by name.</summary>
     Task<IReadOnlyList<NodeInfo>> ListNodesAsync(ListNodesParams parameters, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes nodes whose last heartbeat is before the cut-off. Returns how many.</summary>
+    /// <summary>Removes the nodes that are no longer live (<see cref="NodeInfo.LiveUntil"/> passed). Returns how many.</summary>
     Task<int> PruneNodesAsync(PruneNodesParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks a live node as asked to stop (<see cref="NodeInfo.StopRequested"/>); the node sees it with its next
+    /// heartbeat. Its upserts keep the mark; a new node under the same name (another start time) starts without it.
+    /// Returns false when no live node has that name.
+    /// </summary>
+    Task<bool> RequestNodeStopAsync(RequestNodeStopParams parameters, CancellationToken cancellationToken = default);
 }

@@ -45,9 +45,7 @@ internal sealed class JobValidator(ConveyorOptions options)
             throw new JobValidationException("uniqueFor", "needs a uniqueKey", null);
         CheckKey(o.OrderingKey, "orderingKey");
         CheckKey(o.UniqueKey, "uniqueKey");
-        // Stored but read by nothing yet: refusing it beats a job that silently ignores what it asked for.
-        if (o.AffinityKey is not null)
-            throw new JobValidationException("affinityKey", NotSupported, null);
+        CheckKey(o.AffinityKey, "affinityKey");
         if (o.After is { } after && after <= 0)
             throw Fail("after", "must be a job id", after);
 

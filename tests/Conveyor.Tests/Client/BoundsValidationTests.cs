@@ -41,7 +41,7 @@ public sealed class BoundsValidationTests
         { "MaintenanceInterval", w => { w.MaintenanceInterval = TimeSpan.FromDays(2); w.LeaderLeaseDuration = TimeSpan.FromDays(7); } },
         { "LeaseDuration", w => w.LeaseDuration = TimeSpan.FromDays(3_000_000) },
         { "LeaderLeaseDuration", w => w.LeaderLeaseDuration = TimeSpan.FromDays(8) },
-        { "NodeGracePeriod", w => w.NodeGracePeriod = TimeSpan.FromDays(3_000_000) },
+        { "AffinityGrace", w => w.AffinityGrace = TimeSpan.FromDays(3_000_000) },
         { "ShutdownTimeout", w => w.ShutdownTimeout = TimeSpan.FromDays(3_000_000) },
         { "CancelGrace", w => w.CancelGrace = TimeSpan.FromDays(50) },
         { "DefaultTimeout", w => w.DefaultTimeout = TimeSpan.FromDays(8) },
@@ -70,7 +70,7 @@ public sealed class BoundsValidationTests
             w.MaintenanceInterval = TimeSpan.FromDays(1);
             w.LeaseDuration = TimeSpan.FromDays(7);
             w.LeaderLeaseDuration = TimeSpan.FromDays(7);
-            w.NodeGracePeriod = TimeSpan.FromDays(7);
+            w.AffinityGrace = TimeSpan.FromDays(7);
             w.ShutdownTimeout = TimeSpan.FromDays(7);
             w.CancelGrace = TimeSpan.FromDays(7);
             w.DefaultTimeout = TimeSpan.FromDays(7);

@@ -64,5 +64,6 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public Task RemoveNodeAsync(RemoveNodeParams parameters, CancellationToken cancellationToken = default) => _inner.RemoveNodeAsync(parameters, cancellationToken);
     public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(ListNodesParams parameters, CancellationToken cancellationToken = default) => _inner.ListNodesAsync(parameters, cancellationToken);
     public Task<int> PruneNodesAsync(PruneNodesParams parameters, CancellationToken cancellationToken = default) => _inner.PruneNodesAsync(parameters, cancellationToken);
+    public Task<bool> RequestNodeStopAsync(RequestNodeStopParams parameters, CancellationToken cancellationToken = default) => _inner.RequestNodeStopAsync(parameters, cancellationToken);
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
 }

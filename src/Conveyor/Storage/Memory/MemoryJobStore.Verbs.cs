@@ -85,9 +85,12 @@ public sealed partial class MemoryJobStore
         if (sets.Count == 0) return [];
 
         var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 64));
+        // Jobs whose affinity key another node owns (within the grace) are set aside while the claim walks past them.
+        List<(JobHeap<ClaimKey> Set, MemoryJob Job, ClaimKey Key)>? passed = null;
         while (claimed.Count < parameters.Limit)
         {
             MemoryJob? next = null;
+            JobHeap<ClaimKey>? nextSet = null;
             var nextKey = default(ClaimKey);
             foreach (var set in sets)
             {
@@ -95,10 +98,17 @@ public sealed partial class MemoryJobStore
                 if (next is null || key.CompareTo(nextKey) < 0)
                 {
                     next = head;
+                    nextSet = set;
                     nextKey = key;
                 }
             }
             if (next is null) break;
+            if (parameters.Affinity is { } affinity && next.RunAt <= now && !affinity.Admits(next.AffinityKey, next.RunAt))
+            {
+                nextSet!.Remove(next);
+                (passed ??= []).Add((nextSet, next, nextKey));
+                continue;
+            }
 
             if (next.RunAt > now)
             {
@@ -117,6 +127,10 @@ public sealed partial class MemoryJobStore
             next.LeaseExpiresAt = parameters.LeaseExpiresAt;
             Attach(next, now);
             claimed.Add(next.ToClaimed());
+        }
+        if (passed is not null)
+        {
+            foreach (var (set, job, key) in passed) set.Add(job, key);
         }
         return claimed;
     }

@@ -271,7 +271,7 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_nodes.List());
+        return Task.FromResult(_nodes.List(parameters.LiveAt));
     }
 
     /// <inheritdoc />
@@ -279,7 +279,15 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_nodes.Prune(parameters.HeartbeatBefore));
+        return Task.FromResult(_nodes.Prune(parameters.Now));
+    }
+
+    /// <inheritdoc />
+    public Task<bool> RequestNodeStopAsync(RequestNodeStopParams parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_nodes.RequestStop(parameters.NodeName, parameters.Now));
     }
 
     /// <summary>Drops every notification subscription; the jobs stay readable.</summary>
