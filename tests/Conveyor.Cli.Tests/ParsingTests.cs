@@ -126,6 +126,18 @@ public sealed class ParsingTests
         WorkerConfig.Parse(text, "conveyor.json").Prefetch.ShouldBe(TimeSpan.FromMilliseconds(milliseconds));
     }
 
+    [Fact]
+    public void WorkerConfig_ReadsThePoolSize_TheCaps_AndTheWeights()
+    {
+        var config = WorkerConfig.Parse("""{ "concurrency": 16, "queues": { "a": 3, "b": { "weight": 2 }, "c": { "concurrency": 4, "weight": 1 } } }""", "conveyor.json");
+
+        config.Concurrency.ShouldBe(16);
+        config.Queues.ShouldBe([new("a", 3), new("b", null), new("c", 4)]);
+        config.WeightOf("a").ShouldBeNull();
+        config.WeightOf("b").ShouldBe(2);
+        config.WeightOf("c").ShouldBe(1);
+    }
+
     [Theory]
     [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "globalLimit": 4 } } }""", "queues.smtp.globalLimit is not supported")]
     [InlineData("""{ "exec": { "x": {} } }""", "config file 'conveyor.json': exec.x.command is required")]
@@ -138,7 +150,8 @@ public sealed class ParsingTests
     [InlineData("""{ "cron": { "n": { "schedule": "* * * * *", "kind": "k", "missedTicks": "later" } } }""", "cron.n.missedTicks must be \"catch-up\" or \"skip\"")]
     [InlineData("""{ "queue": {} }""", "unknown setting 'queue'")]
     [InlineData("""{ "queues": { "a": 0 } }""", "whole number of worker slots")]
-    [InlineData("""{ "queues": { "a": {} } }""", "needs a concurrency")]
+    [InlineData("""{ "queues": { "a": { "weight": 0 } } }""", "queues.a.weight must be a whole number, 1 or more")]
+    [InlineData("""{ "concurrency": 0 }""", "concurrency must be a whole number of worker slots, 1 or more")]
     [InlineData("""{ "queues": """, "not valid JSON")]
     [InlineData("{\n  \"queues\": { \"a\": x }\n}", "not valid JSON: 'x' is an invalid start of a value (line 2, column 20)")]
     [InlineData("""[1]""", "must hold a JSON object")]

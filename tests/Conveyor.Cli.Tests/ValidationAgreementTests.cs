@@ -98,15 +98,18 @@ public sealed class ValidationAgreementTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AnAffinityKey_IsRefused_ByTheClientAndTheCli()
+    public async Task AnAffinityKey_IsStored_ByTheClientAndTheCli_AndShownInTheJob()
     {
-        var client = await Should.ThrowAsync<JobValidationException>(() =>
-            _services.GetRequiredService<JobClient>().EnqueueAsync(new JobRequest("x", "{}", new JobOptions { AffinityKey = "tenant-1" })));
-        client.Field.ShouldBe("affinityKey");
-        client.Reason.ShouldBe("affinityKey is not supported by this build yet");
+        var client = await _services.GetRequiredService<JobClient>().EnqueueAsync(new JobRequest("x", "{}", new JobOptions { AffinityKey = "tenant-1" }));
+        (await _services.GetRequiredService<JobClient>().GetAsync(client.Id))!.AffinityKey.ShouldBe("tenant-1");
 
-        var cli = await ConveyorCli.RunAsync(Store, _workspace.Directory, ["enqueue", "x", "--affinity-key", "tenant-1"]);
-        cli.ExitCode.ShouldBe(2, cli.ToString());
-        cli.ErrorLines.ShouldBe(["conveyor: --affinity-key is not supported by this build yet"]);
+        var cli = await ConveyorCli.RunAsync(Store, _workspace.Directory, ["enqueue", "x", "--affinity-key", "tenant-2"]);
+        cli.ExitCode.ShouldBe(0, cli.ToString());
+        var shown = await ConveyorCli.RunAsync(Store, _workspace.Directory, ["jobs", "show", cli.Stdout.Trim(), "--json"]);
+        System.Text.Json.JsonDocument.Parse(shown.Stdout).RootElement.GetProperty("affinityKey").GetString().ShouldBe("tenant-2");
+
+        var tooLong = await ConveyorCli.RunAsync(Store, _workspace.Directory, ["enqueue", "x", "--affinity-key", new string('t', 256)]);
+        tooLong.ExitCode.ShouldBe(2, tooLong.ToString());
+        tooLong.ErrorLines.ShouldBe(["conveyor: --affinity-key is longer than 255 characters"]);
     }
 }

@@ -14,7 +14,7 @@ public sealed class ApiTests
     {
         await using var server = await WebServer.StartAsync(store, worker: false);
         var response = await server.Http.PostJsonAsync("api/jobs",
-            """{"kind": "send_email", "args": {"to": "a@example.com", "n": [1, 2]}, "queue": "smtp", "priority": 5, "maxAttempts": 3, "delay": "1h", "timeout": "30s", "orderingKey": "o1"}""");
+            """{"kind": "send_email", "args": {"to": "a@example.com", "n": [1, 2]}, "queue": "smtp", "priority": 5, "maxAttempts": 3, "delay": "1h", "timeout": "30s", "orderingKey": "o1", "affinityKey": "tenant-7"}""");
         var created = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.Created, created);
         var id = JsonDocument.Parse(created).RootElement.GetProperty("id").GetInt64();
@@ -31,6 +31,8 @@ public sealed class ApiTests
         job.MaxAttempts.ShouldBe(3);
         job.Timeout.ShouldBe(TimeSpan.FromSeconds(30));
         job.OrderingKey.ShouldBe("o1");
+        job.AffinityKey.ShouldBe("tenant-7");
+        JsonDocument.Parse(created).RootElement.GetProperty("affinityKey").GetString().ShouldBe("tenant-7");
         JsonDocument.Parse(job.ArgsJson).RootElement.GetProperty("to").GetString().ShouldBe("a@example.com");
     }
 
@@ -86,8 +88,7 @@ public sealed class ApiTests
     {
         await using var server = await WebServer.StartAsync("postgres", worker: false);
         await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k", "maxAttempts": 0}""")).ShouldBeErrorAsync(400, "maxAttempts");
-        // Stored and ignored would be worse than refused: this build has no affinity routing yet.
-        await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k", "affinityKey": "a1"}""")).ShouldBeErrorAsync(400, "affinityKey");
+        await (await server.Http.PostJsonAsync("api/jobs", $$"""{"kind": "k", "affinityKey": "{{new string('a', 256)}}"}""")).ShouldBeErrorAsync(400, "affinityKey");
         // JSON allows these escapes; PostgreSQL's jsonb refuses them, so the validator does first.
         await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k", "args": {"text": "\ud800"}}""")).ShouldBeErrorAsync(400, "args");
         await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k", "args": ["\u0000"]}""")).ShouldBeErrorAsync(400, "args");
@@ -232,6 +233,12 @@ public sealed class ApiTests
         nodes.GetArrayLength().ShouldBe(1);
         nodes[0].GetProperty("kinds").EnumerateArray().Select(k => k.GetString()).ShouldContain(TestKinds.Echo);
         nodes[0].GetProperty("queues").GetProperty("default").GetProperty("slots").GetInt32().ShouldBe(4);
+        nodes[0].GetProperty("slots").GetInt32().ShouldBe(4);
+        nodes[0].GetProperty("stopping").GetBoolean().ShouldBeFalse();
+        await (await server.Http.PostAsync("api/nodes/nobody/stop", null)).ShouldBeErrorAsync(404, "name");
+        var name = nodes[0].GetProperty("name").GetString()!;
+        (await server.Http.PostAsync($"api/nodes/{Uri.EscapeDataString(name)}/stop", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        JsonDocument.Parse(await server.Http.GetStringAsync("api/nodes")).RootElement.GetProperty("nodes")[0].GetProperty("stopping").GetBoolean().ShouldBeTrue();
 
         var stats = JsonDocument.Parse(await server.Http.GetStringAsync("api/stats")).RootElement;
         stats.GetProperty("store").GetString().ShouldBe(store);

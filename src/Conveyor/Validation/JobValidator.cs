@@ -63,6 +63,7 @@ internal sealed class JobValidator(ConveyorOptions options)
             OrderingKey = o.OrderingKey,
             UniqueKey = o.UniqueKey,
             UniqueFor = o.UniqueFor,
+            AffinityKey = o.AffinityKey,
             AfterJobId = o.After,
         };
     }
