@@ -198,8 +198,9 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _backgroundTasks.Add(new Dispatching.LeaseKeeper(core, DescribeNode).RunAsync(_stopBackground.Token));
             _backgroundTasks.Add(_chores.RunAsync(_stopBackground.Token));
             _state = State.Running;
-            _logger.LogInformation("Node {Node} started on store {Store}: {Queues}; kinds {Kinds}", NodeName, _store.Name,
-                string.Join(", ", _dispatchers.Select(d => $"{d.Queue}={d.Concurrency}")), string.Join(", ", kinds));
+            _logger.LogInformation("Node {Node} started on store {Store}: {Queues}{Pool}; kinds {Kinds}", NodeName, _store.Name,
+                string.Join(", ", _dispatchers.Select(d => $"{d.Queue}={d.Concurrency}")),
+                pool is null ? "" : $" sharing {pool.Size} slots", string.Join(", ", kinds));
         }
         finally
         {
