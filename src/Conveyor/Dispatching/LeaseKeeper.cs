@@ -55,9 +55,6 @@ internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNod
             }
             await core.Store.UpsertNodeAsync(new UpsertNodeParams(describeNode() with { HeartbeatAt = now, LiveUntil = now + core.Options.LeaseDuration }),
                 cancellationToken).ConfigureAwait(false);
-            // The registry as it is now: who else serves our queues (key affinity), and whether we were asked to stop.
-            if (core.Cluster is { } cluster)
-                cluster.Update(await core.Store.ListNodesAsync(new ListNodesParams(LiveAt: now), cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -70,6 +67,18 @@ internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNod
                     running.MarkLost(core.Time.GetUtcNow());
                 }
             }
+            return;
+        }
+        // The registry as it is now: who else serves our queues (key affinity), and whether we were asked to stop. When
+        // it cannot be read, the last view stands until the next heartbeat.
+        if (core.Cluster is not { } cluster) return;
+        try
+        {
+            cluster.Update(await core.Store.ListNodesAsync(new ListNodesParams(LiveAt: now), cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            core.Logger.LogWarning(e, "Reading the node registry failed; key affinity keeps its last view");
         }
     }
 }
