@@ -35,7 +35,7 @@ internal static class ClusterEndpoints
             .WithSummary("Live nodes: name, host, pid, started, last heartbeat, leader, kinds, busy and total slots per queue")
             .Produces<Schema.NodeList>();
         api.MapGet("/stats", StatsAsync)
-            .WithSummary("Jobs per state over every queue; how many queues and live nodes").Produces<Schema.Stats>();
+            .WithSummary("Jobs per state over every queue; how many queues and live nodes; jobs that ended per minute over the last hour").Produces<Schema.Stats>();
         api.MapGet("/cron", () => NotInThisBuild("recurring jobs (cron)"))
             .WithSummary("Recurring jobs (not in this build: 501)").Produces<Schema.ErrorBody>(StatusCodes.Status501NotImplemented);
         api.MapGet("/batches/{id}", (string id) => NotInThisBuild("batches"))
@@ -52,6 +52,7 @@ internal static class ClusterEndpoints
     {
         var queues = await monitor.ListQueueStatusesAsync(ct).ConfigureAwait(false);
         var nodes = await monitor.ListNodesAsync(ct).ConfigureAwait(false);
+        var activity = await monitor.GetActivityAsync(ActivityJson.Window, ActivityJson.Bucket, ct).ConfigureAwait(false);
         return new ApiJsonResult(StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -62,6 +63,7 @@ internal static class ClusterEndpoints
             w.WriteEndObject();
             w.WriteNumber("queues", queues.Count);
             w.WriteNumber("nodes", nodes.Count);
+            ActivityJson.Write(w, activity);
             w.WriteEndObject();
         });
     }

@@ -18,6 +18,9 @@ public static class TestKinds
     /// <summary>Sleeps <c>{"ms": N}</c> and ignores cancellation: run with a short timeout, it stays running past it.</summary>
     public const string Stubborn = "test.stubborn";
 
+    /// <summary>Sleeps <c>{"ms": N}</c>, honouring cancellation.</summary>
+    public const string Sleep = "test.sleep";
+
     /// <summary>Starts a span of <see cref="SpanRecorder.HandlerSourceName"/> and logs a warning inside it (category <c>test.traced</c>).</summary>
     public const string Traced = "test.traced";
 
@@ -38,6 +41,11 @@ public static class TestKinds
             using var source = new System.Diagnostics.ActivitySource(SpanRecorder.HandlerSourceName);
             using var span = source.StartActivity("handler work");
             Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(loggers.CreateLogger("test.traced"), "the traced handler ran");
+        })
+        .AddJob(Sleep, (JobContext context, CancellationToken cancellationToken) =>
+        {
+            using var args = System.Text.Json.JsonDocument.Parse(context.ArgsJson);
+            return Task.Delay(args.RootElement.GetProperty("ms").GetInt32(), cancellationToken);
         })
         .AddJob(Stubborn, (JobContext context) =>
         {
