@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Reflection;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Conveyor.Web.Tests.Support;
@@ -10,86 +8,42 @@ public sealed partial class SampleProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly Lock _gate = new();
+    private readonly ChildProcess _child;
 
-    private SampleProcess(Process process)
+    private SampleProcess(ChildProcess child, Uri? root)
     {
-        _process = process;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _child = child;
+        Root = root;
     }
 
-    public string Output
-    {
-        get
-        {
-            lock (_gate) return _output.ToString();
-        }
-    }
+    public string Output => _child.Output;
 
     /// <summary>The first address it printed as "Now listening on:" (web apps only).</summary>
-    public Uri? Root { get; private set; }
+    public Uri? Root { get; }
 
     /// <summary>Starts the sample named <paramref name="name"/> (<c>WebApp</c>, <c>Worker</c>) with <paramref name="args"/> and extra environment.</summary>
     public static async Task<SampleProcess> StartAsync(string name, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, bool waitForListening)
     {
         var dll = typeof(SampleProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Sample" + name + "Path").Value!;
         if (!File.Exists(dll)) throw new InvalidOperationException($"the sample is not built: {dll} is missing");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment["DOTNET_NOLOGO"] = "1";
+        var start = ChildProcess.Dotnet(dll, args);
+        start.WorkingDirectory = Path.GetDirectoryName(dll)!;
         foreach (var (key, value) in environment) start.Environment[key] = value;
-        var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var sample = new SampleProcess(process);
-        if (!waitForListening) return sample;
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
+        var child = ChildProcess.Start(start);
+        if (!waitForListening) return new SampleProcess(child, null);
+        try
         {
-            if (ListeningLine().Match(sample.Output) is { Success: true } match)
-            {
-                sample.Root = new Uri(match.Groups[1].Value.TrimEnd('/') + "/");
-                return sample;
-            }
-            if (process.HasExited) throw new InvalidOperationException($"sample {name} ended (exit {process.ExitCode}) before listening:\n{sample.Output}");
-            if (DateTime.UtcNow > deadline)
-            {
-                await sample.DisposeAsync();
-                throw new TimeoutException($"sample {name} did not listen within {StartTimeout}:\n{sample.Output}");
-            }
-            await Task.Delay(50);
+            var listening = await child.WaitForOutputAsync(ListeningLine(), $"sample {name} listens", StartTimeout);
+            return new SampleProcess(child, new Uri(listening.Groups[1].Value + "/"));
+        }
+        catch
+        {
+            await child.DisposeAsync();
+            throw;
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_gate) _output.Append(line).Append('\n');
-    }
+    public ValueTask DisposeAsync() => _child.DisposeAsync();
 
     [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningLine();
