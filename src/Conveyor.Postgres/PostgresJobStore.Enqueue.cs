@@ -27,15 +27,15 @@ public sealed partial class PostgresJobStore
     // Ids are drawn in input order (ORDER BY ord) and RETURNING yields the rows in that order.
     private const string InsertSql = """
         INSERT INTO {s}.jobs (kind, queue, state, args, priority, max_attempts, run_at, created_at, timeout, ordering_key,
-                              unique_key, unique_for, affinity_key, after_job_id, batch_id, finished_at, errors)
+                              unique_key, unique_for, affinity_key, after_job_id, batch_id, finished_at, errors, trace_parent, trace_state)
         SELECT r.kind, r.queue, r.state, r.args::jsonb, r.priority, r.max_attempts, r.run_at, r.created_at, r.timeout, r.ordering_key,
                r.unique_key, r.unique_for, r.affinity_key, r.after_job_id, r.batch_id, r.finished_at,
-               COALESCE(r.errors::jsonb, '[]'::jsonb)
+               COALESCE(r.errors::jsonb, '[]'::jsonb), r.trace_parent, r.trace_state
         FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::integer[], $8::timestamptz[],
                     $9::interval[], $10::text[], $11::text[], $12::interval[], $13::text[], $14::bigint[], $15::bigint[],
-                    $16::timestamptz[], $17::text[])
+                    $16::timestamptz[], $17::text[], $18::text[], $19::text[])
              WITH ORDINALITY AS r(created_at, kind, queue, state, args, priority, max_attempts, run_at, timeout, ordering_key, unique_key,
-                                  unique_for, affinity_key, after_job_id, batch_id, finished_at, errors, ord)
+                                  unique_for, affinity_key, after_job_id, batch_id, finished_at, errors, trace_parent, trace_state, ord)
         ORDER BY r.ord
         RETURNING id
         """;
@@ -45,7 +45,7 @@ public sealed partial class PostgresJobStore
 
     private const string CopySql = """
         COPY {s}.jobs (id, kind, queue, state, args, priority, max_attempts, run_at, created_at, timeout, ordering_key,
-                       unique_key, unique_for, affinity_key, batch_id)
+                       unique_key, unique_for, affinity_key, batch_id, trace_parent, trace_state)
         FROM STDIN (FORMAT BINARY)
         """;
 
@@ -393,6 +393,8 @@ public sealed partial class PostgresJobStore
                 writer.WriteInterval(job.UniqueFor);
                 writer.WriteText(job.AffinityKey);
                 writer.WriteBigint(job.BatchId);
+                writer.WriteText(job.TraceParent);
+                writer.WriteText(job.TraceState);
             }
             await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -404,13 +406,14 @@ public sealed partial class PostgresJobStore
     }
 
     /// <summary>The columns of <see cref="CopySql"/>, in its order.</summary>
-    private const short CopyColumns = 15;
+    private const short CopyColumns = 17;
 
     /// <summary>An upper bound of a job's row in <see cref="CopySql"/>: the text fields at their longest UTF-8, the rest fixed.</summary>
     private static int CopyRowMaxBytes(NewJob job) =>
         BinaryCopyWriter.MaxTextBytes(job.Kind) + BinaryCopyWriter.MaxTextBytes(job.Queue) + BinaryCopyWriter.MaxTextBytes("cancelled")
         + BinaryCopyWriter.MaxTextBytes(job.ArgsJson) + 1 + BinaryCopyWriter.MaxTextBytes(job.OrderingKey)
         + BinaryCopyWriter.MaxTextBytes(job.UniqueKey) + BinaryCopyWriter.MaxTextBytes(job.AffinityKey)
+        + BinaryCopyWriter.MaxTextBytes(job.TraceParent) + BinaryCopyWriter.MaxTextBytes(job.TraceState)
         + 4 * 12 + 2 * 8 + 2 * 20; // id, run_at, created_at, batch_id; priority, max_attempts; timeout, unique_for
 
     private static IReadOnlyList<string> AvailableQueues(IReadOnlyList<NewJob> jobs)
@@ -438,7 +441,8 @@ public sealed partial class PostgresJobStore
             .Texts(rows.Kinds).Texts(rows.Queues).Texts(rows.States).Texts(rows.Args)
             .Ints(rows.Priorities).Ints(rows.MaxAttempts).Times(rows.RunAts).Intervals(rows.Timeouts)
             .Texts(rows.OrderingKeys).Texts(rows.UniqueKeys).Intervals(rows.UniqueFors).Texts(rows.AffinityKeys)
-            .NullableLongs(rows.AfterJobIds).NullableLongs(rows.BatchIds).Times(rows.FinishedAts).Texts(rows.Errors);
+            .NullableLongs(rows.AfterJobIds).NullableLongs(rows.BatchIds).Times(rows.FinishedAts).Texts(rows.Errors)
+            .Texts(rows.TraceParents).Texts(rows.TraceStates);
         return command;
     }
 

@@ -59,7 +59,7 @@ public sealed partial class PostgresJobStore
             LIMIT $4
             FOR NO KEY UPDATE OF c SKIP LOCKED))
         RETURNING j.id, j.kind, j.queue, j.args, j.attempt, j.max_attempts, j.priority, j.timeout, j.ordering_key,
-                  j.affinity_key, j.batch_id, j.created_at, j.run_at
+                  j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state
         """;
 
     // Outcomes: 0 succeeded, 1 retry, 2 dead, 3 released. Fenced by (running, node, attempt). The rows are
@@ -206,6 +206,8 @@ public sealed partial class PostgresJobStore
                 BatchId = reader.IsDBNull(10) ? null : reader.GetInt64(10),
                 CreatedAt = JobRows.Time(reader, 11),
                 RunAt = JobRows.Time(reader, 12),
+                TraceParent = JobRows.NullableString(reader, 13),
+                TraceState = JobRows.NullableString(reader, 14),
             });
         }
         // RETURNING yields rows in no promised order; callers get them in claim order.

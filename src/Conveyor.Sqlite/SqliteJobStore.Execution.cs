@@ -19,7 +19,7 @@ public sealed partial class SqliteJobStore
     // cancelled while it ran until that attempt's lease has run out (its node stops the handler at its next heartbeat).
     internal const string ClaimSql = $"""
         SELECT j.id, j.kind, j.args, j.attempt, j.max_attempts, j.priority, j.timeout_us, j.ordering_key,
-               j.affinity_key, j.batch_id, j.created_at, j.run_at
+               j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state
         FROM conveyor_jobs AS j
         WHERE j.queue = $queue AND j.state = 'available' AND j.run_at <= $now
           AND (j.ordering_key IS NULL OR (NOT EXISTS (
@@ -230,6 +230,8 @@ public sealed partial class SqliteJobStore
                     BatchId = candidates.GetNullableInt64(9),
                     CreatedAt = UnixMicros.ToTime(candidates.GetInt64(10)),
                     RunAt = UnixMicros.ToTime(candidates.GetInt64(11)),
+                    TraceParent = candidates.GetNullableString(12),
+                    TraceState = candidates.GetNullableString(13),
                 });
             }
         }

@@ -36,6 +36,8 @@ internal sealed class InsertRows
         FinishedAts = new DateTime?[rowCount];
         Errors = new string?[rowCount];
         CreatedAts = new DateTime?[rowCount];
+        TraceParents = new string?[rowCount];
+        TraceStates = new string?[rowCount];
     }
 
     public int Count { get; private set; }
@@ -56,6 +58,8 @@ internal sealed class InsertRows
     public DateTime?[] FinishedAts { get; }
     public string?[] Errors { get; }
     public DateTime?[] CreatedAts { get; }
+    public string?[] TraceParents { get; }
+    public string?[] TraceStates { get; }
 
     /// <summary>Every job as given (no unique keys, no <c>after</c>: nothing to decide).</summary>
     /// <param name="jobs">The jobs.</param>
@@ -193,5 +197,7 @@ internal sealed class InsertRows
         BatchIds[row] = job.BatchId;
         FinishedAts[row] = finishedAt;
         Errors[row] = errors;
+        TraceParents[row] = job.TraceParent;
+        TraceStates[row] = job.TraceState;
     }
 }

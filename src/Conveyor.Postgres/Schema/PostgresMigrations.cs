@@ -424,6 +424,12 @@ internal static class PostgresMigrations
                 last_fired_at  timestamptz
             );
             """),
+
+        // The W3C trace context of the enqueue, continued by the job's run span (docs/web.md, "Traces"); enqueue()
+        // leaves it null.
+        new(9, "trace context of the enqueue", """
+            ALTER TABLE {s}.jobs ADD COLUMN trace_parent text, ADD COLUMN trace_state text;
+            """),
     ];
 
     /// <summary>The version this code reads and writes.</summary>

@@ -16,14 +16,15 @@ internal sealed class JobRowBatch
     /// <summary>Rows collected before they are written (bounds the memory held, not the transaction).</summary>
     public const int MaxRows = 1000;
 
-    /// <summary>Rows per multi-row statement: 32 × 18 = 576 parameters, well under SQLite's limit.</summary>
+    /// <summary>Rows per multi-row statement: 32 × 20 = 640 parameters, well under SQLite's limit.</summary>
     private const int ChunkRows = 32;
 
-    private const int Columns = 18;
+    private const int Columns = 20;
 
     private const string InsertInto = """
         INSERT INTO conveyor_jobs (id, kind, queue, state, args, priority, max_attempts, run_at, created_at,
-            timeout_us, ordering_key, unique_key, unique_for_us, affinity_key, after_job_id, batch_id, finished_at, errors)
+            timeout_us, ordering_key, unique_key, unique_for_us, affinity_key, after_job_id, batch_id, finished_at, errors,
+            trace_parent, trace_state)
         VALUES
         """;
 
@@ -94,6 +95,8 @@ internal sealed class JobRowBatch
             insert.BindUtf8(offset + 18, "[]"u8);
         else
             insert.BindText(offset + 18, row.ErrorsJson);
+        insert.BindText(offset + 19, job.TraceParent);
+        insert.BindText(offset + 20, job.TraceState);
     }
 
     private static ReadOnlySpan<byte> StateUtf8(JobState state) => state switch

@@ -140,6 +140,12 @@ internal static class SqliteMigrations
                 last_fired_at  INTEGER
             ) WITHOUT ROWID;
             """),
+
+        // The W3C trace context of the enqueue, continued by the job's run span (docs/web.md, "Traces").
+        new(9, "trace context of the enqueue", """
+            ALTER TABLE conveyor_jobs ADD COLUMN trace_parent TEXT;
+            ALTER TABLE conveyor_jobs ADD COLUMN trace_state TEXT;
+            """),
     ];
 
     // Version 1 checked the state with IN (…eight values…), which SQLite evaluates by building a

@@ -41,7 +41,7 @@ internal static class ClusterEndpoints
             .WithSummary("Ask a live node, through the store, to drain and exit (it sees the request with its next heartbeat)")
             .Produces(StatusCodes.Status204NoContent).Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);
         api.MapGet("/stats", StatsAsync)
-            .WithSummary("Jobs per state over every queue; how many queues and live nodes").Produces<Schema.Stats>();
+            .WithSummary("Jobs per state over every queue; how many queues and live nodes; jobs that ended per minute over the last hour").Produces<Schema.Stats>();
         api.MapGet("/cron", () => NotInThisBuild("recurring jobs (cron)"))
             .WithSummary("Recurring jobs (not in this build: 501)").Produces<Schema.ErrorBody>(StatusCodes.Status501NotImplemented);
         api.MapGet("/batches/{id}", (string id) => NotInThisBuild("batches"))
@@ -58,6 +58,7 @@ internal static class ClusterEndpoints
     {
         var queues = await monitor.ListQueueStatusesAsync(ct).ConfigureAwait(false);
         var nodes = await monitor.ListNodesAsync(ct).ConfigureAwait(false);
+        var activity = await monitor.GetActivityAsync(ActivityJson.Window, ActivityJson.Bucket, ct).ConfigureAwait(false);
         return new ApiJsonResult(StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -68,6 +69,7 @@ internal static class ClusterEndpoints
             w.WriteEndObject();
             w.WriteNumber("queues", queues.Count);
             w.WriteNumber("nodes", nodes.Count);
+            ActivityJson.Write(w, activity);
             w.WriteEndObject();
         });
     }

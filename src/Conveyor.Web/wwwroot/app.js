@@ -188,7 +188,7 @@
     const [path, query] = (location.hash.slice(1) || '/').split('?');
     const params = new URLSearchParams(query || '');
     const parts = path.split('/').filter(Boolean);
-    const section = parts[0] === 'job' ? 'jobs' : parts[0] || 'overview';
+    const section = parts[0] === 'job' || parts[0] === 'key' ? 'jobs' : parts[0] || 'overview';
     for (const link of document.querySelectorAll('.top nav a'))
       link.classList.toggle('active', link.dataset.section === section);
     setStatus('');
@@ -196,6 +196,7 @@
       case undefined: return overview();
       case 'jobs': return jobs(params);
       case 'job': return job(parts[1]);
+      case 'key': return orderingKey(parts[1]);
       case 'dead': return dead();
       case 'queues': return queues();
       case 'nodes': return nodes();
@@ -210,7 +211,8 @@
     const rate = h('p', { class: 'muted' });
     const stuck = h('div', { id: 'stuck' });
     const queueTable = h('div', { class: 'panel' });
-    show(h('h1', null, 'Overview'), stuck, cards, rate, h('h2', null, 'Queues'), queueTable);
+    const charts = h('div', { class: 'charts' });
+    show(h('h1', null, 'Overview'), stuck, cards, rate, h('h2', null, 'The last hour'), charts, h('h2', null, 'Queues'), queueTable);
     let previous = null;
     return live(async () => {
       const [stats, queueList, running] = await Promise.all([api('stats'), api('queues'), api('jobs?state=running&limit=200')]);
@@ -230,8 +232,81 @@
         rate.textContent = `${stats.nodes} node(s) · store ${stats.store}`;
       }
       previous = { at: now, counts: stats.counts };
+      replace(charts, ...activityCharts(stats.activity));
       replace(queueTable, queueRows(queueList.queues, false));
     }, 2000);
+  }
+
+  // ---- Charts of the last hour: inline SVG, one bar per minute ---------------------------------------
+
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const CHART_W = 600;
+  const CHART_H = 120;
+
+  function svg(tag, attrs, ...children) {
+    const el = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value !== null && value !== undefined) el.setAttribute(name, String(value));
+    }
+    add(el, children);
+    return el;
+  }
+
+  function duration(ms) {
+    if (ms === null || ms === undefined) return '—';
+    if (ms < 10) return (Math.round(ms * 10) / 10) + ' ms';
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
+    return (ms / 60000).toFixed(1) + ' min';
+  }
+
+  const minute = (iso) => new Date(iso).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+
+  // series: [{ name, cls, value(bucket) → number|null, label(value) → text }], drawn side by side in each minute.
+  function barChart(id, title, summary, buckets, series) {
+    const max = Math.max(1, ...buckets.flatMap((b) => series.map((s) => s.value(b) || 0)));
+    const slot = CHART_W / buckets.length;
+    const width = Math.max(1, (slot - 2) / series.length);
+    const bars = [];
+    buckets.forEach((b, i) => {
+      series.forEach((s, k) => {
+        const v = s.value(b);
+        if (!v) return;
+        const height = Math.max(1.5, (v / max) * (CHART_H - 4));
+        bars.push(svg('rect', { class: 'bar ' + s.cls, x: (i * slot + 1 + k * width).toFixed(2), y: (CHART_H - height).toFixed(2),
+          width: width.toFixed(2), height: height.toFixed(2), 'data-at': b.at, 'data-value': v },
+          svg('title', null, minute(b.at) + ': ' + s.label(v))));
+      });
+    });
+    return h('figure', { class: 'chart panel', id },
+      h('figcaption', null, h('strong', null, title), ' ', h('span', { class: 'muted' }, summary)),
+      svg('svg', { viewBox: `0 0 ${CHART_W} ${CHART_H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': title + ': ' + summary },
+        svg('line', { class: 'axis', x1: 0, y1: CHART_H - 0.5, x2: CHART_W, y2: CHART_H - 0.5 }), bars),
+      h('div', { class: 'chart-axis muted' }, h('span', null, minute(buckets[0].at)), h('span', null, 'peak ' + series.map((s) => s.label(Math.max(0, ...buckets.map((b) => s.value(b) || 0)))).join(' · ')), h('span', null, 'now')));
+  }
+
+  function activityCharts(activity) {
+    const buckets = activity.buckets;
+    const sum = (f) => buckets.reduce((n, b) => n + f(b), 0);
+    const succeeded = sum((b) => b.succeeded);
+    const dead = sum((b) => b.dead);
+    const failed = sum((b) => b.failedAttempts);
+    const ended = sum((b) => (b.waitMs === null ? 0 : b.succeeded + b.dead));
+    const meanWait = ended ? sum((b) => (b.waitMs === null ? 0 : b.waitMs * (b.succeeded + b.dead))) / ended : null;
+    const longest = Math.max(-1, ...buckets.map((b) => (b.maxWaitMs === null ? -1 : b.maxWaitMs)));
+    const throughput = barChart('chart-throughput', 'Throughput', `${count(succeeded)} succeeded`, buckets,
+      [{ cls: 'succeeded', value: (b) => b.succeeded, label: (v) => `${count(v)} succeeded/min` }]);
+    const failures = barChart('chart-failures', 'Failures', `${count(dead)} dead · ${count(failed)} failed attempts`, buckets, [
+      { cls: 'dead', value: (b) => b.dead, label: (v) => `${count(v)} dead/min` },
+      { cls: 'failed', value: (b) => b.failedAttempts, label: (v) => `${count(v)} failed attempts/min` },
+    ]);
+    const wait = barChart('chart-wait', 'Queue wait', meanWait === null ? 'no jobs' : `mean ${duration(meanWait)} · longest ${duration(longest)}`, buckets,
+      [{ cls: 'wait', value: (b) => b.waitMs, label: (v) => `mean wait ${duration(v)}` }]);
+    throughput.dataset.total = succeeded;
+    failures.dataset.dead = dead;
+    failures.dataset.failed = failed;
+    wait.dataset.jobs = ended;
+    return [throughput, failures, wait];
   }
 
   // A running job whose lease ran out (or is about to) has lost its node; one past its timeout ignores cancellation.
@@ -375,7 +450,7 @@
         field('Run at', time(j.runAt)),
         field('Node', j.node),
         field('Timeout', j.timeoutMs === null ? null : j.timeoutMs + ' ms'),
-        field('Ordering key', j.orderingKey),
+        field('Ordering key', j.orderingKey ? h('a', { href: '#/key/' + encodeURIComponent(j.orderingKey), id: 'job-ordering-key' }, j.orderingKey) : null),
         field('Unique key', j.uniqueKey),
         field('Affinity key', j.affinityKey),
         field('After', j.after ? jobLink(j.after) : null),
@@ -410,6 +485,43 @@
     for (const bar of parts.flatMap((p) => [...p.querySelectorAll ? p.querySelectorAll('[data-percent]') : []]))
       bar.style.width = Math.max(0, Math.min(100, Number(bar.dataset.percent))) + '%';
     return parts;
+  }
+
+  // ---- An ordering key: who holds it, who waits ---------------------------------------------------
+
+  function orderingKey(encoded) {
+    let key;
+    try {
+      key = decodeURIComponent(encoded || '');
+    } catch {
+      key = '';
+    }
+    if (!key) return show(h('h1', null, 'Not an ordering key'));
+    const holderPanel = h('div', { class: 'panel', id: 'key-holder' });
+    const waitingTitle = h('h2', null, 'Waiting');
+    const waitingPanel = h('div', { class: 'panel', id: 'key-waiting' });
+    show(h('h1', null, 'Ordering key ', h('span', { class: 'mono' }, key)),
+      h('p', { class: 'muted' }, 'Jobs that share an ordering key run one at a time, in the order they were enqueued, across the whole cluster.'),
+      h('h2', null, 'Holds the key'), holderPanel, waitingTitle, waitingPanel);
+    // Fresh header cells for each table: a DOM node can be in one place only.
+    const head = (when) => ['Id', 'Kind', 'Queue', 'State', h('th', { class: 'num' }, 'Attempt'), h('th', { class: 'hide-narrow' }, when), h('th', { class: 'hide-narrow' }, 'Node')];
+    const row = (j, position) => h('tr', { 'data-job': j.id },
+      position === null ? null : h('td', { class: 'num' }, String(position)),
+      h('td', null, jobLink(j.id)), h('td', null, j.kind), h('td', null, j.queue), h('td', null, badge(j.state)),
+      h('td', { class: 'num' }, `${j.attempt} / ${j.maxAttempts}`),
+      h('td', { class: 'hide-narrow' }, time(j.state === 'running' ? j.startedAt : j.runAt)),
+      h('td', { class: 'hide-narrow' }, j.node || h('span', { class: 'muted' }, '—')));
+    return live(async () => {
+      const status = await api('ordering-keys/' + encodeURIComponent(key));
+      replace(holderPanel, status.holder
+        ? [table(head(status.holder.state === 'running' ? 'Started' : 'Run at'), [row(status.holder, null)], ''), h('p', { class: 'inner muted' }, status.holder.state === 'running'
+          ? 'Running now: the jobs below wait until it ends.'
+          : 'Not running yet: it is the next of this key to run.')]
+        : h('div', { class: 'empty' }, 'No job holds this key: none of its jobs waits or runs.'));
+      replace(waitingTitle, `Waiting (${status.waiting.length}${status.more ? '+' : ''})`);
+      replace(waitingPanel, table([h('th', { class: 'num' }, '#'), ...head('Run at')], status.waiting.map((j, i) => row(j, i + 1)), 'Nothing waits behind it.'),
+        status.more ? h('p', { class: 'inner muted' }, 'More jobs wait than are listed.') : null);
+    }, 2000);
   }
 
   // ---- Dead jobs grouped by error ----------------------------------------------------------------
@@ -509,7 +621,9 @@
     event.preventDefault();
     const text = document.getElementById('search-input').value.trim();
     if (!text) return;
-    location.hash = /^\d+$/.test(text) ? '#/job/' + text : '#/jobs?kind=' + encodeURIComponent(text);
+    location.hash = /^\d+$/.test(text) ? '#/job/' + text
+      : text.startsWith('key:') ? '#/key/' + encodeURIComponent(text.slice(4).trim())
+      : '#/jobs?kind=' + encodeURIComponent(text);
   });
   document.addEventListener('visibilitychange', () => { if (!document.hidden) route(); });
   window.addEventListener('hashchange', route);

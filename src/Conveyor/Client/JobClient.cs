@@ -141,9 +141,25 @@ public sealed class JobClient
                 throw new JobValidationException($"jobs[{i}].{e.Field}", $"job {i}: {e.Reason}");
             }
         }
-        var inserted = await _store.InsertManyAsync(new InsertJobsParams(jobs, now, transaction), cancellationToken).ConfigureAwait(false);
+        using var activity = _metrics?.Tracing.StartEnqueue(jobs);
+        var (traceParent, traceState) = Observability.ConveyorTracing.ContextToStore(activity);
+        if (traceParent is not null)
+        {
+            for (var i = 0; i < jobs.Length; i++) jobs[i] = jobs[i] with { TraceParent = traceParent, TraceState = traceState };
+        }
+        IReadOnlyList<InsertedJob> inserted;
+        try
+        {
+            inserted = await _store.InsertManyAsync(new InsertJobsParams(jobs, now, transaction), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Observability.ConveyorTracing.Failed(activity, e);
+            throw;
+        }
         var results = new EnqueueResult[inserted.Count];
         for (var i = 0; i < results.Length; i++) results[i] = new EnqueueResult(inserted[i].Id, inserted[i].Existing);
+        if (results.Length == 1) activity?.SetTag("messaging.message.id", results[0].Id);
         if (_metrics?.Enqueued is { Enabled: true } enqueued)
         {
             for (var i = 0; i < results.Length; i++)

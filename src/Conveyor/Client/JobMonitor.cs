@@ -99,6 +99,52 @@ public sealed class JobMonitor
         return [.. nodes.Select(n => new NodeStatus(n, n.Name == leader))];
     }
 
+    /// <summary>
+    /// The jobs that ended (succeeded or dead) over the last <paramref name="window"/>, per <paramref name="bucket"/>
+    /// aligned to whole buckets of UTC time: every bucket is listed, the last one holding now. Cluster-wide: read from
+    /// the store, whichever node ran the jobs.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The bucket is under a second, or the window is not 1 to 1,440 buckets.</exception>
+    public async Task<JobActivity> GetActivityAsync(TimeSpan window, TimeSpan bucket, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bucket, TimeSpan.FromSeconds(1));
+        var count = (int)Math.Min(int.MaxValue, window.Ticks / bucket.Ticks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(window));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1440, nameof(window));
+        var now = _time.GetUtcNow();
+        var current = new DateTimeOffset(now.UtcTicks - now.UtcTicks % bucket.Ticks, TimeSpan.Zero);
+        var since = current - bucket * (count - 1);
+        var found = await _store.GetActivityAsync(new GetActivityParams(since, current + bucket, bucket), cancellationToken).ConfigureAwait(false);
+        var byStart = found.ToDictionary(b => b.Start);
+        var buckets = new ActivityBucket[count];
+        for (var i = 0; i < count; i++)
+        {
+            var start = since + bucket * i;
+            buckets[i] = byStart.GetValueOrDefault(start) ?? new ActivityBucket(start, 0, 0, 0, null, null);
+        }
+        return new JobActivity(since, bucket, buckets);
+    }
+
+    /// <summary>
+    /// Which job holds <paramref name="orderingKey"/> and which wait behind it, in the order they will run (at most
+    /// <paramref name="limit"/> jobs in all).
+    /// </summary>
+    /// <exception cref="JobValidationException">The key is empty or too long, or the limit is not 1 to 1,000.</exception>
+    public async Task<OrderingKeyStatus> GetOrderingKeyAsync(string orderingKey, int limit = 200, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(orderingKey);
+        if (orderingKey.Length == 0) throw new JobValidationException("orderingKey", "must not be empty", null);
+        if (orderingKey.Length > Names.MaxKeyLength)
+            throw new JobValidationException("orderingKey", $"is longer than {Names.MaxKeyLength} characters", null);
+        if (limit is < 1 or > JobQuery.MaxLimit)
+            throw new JobValidationException("limit", $"limit must be between 1 and {JobQuery.MaxLimit} (got {limit})");
+        var jobs = await _store.ListOrderingKeyAsync(new ListOrderingKeyParams(orderingKey, limit + 1), cancellationToken).ConfigureAwait(false);
+        var more = jobs.Count > limit;
+        var listed = more ? jobs.Take(limit).ToList() : [.. jobs];
+        var holder = listed.FirstOrDefault(j => j.State == JobState.Running) ?? listed.FirstOrDefault();
+        return new OrderingKeyStatus(orderingKey, holder, [.. listed.Where(j => !ReferenceEquals(j, holder))], more);
+    }
+
     /// <summary>Creates or upgrades the store's schema.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken = default) => _store.MigrateAsync(cancellationToken);
 }

@@ -43,6 +43,8 @@ internal sealed class JobExecutor(
         var started = time.GetUtcNow();
         running.BeginHandler(started, started + (job.Timeout ?? options.DefaultTimeout));
         metrics?.HandlerStarted(job);
+        // The run span is current while the handler runs, so the log scope and the handler's own spans nest under it.
+        using var activity = metrics?.Tracing.StartRun(job);
         // No scope object per job for a node that logs nothing.
         using var logScope = logger.IsEnabled(LogLevel.Critical) ? logger.BeginScope(new JobLogScope(job)) : null;
         JobContext? context = null;
@@ -77,6 +79,7 @@ internal sealed class JobExecutor(
             if (context is not null) await DisposeScopeAsync(context, job).ConfigureAwait(false);
         }
 
+        if (failure is not null) Observability.ConveyorTracing.Failed(activity, failure);
         if (!running.TryFinish()) return new(true, null);
         if (failure is null)
             return new(false, new JobCompletion(job.Id, job.Attempt, JobOutcome.Succeeded, ResultJson: context!.ResultJson, StartedAt: LateStart(running)));

@@ -35,6 +35,9 @@ internal sealed class ConveyorMetrics : IDisposable
     public Histogram<double> Duration { get; }
     public Histogram<double> QueueWait { get; }
 
+    /// <summary>The setup's spans (its <see cref="System.Diagnostics.ActivitySource"/>).</summary>
+    public ConveyorTracing Tracing { get; } = new();
+
     /// <summary>Whether anybody listens to the instruments recorded per attempt.</summary>
     public bool JobInstrumentsEnabled =>
         Succeeded.Enabled || Failed.Enabled || Retried.Enabled || Dead.Enabled || Duration.Enabled || QueueWait.Enabled;
@@ -60,6 +63,7 @@ internal sealed class ConveyorMetrics : IDisposable
 
     public void Dispose()
     {
+        Tracing.Dispose();
         if (_ownsMeter) Meter.Dispose();
     }
 }

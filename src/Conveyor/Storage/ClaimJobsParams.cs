@@ -30,4 +30,8 @@ public sealed record ClaimedJob
     public long? BatchId { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset RunAt { get; init; }
+    /// <summary>The W3C <c>traceparent</c> stored at enqueue (<see cref="NewJob.TraceParent"/>); null when none.</summary>
+    public string? TraceParent { get; init; }
+    /// <summary>The W3C <c>tracestate</c> stored at enqueue; null when none.</summary>
+    public string? TraceState { get; init; }
 }

@@ -21,6 +21,19 @@ public interface IJobAdminStore
     Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(ListQueuesParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The jobs that ended <c>succeeded</c> or <c>dead</c> with <c>finished_at</c> in [Since, Until), per bucket of
+    /// <see cref="GetActivityParams.Bucket"/> counted from Since: only buckets with at least one job, in time order.
+    /// Read from the finished jobs by time, so its cost follows the jobs that ended in the window.
+    /// </summary>
+    Task<IReadOnlyList<ActivityBucket>> GetActivityAsync(GetActivityParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The jobs of <see cref="ListOrderingKeyParams.OrderingKey"/> that are not final, in the order the key lets them run
+    /// (id order), at most <see cref="ListOrderingKeyParams.Limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<JobInfo>> ListOrderingKeyAsync(ListOrderingKeyParams parameters, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Cancels a job that is not final (a running one too: its node notices at its next heartbeat).
     /// The job gets finished_at = now and keeps its node and lease; no error is recorded for it. A running job with an
     /// ordering key holds the key until that lease ends (its handler may still be stopping until then), unless it is

@@ -19,4 +19,8 @@ public sealed record NewJob
     public string? AffinityKey { get; init; }
     public long? AfterJobId { get; init; }
     public long? BatchId { get; init; }
+    /// <summary>The W3C <c>traceparent</c> of the enqueue (its span, or the caller's), continued when the job runs; null when none.</summary>
+    public string? TraceParent { get; init; }
+    /// <summary>The W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>; null when none.</summary>
+    public string? TraceState { get; init; }
 }

@@ -20,6 +20,8 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public ISpaceReclaimer? SpaceReclaimer => null;
     public ICronStore? Cron => null;
     public ILeaderElector LeaderElector => _inner.LeaderElector;
+    public Task<IReadOnlyList<ActivityBucket>> GetActivityAsync(GetActivityParams parameters, CancellationToken cancellationToken = default) => _inner.GetActivityAsync(parameters, cancellationToken);
+    public Task<IReadOnlyList<JobInfo>> ListOrderingKeyAsync(ListOrderingKeyParams parameters, CancellationToken cancellationToken = default) => _inner.ListOrderingKeyAsync(parameters, cancellationToken);
     public Task MigrateAsync(CancellationToken cancellationToken = default) => _inner.MigrateAsync(cancellationToken);
     public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default) => _inner.InsertManyAsync(parameters, cancellationToken);
     public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)

@@ -16,19 +16,8 @@ public static class ConveyorCli
     public static ProcessStartInfo StartInfo(string store, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(DllPath)) throw new InvalidOperationException($"the CLI is not built: {DllPath} is missing");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(DllPath);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var start = ChildProcess.Dotnet(DllPath, args);
         start.Environment["CONVEYOR_STORE"] = store;
-        start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment.Remove("CONVEYOR_API_KEY");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return start;

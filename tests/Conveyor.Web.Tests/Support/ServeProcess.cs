@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Conveyor.Web.Tests.Support;
@@ -10,78 +8,46 @@ public sealed partial class ServeProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly Lock _gate = new();
+    private readonly ChildProcess _child;
 
-    private ServeProcess(Process process)
+    private ServeProcess(ChildProcess child, Uri root)
     {
-        _process = process;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _child = child;
+        Root = root;
     }
 
     /// <summary>The root URL it serves (<c>http://127.0.0.1:PORT/</c>).</summary>
-    public Uri Root { get; private set; } = null!;
+    public Uri Root { get; }
 
-    public string Output
-    {
-        get
-        {
-            lock (_gate) return _output.ToString();
-        }
-    }
+    public string Output => _child.Output;
 
     /// <summary>Starts <c>conveyor serve --urls http://127.0.0.1:0 args…</c> and waits until it prints where it listens.</summary>
     public static async Task<ServeProcess> StartAsync(string store, IEnumerable<string>? args = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var process = Process.Start(ConveyorCli.StartInfo(store, ["serve", "--urls", "http://127.0.0.1:0", .. args ?? []], environment))!;
-        process.StandardInput.Close();
-        var serve = new ServeProcess(process);
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
+        var child = ChildProcess.Start(ConveyorCli.StartInfo(store, ["serve", "--urls", "http://127.0.0.1:0", .. args ?? []], environment));
+        try
         {
-            if (ListeningLine().Match(serve.Output) is { Success: true } match)
-            {
-                serve.Root = new Uri(match.Groups[1].Value);
-                return serve;
-            }
-            if (process.HasExited) throw new InvalidOperationException($"conveyor serve ended (exit {process.ExitCode}) before listening:\n{serve.Output}");
-            if (DateTime.UtcNow > deadline)
-            {
-                await serve.DisposeAsync();
-                throw new TimeoutException($"conveyor serve did not listen within {StartTimeout}:\n{serve.Output}");
-            }
-            await Task.Delay(50);
+            var listening = await child.WaitForOutputAsync(ListeningLine(), "conveyor serve listens", StartTimeout);
+            return new ServeProcess(child, new Uri(listening.Groups[1].Value));
+        }
+        catch
+        {
+            await child.DisposeAsync();
+            throw;
         }
     }
 
     /// <summary>Sends SIGTERM, as a service manager would, and waits for the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
-        if (Kill(_process.Id, 15) != 0) throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed");
+        var process = _child.Process;
+        if (Kill(process.Id, 15) != 0) throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed");
         using var cancel = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cancel.Token);
-        return _process.ExitCode;
+        await process.WaitForExitAsync(cancel.Token);
+        return process.ExitCode;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_gate) _output.Append(line).Append('\n');
-    }
+    public ValueTask DisposeAsync() => _child.DisposeAsync();
 
     [GeneratedRegex(@"dashboard and API at (http://127\.0\.0\.1:\d+/)")]
     private static partial Regex ListeningLine();

@@ -18,6 +18,12 @@ public static class TestKinds
     /// <summary>Sleeps <c>{"ms": N}</c> and ignores cancellation: run with a short timeout, it stays running past it.</summary>
     public const string Stubborn = "test.stubborn";
 
+    /// <summary>Sleeps <c>{"ms": N}</c>, honouring cancellation.</summary>
+    public const string Sleep = "test.sleep";
+
+    /// <summary>Starts a span of <see cref="SpanRecorder.HandlerSourceName"/> and logs a warning inside it (category <c>test.traced</c>).</summary>
+    public const string Traced = "test.traced";
+
     public static ConveyorBuilder AddTestKinds(this ConveyorBuilder builder) => builder
         .AddJob(Echo, (JobContext context) => context.SetResultJson(context.ArgsJson))
         .AddJob(FailFirst, (JobContext context) =>
@@ -29,6 +35,17 @@ public static class TestKinds
         {
             using var args = System.Text.Json.JsonDocument.Parse(context.ArgsJson);
             throw new PermanentJobFailureException(args.RootElement.GetProperty("message").GetString() ?? "failed");
+        })
+        .AddJob(Traced, (JobContext context, Microsoft.Extensions.Logging.ILoggerFactory loggers) =>
+        {
+            using var source = new System.Diagnostics.ActivitySource(SpanRecorder.HandlerSourceName);
+            using var span = source.StartActivity("handler work");
+            Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(loggers.CreateLogger("test.traced"), "the traced handler ran");
+        })
+        .AddJob(Sleep, (JobContext context, CancellationToken cancellationToken) =>
+        {
+            using var args = System.Text.Json.JsonDocument.Parse(context.ArgsJson);
+            return Task.Delay(args.RootElement.GetProperty("ms").GetInt32(), cancellationToken);
         })
         .AddJob(Stubborn, (JobContext context) =>
         {

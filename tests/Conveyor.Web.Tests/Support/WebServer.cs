@@ -48,7 +48,7 @@ public sealed class WebServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<WebServer> StartAsync(string storeKind, string prefix = "/conveyor", string? apiKey = null, bool worker = true,
-        Action<ConveyorOptions>? configure = null, long? maxRequestBytes = null, string? nodeName = null)
+        Action<ConveyorOptions>? configure = null, long? maxRequestBytes = null, string? nodeName = null, ILoggerProvider? logs = null)
     {
         var store = TestStore.Create(storeKind);
         try
@@ -56,6 +56,7 @@ public sealed class WebServer : IAsyncDisposable
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (logs is not null) builder.Logging.AddProvider(logs);
             builder.Services.AddConveyorWeb(o =>
             {
                 o.ApiKey = apiKey;

@@ -19,6 +19,8 @@ internal sealed class MemoryJob
     public string? AffinityKey { get; init; }
     public long? AfterJobId { get; init; }
     public long? BatchId { get; init; }
+    public string? TraceParent { get; init; }
+    public string? TraceState { get; init; }
 
     public int MaxAttempts { get; set; }
     public JobState State { get; set; }
@@ -91,5 +93,7 @@ internal sealed class MemoryJob
         BatchId = BatchId,
         CreatedAt = CreatedAt,
         RunAt = RunAt,
+        TraceParent = TraceParent,
+        TraceState = TraceState,
     };
 }

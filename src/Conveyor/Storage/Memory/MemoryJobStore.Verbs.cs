@@ -42,6 +42,8 @@ public sealed partial class MemoryJobStore
                 AffinityKey = newJob.AffinityKey,
                 AfterJobId = newJob.AfterJobId,
                 BatchId = newJob.BatchId,
+                TraceParent = newJob.TraceParent,
+                TraceState = newJob.TraceState,
             };
             if (newJob.AfterJobId is { } parentId)
             {
