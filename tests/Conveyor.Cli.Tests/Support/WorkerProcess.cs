@@ -34,9 +34,13 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static WorkerProcess Start(string store, string workingDirectory, IEnumerable<string> args)
+    public static WorkerProcess Start(string store, string workingDirectory, IEnumerable<string> args) =>
+        Start(ConveyorCli.StartInfo(store, workingDirectory, args));
+
+    /// <summary>Starts any program whose output is redirected (another node program, or the CLI under a changed environment).</summary>
+    public static WorkerProcess Start(ProcessStartInfo start)
     {
-        var process = Process.Start(ConveyorCli.StartInfo(store, workingDirectory, args))!;
+        var process = Process.Start(start)!;
         process.StandardInput.Close();
         return new WorkerProcess(process);
     }

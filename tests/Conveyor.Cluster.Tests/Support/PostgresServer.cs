@@ -66,6 +66,12 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Restarts the server (fast shutdown: open transactions are rolled back, connections cut).</summary>
     public Task RestartAsync() => PgCtlAsync("-m", "fast", "-w", "-t", "60", "restart");
 
+    /// <summary>Stops the server (fast shutdown); <see cref="StartAsync"/> brings it back on the same port.</summary>
+    public Task StopAsync() => PgCtlAsync("-m", "fast", "-w", "-t", "60", "stop");
+
+    /// <summary>Starts a stopped server again and waits until it accepts connections.</summary>
+    public Task StartAsync() => PgCtlAsync("-l", Path.Combine(Path.GetDirectoryName(DataDirectory!)!, "server.log"), "-w", "-t", "60", "start");
+
     /// <summary>Runs one SQL statement through psql, as another language's program would; returns psql's exit code and output.</summary>
     public async Task<(int ExitCode, string Output)> PsqlAsync(string sql)
     {
