@@ -13,10 +13,12 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # The dashboard's browser tests (tests/Conveyor.Web.Tests) drive Debian's chromium through Playwright; the CLI's
-# terminal tests read its views in a real 80x24 tmux pane.
+# terminal tests read its views in a real 80x24 tmux pane; the fault-injection suite (tests/Conveyor.Reliability)
+# shifts nodes' clocks with libfaketime.
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null || missing+=(faketime)
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "installing ${missing[*]} for the browser and terminal tests" >&2
   as_root=()

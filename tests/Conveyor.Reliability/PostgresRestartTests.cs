@@ -31,7 +31,8 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
         // The outage itself: the nodes keep trying against a closed port meanwhile.
         await Task.Delay(TimeSpan.FromSeconds(3));
         await cluster.Server.StartAsync();
-        output.WriteLine($"PostgreSQL down for {down.Elapsed.TotalSeconds:F1}s (pg_ctl stop -m fast, then start on the same port)");
+        var outage = down.Elapsed;
+        output.WriteLine($"PostgreSQL down for {outage.TotalSeconds:F1}s (pg_ctl stop -m fast, then start on the same port)");
         var back = await Sql.ScalarAsync<DateTime>(cs, "SELECT clock_timestamp()");
 
         // Each node is back when it heartbeats again, and working when its handler writes a ledger row again.
@@ -62,7 +63,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
                 SELECT 1 FROM jsonb_array_elements(j.errors) e WHERE (e->>'attempt')::int = l.attempt AND e->>'type' = 'Conveyor.LeaseExpired')
             """);
         unexplained.ShouldBe(0, "a second run only after a lost lease");
-        output.WriteLine($"FIGURES postgres-restart: jobs={jobs} nodes={Nodes} restarts=1 outage-s={down.Elapsed.TotalSeconds:F1} reconnect-s<={reconnected.TotalSeconds:F1} " +
+        output.WriteLine($"FIGURES postgres-restart: jobs={jobs} nodes={Nodes} restarts=1 outage-s={outage.TotalSeconds:F1} reconnect-s<={reconnected.TotalSeconds:F1} " +
             $"first-job-after-return-s={string.Join('/', firstRuns.Select(r => r.After?.TotalSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} second-runs={reruns} lost=0");
     }
 }

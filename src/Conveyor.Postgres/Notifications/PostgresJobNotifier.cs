@@ -10,7 +10,7 @@ namespace Conveyor.Postgres.Notifications;
 /// a network failure). A notification lost meanwhile only delays work until the nodes' next poll.
 /// In <see cref="PostgresNotificationMode.PollOnly"/> nothing is sent or received through PostgreSQL.
 /// </summary>
-internal sealed class PostgresJobNotifier : IJobNotifier, IAsyncDisposable
+internal sealed class PostgresJobNotifier : IJobNotifier, IJobNotifierHealth, IAsyncDisposable
 {
     private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan IdleProbeInterval = TimeSpan.FromSeconds(30);
@@ -43,6 +43,11 @@ internal sealed class PostgresJobNotifier : IJobNotifier, IAsyncDisposable
 
     /// <summary>True while the LISTEN connection is open (for tests and diagnostics).</summary>
     public bool IsListening => Volatile.Read(ref _listening).Task.IsCompletedSuccessfully;
+
+    /// <summary>Set while a node of this process subscribes and the LISTEN connection is down (broken, or not yet open).</summary>
+    public string? Degradation => Volatile.Read(ref _listenLoop) is not null && !IsListening
+        ? "the LISTEN connection to PostgreSQL is lost and being reopened; nodes find new jobs by polling meanwhile"
+        : null;
 
     /// <summary>Jobs became claimable in <paramref name="queue"/> and are committed: wake this process's nodes now, the others soon.</summary>
     public void Publish(string queue)

@@ -21,7 +21,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
     private readonly HandlerRegistry _registry;
     private readonly IServiceProvider _services;
     private readonly WorkerOptions _options;
-    private readonly TimeProvider _time;
+    private TimeProvider _time; // the store's time once started, when the store has a clock of its own
     private readonly ILogger _logger;
     private readonly Observability.ConveyorMetrics? _metrics;
     private readonly Dispatching.AbandonedHandlers _abandoned;
@@ -150,6 +150,14 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             if (kinds.Count == 0) throw new InvalidOperationException("the node has no handlers: register some with AddJob before starting a worker");
 
             await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            Dispatching.StoreTime? storeTime = null;
+            if (_store is IStoreClock clock)
+            {
+                // Leases, due times and lease expiry are compared in the store: every node must read one clock.
+                storeTime = new Dispatching.StoreTime(_time, clock, _logger);
+                await storeTime.MeasureAsync(cancellationToken).ConfigureAwait(false);
+                _time = storeTime;
+            }
             var conveyorOptions = _services.GetService<ConveyorOptions>() ?? new ConveyorOptions();
             if (_services.GetService<Recurring.RecurringJobRegistry>() is { } recurring)
                 await recurring.StoreAsync(_store, conveyorOptions, _time, _logger, cancellationToken).ConfigureAwait(false);
@@ -197,6 +205,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             }
             _backgroundTasks.Add(new Dispatching.LeaseKeeper(core, DescribeNode).RunAsync(_stopBackground.Token));
             _backgroundTasks.Add(_chores.RunAsync(_stopBackground.Token));
+            if (storeTime is not null) _backgroundTasks.Add(storeTime.RunAsync(_options.HeartbeatInterval, _stopBackground.Token));
             _state = State.Running;
             _logger.LogInformation("Node {Node} started on store {Store}: {Queues}{Pool}; kinds {Kinds}", NodeName, _store.Name,
                 string.Join(", ", _dispatchers.Select(d => $"{d.Queue}={d.Concurrency}")),

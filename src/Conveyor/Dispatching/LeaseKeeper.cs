@@ -19,13 +19,34 @@ internal sealed class LeaseKeeper(JobServerCore core, Func<NodeInfo> describeNod
             while (true)
             {
                 await Task.Delay(interval, core.Time, stop).ConfigureAwait(false);
-                await BeatAsync(stop).ConfigureAwait(false);
+                await WatchAsync(BeatAsync(stop), interval, stop).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Node stopping.
         }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="beat"/>, logging each interval it has not returned: a store that does not answer (a
+    /// file whose write lock another program holds, a database that hangs) stalls the whole node, and says so while
+    /// it lasts rather than only once it ends.
+    /// </summary>
+    private async Task WatchAsync(Task beat, TimeSpan interval, CancellationToken stop)
+    {
+        var waited = TimeSpan.Zero;
+        while (!beat.IsCompleted && !stop.IsCancellationRequested)
+        {
+            await Task.WhenAny(beat, Task.Delay(interval, core.Time, stop)).ConfigureAwait(false);
+            if (beat.IsCompleted || stop.IsCancellationRequested) break;
+            waited += interval;
+            core.Logger.LogWarning("Node {Node} stalled: the store has not answered its heartbeat for {Seconds:0.#} s (busy, locked or unreachable); claims and job outcomes wait too",
+                core.NodeName, waited.TotalSeconds);
+        }
+        await beat.ConfigureAwait(false);
+        if (waited > TimeSpan.Zero)
+            core.Logger.LogInformation("Node {Node}: the store answered its heartbeat again after more than {Seconds:0.#} s", core.NodeName, waited.TotalSeconds);
     }
 
     public async Task BeatAsync(CancellationToken cancellationToken)

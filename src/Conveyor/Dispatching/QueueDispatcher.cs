@@ -144,7 +144,8 @@ internal sealed class QueueDispatcher : IDisposable
                 {
                     ReturnSlots(want, 0);
                     failures++;
-                    var delay = TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, failures - 1), 5000));
+                    // Backs off, but never beyond the poll interval: once the store is back, free slots fill within one poll.
+                    var delay = TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, failures - 1), Math.Max(100, options.PollInterval.TotalMilliseconds)));
                     _core.Logger.LogWarning(e, "Claiming from queue {Queue} failed ({Failures} in a row); retrying in {Delay}", Queue, failures, delay);
                     await Task.Delay(delay, _core.Time, stopClaiming).ConfigureAwait(false);
                     moreLikely = true;

@@ -18,7 +18,8 @@ public static class Sql
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+        var value = (await command.ExecuteScalarAsync())!;
+        return value is T typed ? typed : (T)Convert.ChangeType(value, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Every row of <paramref name="sql"/>, each read by <paramref name="read"/>.</summary>

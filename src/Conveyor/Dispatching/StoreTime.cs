@@ -1,0 +1,66 @@
+using Conveyor.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Dispatching;
+
+/// <summary>
+/// A node's time on a store with its own clock: the machine's clock plus the offset last measured against the store
+/// (half a round trip of error at most). Only the wall clock moves; timers and timestamps are the machine's own, so
+/// waits and durations are untouched by a re-measured offset.
+/// </summary>
+internal sealed class StoreTime(TimeProvider machine, IStoreClock store, ILogger logger) : TimeProvider
+{
+    /// <summary>An offset larger than this is worth a line in the log: the machine's clock is wrong.</summary>
+    private static readonly TimeSpan NotableOffset = TimeSpan.FromSeconds(1);
+
+    private long _offsetTicks;
+
+    public TimeSpan Offset => TimeSpan.FromTicks(Volatile.Read(ref _offsetTicks));
+
+    public override DateTimeOffset GetUtcNow() => machine.GetUtcNow() + Offset;
+
+    public override long GetTimestamp() => machine.GetTimestamp();
+
+    public override long TimestampFrequency => machine.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => machine.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        machine.CreateTimer(callback, state, dueTime, period);
+
+    /// <summary>Measures the offset once (at start: a failure there fails the start).</summary>
+    public async Task MeasureAsync(CancellationToken cancellationToken)
+    {
+        var before = machine.GetTimestamp();
+        var local = machine.GetUtcNow();
+        var remote = await store.GetTimeAsync(cancellationToken).ConfigureAwait(false);
+        var roundTrip = machine.GetElapsedTime(before);
+        var offset = remote - (local + roundTrip / 2);
+        var previous = Offset;
+        Volatile.Write(ref _offsetTicks, offset.Ticks);
+        if ((offset - previous).Duration() > NotableOffset)
+            logger.LogWarning("This machine's clock is {Offset:0.###} s off the store's; the node runs on the store's clock", -offset.TotalSeconds);
+    }
+
+    /// <summary>Measures again every <paramref name="interval"/> until <paramref name="stop"/>: clocks drift and get corrected.</summary>
+    public async Task RunAsync(TimeSpan interval, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, machine, stop).ConfigureAwait(false);
+                await MeasureAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The store is unreachable: keep the last offset; the heartbeat reports the outage.
+                logger.LogDebug(e, "Measuring the store's clock failed; keeping the last offset");
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+namespace Conveyor.Reliability;
+
+/// <summary>
+/// Nodes whose wall clocks are 10 minutes fast and 10 minutes slow (libfaketime) on one PostgreSQL database: the
+/// database's clock is the only one that counts, so scheduled jobs do not start early and leases do not expire early.
+/// </summary>
+public sealed class ClockSkewTests(ITestOutputHelper output)
+{
+    private static readonly ClusterTimings Timings = ClusterTimings.Short;
+
+    [SkippableFact]
+    public async Task NodesTenMinutesFastAndSlow_NoScheduledJobStartsEarly_NoLeaseExpiresEarly()
+    {
+        Skip.If(FakeClock.Missing is not null, FakeClock.Missing);
+        await using var cluster = await TestCluster.OnSharedServerAsync();
+        await using var processes = new ProcessGroup();
+        var cs = cluster.Server.ConnectionString;
+        var s = cluster.Schema;
+        await Sql.CreateLedgerAsync(cluster);
+        // The fast node starts first and leads: its chores (promote, rescue) are the ones a fast clock would rush.
+        var fast = processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "fast", Timings,
+            ["--concurrency", "10", "--prefetch", "0"], FakeClock.Shifted("+10m")));
+        await TestCluster.UntilAsync(async () => await cluster.ElectedLeaderAsync() == "fast", TimeSpan.FromSeconds(20), "the fast node leading");
+        var slow = processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "slow", Timings,
+            ["--concurrency", "10", "--prefetch", "0"], FakeClock.Shifted("-10m")));
+
+        // A job due in 10 s by the enqueuer's (true) clock, while both nodes are idle: the fast one would run it at once
+        // if its own clock counted, the slow one not for ten minutes.
+        var scheduled = long.Parse((await cluster.OkAsync("enqueue", "ledger", "--delay", "10s")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await TestCluster.UntilAsync(async () => (await cluster.CountsAsync()).GetValueOrDefault("succeeded") == 1,
+            TimeSpan.FromSeconds(40), "the scheduled job succeeded");
+        var late = await Sql.ScalarAsync<double>(cs, $"""
+            SELECT EXTRACT(EPOCH FROM (l.at - j.run_at)) FROM "{s}".ledger l JOIN "{s}".jobs j ON j.id = l.job_id WHERE j.id = {scheduled}
+            """);
+        output.WriteLine($"the scheduled job started {late:F2}s after its run_at (database clock)");
+        late.ShouldBeGreaterThanOrEqualTo(0, "no scheduled job starts before its time");
+        late.ShouldBeLessThan(5, "nor minutes late");
+
+        // Jobs longer than the lease (5 s): only heartbeats keep them, and a leader that misjudged "now" would rescue them.
+        var longIds = await cluster.EnqueueManyAsync("ledger", 20, """{"ms": 8000}""");
+        await TestCluster.UntilAsync(async () => (await cluster.CountsAsync()).GetValueOrDefault("succeeded") == 21,
+            TimeSpan.FromSeconds(60), "all 21 jobs succeeded");
+        var reruns = await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".jobs WHERE attempt > 1 OR jsonb_array_length(errors) > 0");
+        reruns.ShouldBe(0, "no lease expired while its node heartbeated");
+        (await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".ledger")).ShouldBe(21, "each job ran once");
+        var perNode = await Sql.RowsAsync(cs, $"SELECT node, count(*) FROM \"{s}\".ledger GROUP BY node ORDER BY node", r => $"{r.GetString(0)}={r.GetInt64(1)}");
+        output.WriteLine($"runs per node: {string.Join(", ", perNode)}");
+        perNode.Count.ShouldBe(2, "both skewed nodes ran jobs");
+        fast.HasExited.ShouldBeFalse();
+        slow.HasExited.ShouldBeFalse();
+        output.WriteLine($"FIGURES clock-skew: nodes=2 (+10 min, -10 min) long-jobs=20 scheduled=1 early-starts=0 scheduled-start-after-due-s={late:F2} early-lease-expiries=0 second-runs=0 ({longIds.Count + 1} jobs)");
+    }
+}
