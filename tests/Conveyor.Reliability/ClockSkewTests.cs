@@ -4,6 +4,7 @@ namespace Conveyor.Reliability;
 /// Nodes whose wall clocks are 10 minutes fast and 10 minutes slow (libfaketime) on one PostgreSQL database: the
 /// database's clock is the only one that counts, so scheduled jobs do not start early and leases do not expire early.
 /// </summary>
+[Collection(Suites.Cluster)]
 public sealed class ClockSkewTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;
@@ -24,9 +25,9 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
         var slow = processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "slow", Timings,
             ["--concurrency", "10", "--prefetch", "0"], FakeClock.Shifted("-10m")));
 
-        // A job due in 10 s by the enqueuer's (true) clock, while both nodes are idle: the fast one would run it at once
+        // A job due in 6 s by the enqueuer's (true) clock, while both nodes are idle: the fast one would run it at once
         // if its own clock counted, the slow one not for ten minutes.
-        var scheduled = long.Parse((await cluster.OkAsync("enqueue", "ledger", "--delay", "10s")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var scheduled = long.Parse((await cluster.OkAsync("enqueue", "ledger", "--delay", "6s")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await TestCluster.UntilAsync(async () => (await cluster.CountsAsync()).GetValueOrDefault("succeeded") == 1,
             TimeSpan.FromSeconds(40), "the scheduled job succeeded");
         var late = await Sql.ScalarAsync<double>(cs, $"""
@@ -37,7 +38,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
         late.ShouldBeLessThan(5, "nor minutes late");
 
         // Jobs longer than the lease (5 s): only heartbeats keep them, and a leader that misjudged "now" would rescue them.
-        var longIds = await cluster.EnqueueManyAsync("ledger", 20, """{"ms": 8000}""");
+        var longIds = await cluster.EnqueueManyAsync("ledger", 20, """{"ms": 6500}""");
         await TestCluster.UntilAsync(async () => (await cluster.CountsAsync()).GetValueOrDefault("succeeded") == 21,
             TimeSpan.FromSeconds(60), "all 21 jobs succeeded");
         var reruns = await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".jobs WHERE attempt > 1 OR jsonb_array_length(errors) > 0");

@@ -1,6 +1,7 @@
 namespace Conveyor.Reliability;
 
 /// <summary>The write that records a finished job fails after the handler ran: the node retries it, it never reruns the job.</summary>
+[Collection(Suites.SingleNode)]
 public sealed class CompletionFailureTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;

@@ -1,6 +1,7 @@
 namespace Conveyor.Reliability;
 
 /// <summary>The SQLite store on a file system that runs full: a clear refusal, nothing half-stored, and recovery after.</summary>
+[Collection(Suites.SingleNode)]
 public sealed class DiskFullTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;

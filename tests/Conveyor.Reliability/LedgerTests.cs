@@ -6,6 +6,7 @@ namespace Conveyor.Reliability;
 /// Node processes whose handler writes a ledger row per run, unique on (job, attempt): a job run twice within one
 /// attempt breaks the constraint, and a run beyond the first must be explained by a lost lease.
 /// </summary>
+[Collection(Suites.Cluster)]
 public sealed class LedgerTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;

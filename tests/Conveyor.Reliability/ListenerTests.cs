@@ -6,6 +6,7 @@ namespace Conveyor.Reliability;
 /// The LISTEN connection killed on the server (<c>pg_terminate_backend</c>), again and again for a few seconds: jobs
 /// still start within the poll interval, <c>/healthz</c> says the node is degraded meanwhile, and the listener comes back.
 /// </summary>
+[Collection(Suites.Cluster)]
 public sealed class ListenerTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;
@@ -29,12 +30,12 @@ public sealed class ListenerTests(ITestOutputHelper output)
         output.WriteLine($"before the kills, jobs started after {string.Join(", ", before.Select(l => $"{l.TotalSeconds:F2}s"))}");
         before.ShouldAllBe(l => l < TimeSpan.FromSeconds(1), "with the listener up, a notification starts each job");
 
-        // Kill every LISTEN session of this schema as soon as it appears, for 8 s, while health is read and a job is enqueued.
+        // Kill every LISTEN session of this schema as soon as it appears, for 6 s, while health is read and a job is enqueued.
         var listen = $"LISTEN \"{cluster.Schema}.jobs\"";
         var kills = 0;
         var degradedSeen = 0;
         var healthReads = 0;
-        using var stopKilling = new CancellationTokenSource(TimeSpan.FromSeconds(8));
+        using var stopKilling = new CancellationTokenSource(TimeSpan.FromSeconds(6));
         var killer = Task.Run(async () =>
         {
             while (!stopKilling.IsCancellationRequested)
@@ -54,7 +55,7 @@ public sealed class ListenerTests(ITestOutputHelper output)
             await Task.Delay(50);
         }
         await killer;
-        output.WriteLine($"{kills} LISTEN sessions terminated in 8 s; /healthz said degraded {degradedSeen} of {healthReads} reads");
+        output.WriteLine($"{kills} LISTEN sessions terminated in 6 s; /healthz said degraded {degradedSeen} of {healthReads} reads");
         output.WriteLine($"jobs enqueued meanwhile started after {string.Join(", ", withoutListener.Select(l => $"{l.TotalSeconds:F2}s"))}");
         kills.ShouldBeGreaterThan(0);
         degradedSeen.ShouldBeGreaterThan(0, "health reports the lost listener while it is down");

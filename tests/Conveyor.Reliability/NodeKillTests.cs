@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Conveyor.Reliability;
 
 /// <summary>kill -9 of a node that holds leased jobs: they come back once its leases run out, and only they run twice.</summary>
+[Collection(Suites.Cluster)]
 public sealed class NodeKillTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;
@@ -16,7 +17,7 @@ public sealed class NodeKillTests(ITestOutputHelper output)
         // Strict claims (no prefetch): each node holds exactly its 250 slots' worth.
         for (var i = 1; i <= 4; i++) await cluster.StartWorkerAsync($"node-{i}", Timings, "--concurrency", "250", "--prefetch", "0");
         // Long enough that every job is still running when the victim dies (the rows read below prove it).
-        await cluster.EnqueueManyAsync("conveyor.sleep", jobs, """{"ms": 8000}""");
+        await cluster.EnqueueManyAsync("conveyor.sleep", jobs, """{"ms": 6000}""");
         await TestCluster.UntilAsync(async () => (await cluster.CountsAsync()).GetValueOrDefault("running") == jobs,
             TimeSpan.FromSeconds(30), $"all {jobs} jobs leased and running", pollMilliseconds: 100);
 

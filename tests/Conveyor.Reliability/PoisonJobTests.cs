@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Conveyor.Reliability;
 
 /// <summary>A job that kills whichever process runs it: it must end <c>dead</c>, and the cluster must go on meanwhile.</summary>
+[Collection(Suites.Cluster)]
 public sealed class PoisonJobTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;
@@ -10,7 +11,7 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
     [Fact]
     public async Task JobThatFailFastsItsNode_DeadAfterThreeLostLeases_OtherJobsAllSucceed()
     {
-        var others = Scale.Pick(2_000, 10_000);
+        var others = Scale.Pick(1_000, 10_000);
         output.WriteLine($"{Scale.Describe}: 1 poison job (max attempts 3) among {others} others on 2 nodes restarted as they die; timings: {Timings}");
         await using var cluster = await TestCluster.OnSharedServerAsync();
         await using var processes = new ProcessGroup();

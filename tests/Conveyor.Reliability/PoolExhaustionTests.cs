@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Conveyor.Reliability;
 
 /// <summary>A pool smaller than the node's concurrency, drained by handlers that hold connections: the node must not deadlock.</summary>
+[Collection(Suites.Cluster)]
 public sealed class PoolExhaustionTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Conveyor.Reliability;
 
 /// <summary>PostgreSQL stopped (fast shutdown) and started again on the same port while nodes work through a backlog.</summary>
+[Collection(Suites.Cluster)]
 public sealed class PostgresRestartTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;
@@ -11,7 +12,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task RestartedDuringJobs_NoneLost_NoneRunTwice_NodesBackWithin5s_JobsStartWithin1sMore()
     {
-        var jobs = Scale.Pick(5_000, 10_000);
+        var jobs = Scale.Pick(3_000, 10_000);
         output.WriteLine($"{Scale.Describe}: {jobs} ledger jobs (5 ms each) on {Nodes} node processes; timings: {Timings}");
         await using var cluster = await TestCluster.OnPrivateServerAsync();
         await using var processes = new ProcessGroup();

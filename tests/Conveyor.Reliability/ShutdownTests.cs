@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Conveyor.Reliability;
 
 /// <summary>SIGTERM while short and long jobs run: the short ones finish, the long ones go back, the process ends in time.</summary>
+[Collection(Suites.SingleNode)]
 public sealed class ShutdownTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;

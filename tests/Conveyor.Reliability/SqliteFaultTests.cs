@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace Conveyor.Reliability;
 
 /// <summary>The embedded store's faults: another process holding the write lock, and kill -9 in the middle of writes.</summary>
+[Collection(Suites.SingleNode)]
 public sealed class SqliteFaultTests(ITestOutputHelper output)
 {
     private static readonly ClusterTimings Timings = ClusterTimings.Short;

@@ -10,6 +10,7 @@ namespace Conveyor.Reliability;
 /// 50 enqueues of one unique key at once, each in its own transaction; 49 roll back. Exactly one job must remain, the
 /// committed one, whatever order the transactions end in.
 /// </summary>
+[Collection(Suites.SingleNode)]
 public sealed class UniqueKeyTests(ITestOutputHelper output)
 {
     private const int Enqueuers = 50;
