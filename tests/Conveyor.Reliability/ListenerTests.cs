@@ -18,7 +18,7 @@ public sealed class ListenerTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.OnSharedServerAsync();
         await using var processes = new ProcessGroup();
         var cs = cluster.Server.ConnectionString;
-        var port = FreePort();
+        var port = PostgresServer.FreePort();
         var serve = processes.Add(WorkerProcess.Start(ConveyorCli.StartInfo(cluster.Store, cluster.Directory,
             ["serve", "--urls", $"http://127.0.0.1:{port}", "--name", "web-1", .. Timings.Arguments, "--poll-interval", $"{PollInterval.TotalMilliseconds}ms"])));
         await serve.WaitForOutputAsync("started", TimeSpan.FromSeconds(60));
@@ -80,14 +80,5 @@ public sealed class ListenerTests(ITestOutputHelper output)
         await TestCluster.UntilAsync(async () => (await cluster.JobAsync(id)).GetProperty("state").GetString() == "succeeded",
             TimeSpan.FromSeconds(30), $"job {id} succeeded", pollMilliseconds: 100);
         return await Sql.ScalarAsync<TimeSpan>(cluster.Server.ConnectionString, $"SELECT started_at - created_at FROM \"{cluster.Schema}\".jobs WHERE id = {id}");
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

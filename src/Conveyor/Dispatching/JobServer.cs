@@ -151,9 +151,10 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
 
             await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
             Dispatching.StoreTime? storeTime = null;
-            if (_store is IStoreClock clock)
+            if (_store is IStoreClock clock && ReferenceEquals(_time, TimeProvider.System))
             {
-                // Leases, due times and lease expiry are compared in the store: every node must read one clock.
+                // Leases, due times and lease expiry are compared in the store: every node must read one clock. A
+                // TimeProvider of the caller's own (a test's manual clock) is used as given.
                 storeTime = new Dispatching.StoreTime(_time, clock, _logger);
                 await storeTime.MeasureAsync(cancellationToken).ConfigureAwait(false);
                 _time = storeTime;

@@ -18,6 +18,15 @@ public static class ConveyorCli
     public static ProcessStartInfo StartInfo(string store, string workingDirectory, IEnumerable<string> args)
     {
         if (!File.Exists(DllPath)) throw new InvalidOperationException($"the CLI is not built: {DllPath} is missing");
+        var start = DotnetStartInfo(DllPath, workingDirectory, args);
+        start.Environment["CONVEYOR_STORE"] = store;
+        start.Environment.Remove("CONVEYOR_DEBUG");
+        return start;
+    }
+
+    /// <summary>A start description for <c>dotnet DLL args…</c> with every stream redirected (UTF-8).</summary>
+    public static ProcessStartInfo DotnetStartInfo(string dll, string workingDirectory, IEnumerable<string> args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
@@ -28,11 +37,9 @@ public static class ConveyorCli
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        start.ArgumentList.Add(DllPath);
+        start.ArgumentList.Add(dll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment["CONVEYOR_STORE"] = store;
         start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment.Remove("CONVEYOR_DEBUG");
         return start;
     }
 

@@ -148,7 +148,8 @@ public sealed class PostgresServer : IAsyncDisposable
         await process.WaitForExitAsync();
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
+    public static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
