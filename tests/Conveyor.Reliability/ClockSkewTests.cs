@@ -51,4 +51,35 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
         slow.HasExited.ShouldBeFalse();
         output.WriteLine($"FIGURES clock-skew: nodes=2 (+10 min, -10 min) long-jobs=20 scheduled=1 early-starts=0 scheduled-start-after-due-s={late:F2} early-lease-expiries=0 second-runs=0 ({longIds.Count + 1} jobs)");
     }
+
+    [SkippableFact]
+    public async Task NodesTenMinutesFastAndSlow_CronTicksFireOnceEach_NeverBeforeTheirTime()
+    {
+        Skip.If(FakeClock.Missing is not null, FakeClock.Missing);
+        await using var cluster = await TestCluster.OnSharedServerAsync();
+        await using var processes = new ProcessGroup();
+        var cs = cluster.Server.ConnectionString;
+        var s = cluster.Schema;
+        await Sql.CreateLedgerAsync(cluster);
+        processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "fast", Timings, ["--concurrency", "4"], FakeClock.Shifted("+10m")));
+        await TestCluster.UntilAsync(async () => await cluster.ElectedLeaderAsync() == "fast", TimeSpan.FromSeconds(20), "the fast node leading");
+        processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "slow", Timings, ["--concurrency", "4"], FakeClock.Shifted("-10m")));
+
+        await cluster.OkAsync("cron", "add", "skew-tick", "*/2 * * * * *", "ledger");
+        await TestCluster.UntilAsync(async () => await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".ledger") >= 6,
+            TimeSpan.FromSeconds(60), "six cron ticks run");
+        await cluster.OkAsync("cron", "remove", "skew-tick");
+
+        var ticks = await Sql.RowsAsync(cs, $"""
+            SELECT j.run_at, l.at, l.node FROM "{s}".jobs j JOIN "{s}".ledger l ON l.job_id = j.id ORDER BY j.run_at
+            """, r => (Due: r.GetDateTime(0), Ran: r.GetDateTime(1), Node: r.GetString(2)));
+        output.WriteLine(string.Join("\n", ticks.Select(t => $"tick due {t.Due:HH:mm:ss.fff}, ran {t.Ran:HH:mm:ss.fff} on {t.Node}")));
+        ticks.Select(t => t.Due).Distinct().Count().ShouldBe(ticks.Count, "no tick fired twice");
+        ticks.ShouldAllBe(t => t.Due.Second % 2 == 0 && t.Due.Millisecond == 0, "each job is due on a tick of the schedule");
+        ticks.ShouldAllBe(t => t.Ran >= t.Due, "no tick runs before its time");
+        var now = await Sql.ScalarAsync<DateTime>(cs, "SELECT clock_timestamp()");
+        ticks.ShouldAllBe(t => t.Due <= now, "no tick of the future (the fast node's ten minutes ahead) fired");
+        (await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".jobs WHERE attempt > 1 OR jsonb_array_length(errors) > 0")).ShouldBe(0);
+        output.WriteLine($"FIGURES clock-skew-cron: nodes=2 (+10 min, -10 min) ticks={ticks.Count} doubled=0 early=0 future=0");
+    }
 }
