@@ -41,7 +41,6 @@ internal sealed record NodeArguments(string Store, string Name, int Concurrency,
                 case "shutdown": worker.ShutdownTimeout = value; break;
                 case "cancel-grace": worker.CancelGrace = value; break;
                 case "prefetch": worker.PrefetchHorizon = value; break;
-                case "node-grace": worker.NodeGracePeriod = value; break;
                 default: throw new ArgumentException($"unknown option --{key}");
             }
         }

@@ -14,7 +14,7 @@ public static class TestNode
     public static IReadOnlyList<string> Arguments(ClusterTimings timings) =>
     [
         "--lease", Ms(timings.Lease), "--heartbeat", Ms(timings.Heartbeat), "--leader-lease", Ms(timings.LeaderLease),
-        "--maintenance", Ms(timings.Maintenance), "--node-grace", Ms(timings.NodeGrace),
+        "--maintenance", Ms(timings.Maintenance),
     ];
 
     /// <summary>A start description for the node program; <paramref name="environment"/> is added to the child's environment.</summary>
