@@ -26,9 +26,10 @@ public sealed class ListenerTests(ITestOutputHelper output)
         (await http.GetStringAsync("/healthz")).ShouldBe("ok\n");
         output.WriteLine($"poll interval {PollInterval.TotalSeconds}s; timings: {Timings}");
         var before = new List<TimeSpan>();
-        for (var i = 0; i < 3; i++) before.Add(await StartLatencyAsync(cluster));
+        for (var i = 0; i < 5; i++) before.Add(await StartLatencyAsync(cluster));
         output.WriteLine($"before the kills, jobs started after {string.Join(", ", before.Select(l => $"{l.TotalSeconds:F2}s"))}");
-        before.ShouldAllBe(l => l < TimeSpan.FromSeconds(1), "with the listener up, a notification starts each job");
+        // Mostly, not always: about one job in ten was seen to start at the next poll instead, listener up or not.
+        before.Count(l => l < TimeSpan.FromSeconds(1)).ShouldBeGreaterThanOrEqualTo(3, "with the listener up, notifications start the jobs");
 
         // Kill every LISTEN session of this schema as soon as it appears, for 6 s, while health is read and a job is enqueued.
         var listen = $"LISTEN \"{cluster.Schema}.jobs\"";
@@ -66,7 +67,6 @@ public sealed class ListenerTests(ITestOutputHelper output)
         var withListener = new List<TimeSpan>();
         for (var i = 0; i < 5; i++) withListener.Add(await StartLatencyAsync(cluster));
         output.WriteLine($"listener back {back.TotalSeconds:F2}s after the kills stopped; jobs then started after {string.Join(", ", withListener.Select(l => $"{l.TotalSeconds:F2}s"))}");
-        // Mostly, not always: about one job in a dozen was seen to start at the next poll instead, with the listener up.
         withListener.Count(l => l < TimeSpan.FromSeconds(1)).ShouldBeGreaterThanOrEqualTo(3, "notifications, not 3 s polls, start the jobs again");
         serve.HasExited.ShouldBeFalse();
         output.WriteLine($"FIGURES listen-killed: kills={kills} degraded-health-reads={degradedSeen}/{healthReads} start-without-listener-s={string.Join('/', withoutListener.Select(l => l.TotalSeconds.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))} " +
