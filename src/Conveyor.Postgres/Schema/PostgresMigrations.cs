@@ -377,6 +377,58 @@ internal static class PostgresMigrations
             END
             $fn$;
             """),
+        // Batches: the trigger applies JobLifecycle.BatchRemainingDelta on every path that finishes, revives or deletes a
+        // child, inside that path's own transaction. The row lock its UPDATE of the batch takes serialises the children's
+        // changes (re-checked on the newest row version under READ COMMITTED), so exactly one change counts off the last
+        // child and releases the callback.
+        new(7, "batches: children counted off by trigger, the callback released at zero", """
+            CREATE TABLE {s}.batches (
+                id               bigserial   PRIMARY KEY,
+                created_at       timestamptz NOT NULL,
+                callback_job_id  bigint      NOT NULL,
+                total            integer     NOT NULL,
+                remaining        integer     NOT NULL,
+                deadline         timestamptz,
+                cancelled_at     timestamptz,
+                cancel_reason    text
+            );
+
+            CREATE INDEX batches_callback ON {s}.batches (callback_job_id);
+
+            CREATE INDEX batches_deadline ON {s}.batches (deadline)
+                WHERE deadline IS NOT NULL AND remaining > 0 AND cancelled_at IS NULL;
+
+            CREATE INDEX jobs_batch ON {s}.jobs (batch_id, id) WHERE batch_id IS NOT NULL;
+
+            CREATE FUNCTION {s}.batch_child_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            DECLARE
+                delta integer := -1;
+                left_count integer;
+                callback bigint;
+            BEGIN
+                IF TG_OP = 'UPDATE' THEN
+                    IF NEW.state NOT IN ('succeeded', 'dead', 'cancelled') THEN
+                        delta := 1;
+                    END IF;
+                END IF;
+                UPDATE {s}.batches SET remaining = remaining + delta WHERE id = OLD.batch_id
+                RETURNING remaining, callback_job_id INTO left_count, callback;
+                IF left_count = 0 THEN
+                    UPDATE {s}.jobs SET state = 'available' WHERE id = callback AND state = 'waiting';
+                END IF;
+                RETURN NULL;
+            END
+            $fn$;
+
+            CREATE TRIGGER batch_child_changed AFTER UPDATE OF state ON {s}.jobs FOR EACH ROW
+                WHEN (OLD.batch_id IS NOT NULL
+                      AND (OLD.state IN ('succeeded', 'dead', 'cancelled')) <> (NEW.state IN ('succeeded', 'dead', 'cancelled')))
+                EXECUTE FUNCTION {s}.batch_child_changed();
+
+            CREATE TRIGGER batch_child_deleted AFTER DELETE ON {s}.jobs FOR EACH ROW
+                WHEN (OLD.batch_id IS NOT NULL AND OLD.state NOT IN ('succeeded', 'dead', 'cancelled'))
+                EXECUTE FUNCTION {s}.batch_child_changed();
+            """),
 
         // Key affinity: a job's bucket (FNV-1a 32 of the key's UTF-8 bytes, mod 4096: AffinityBuckets.Of in C# gives the
         // same) is computed by the table itself, so every insert path (COPY, unnest, enqueue()) stores it unchanged.

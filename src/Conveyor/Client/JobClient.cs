@@ -13,7 +13,7 @@ namespace Conveyor;
 /// Conveyor setup (resolve it from DI). Every input is validated before the store is touched: bad
 /// input throws <see cref="JobValidationException"/> and stores nothing.
 /// </summary>
-public sealed class JobClient
+public sealed partial class JobClient
 {
     private readonly IJobStore _store;
     private readonly TimeProvider _time;

@@ -331,6 +331,8 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
 
     private sealed class ProgressSink(IJobStore store, string nodeName) : IJobProgressSink
     {
+        public IJobStore Store => store;
+
         public Task ReportAsync(ClaimedJob job, int? percent, string? message, CancellationToken cancellationToken) =>
             store.ReportProgressAsync(new ReportProgressParams(job.Id, nodeName, job.Attempt, percent, message), cancellationToken);
     }

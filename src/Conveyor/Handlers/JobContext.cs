@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Conveyor.Serialization;
 using Conveyor.Storage;
@@ -75,6 +76,62 @@ public class JobContext
         return _progress.ReportAsync(_job, percent, message, cancellationToken);
     }
 
+    /// <summary>
+    /// The result (JSON text) of the job this one waited for (<see cref="JobOptions.After"/>): a pipeline's previous
+    /// step. Null when that job succeeded without a result. Read from the store on each call.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This job was not enqueued with <c>after</c>.</exception>
+    /// <exception cref="JobNotFoundException">The parent job was deleted (or pruned) meanwhile.</exception>
+    public async Task<string?> GetParentResultJsonAsync(CancellationToken cancellationToken = default)
+    {
+        var store = _progress.Store;
+        var self = await store.GetJobAsync(new GetJobParams(_job.Id), cancellationToken).ConfigureAwait(false)
+            ?? throw new JobNotFoundException(_job.Id);
+        if (self.AfterJobId is not { } parentId)
+            throw new InvalidOperationException($"job {_job.Id} was not enqueued with after: it has no parent result");
+        var parent = await store.GetJobAsync(new GetJobParams(parentId), cancellationToken).ConfigureAwait(false)
+            ?? throw new JobNotFoundException(parentId);
+        return parent.ResultJson;
+    }
+
+    /// <summary>The parent's result (see <see cref="GetParentResultJsonAsync"/>) deserialised as <typeparamref name="T"/>; default when it has none.</summary>
+    public async Task<T?> GetParentResultAsync<T>(CancellationToken cancellationToken = default)
+    {
+        var json = await GetParentResultJsonAsync(cancellationToken).ConfigureAwait(false);
+        return json is null ? default : JsonSerializer.Deserialize<T>(json, ConveyorJson.Options);
+    }
+
+    /// <summary>
+    /// The batch this job is the callback of, with its children's counts per state (all final by the time the callback
+    /// runs); null when this job is no batch's callback, or the store has no batches.
+    /// </summary>
+    public async Task<BatchInfo?> GetBatchAsync(CancellationToken cancellationToken = default)
+    {
+        if (_progress.Store.Batches is not { } batches) return null;
+        return await batches.GetBatchAsync(new GetBatchParams(_job.Id, ByCallback: true), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The children of the batch this job is the callback of, in id order, read from the store
+    /// <paramref name="pageSize"/> at a time (a batch of any size streams in constant memory): each child's id, state
+    /// and result. Children deleted meanwhile are absent. Empty when this job is no batch's callback.
+    /// </summary>
+    public async IAsyncEnumerable<BatchChild> ReadBatchChildrenAsync(int pageSize = 1000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageSize, 10_000);
+        var batch = await GetBatchAsync(cancellationToken).ConfigureAwait(false);
+        if (batch is null) yield break;
+        var batches = _progress.Store.Batches!;
+        long? after = 0;
+        while (after is { } cursor)
+        {
+            var page = await batches.ListBatchChildrenAsync(new ListBatchChildrenParams(batch.Id, cursor, pageSize), cancellationToken).ConfigureAwait(false);
+            foreach (var child in page.Children) yield return child;
+            after = page.NextAfterId;
+        }
+    }
+
     internal ClaimedJob Job => _job;
 
     /// <summary>Ends the attempt's DI scope, if one was created.</summary>
@@ -97,8 +154,11 @@ public sealed class JobContext<TArgs> : JobContext
     public TArgs Args { get; }
 }
 
-/// <summary>Where progress reports go (the node writes them to the store).</summary>
+/// <summary>Where progress reports go (the node writes them to the store), and the store a context reads from.</summary>
 internal interface IJobProgressSink
 {
+    /// <summary>The node's store, for what a handler reads through its context (a parent's result, its batch).</summary>
+    IJobStore Store { get; }
+
     Task ReportAsync(ClaimedJob job, int? percent, string? message, CancellationToken cancellationToken);
 }

@@ -16,7 +16,8 @@ internal sealed class LeaderChores(JobServerCore core, IReadOnlyList<ILeaderChor
     /// <summary>The chores every leader runs, in this order each tick.</summary>
     public static IReadOnlyList<ILeaderChore> Standard(JobServerCore core, ConveyorOptions conveyorOptions) =>
         [new PromoteDueJobsChore(core), new RescueExpiredLeasesChore(core), new ForgetSilentNodesChore(core), new PruneFinishedJobsChore(core),
-         new FireRecurringJobsChore(core, new Recurring.RecurringJobValidator(conveyorOptions))];
+         new FireRecurringJobsChore(core, new Recurring.RecurringJobValidator(conveyorOptions)),
+         new CancelOverdueBatchesChore(core)];
 
     /// <summary>
     /// How often the leader asks the store whether reclaiming is due: a busy node makes ~20,000 dead row versions a

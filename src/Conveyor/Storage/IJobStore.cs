@@ -11,7 +11,8 @@ namespace Conveyor.Storage;
 /// </summary>
 /// <remarks>
 /// What a store can do beyond the mandatory roles is said in one way: an optional role is offered when its property
-/// is not null (<see cref="Notifier"/>, <see cref="EnqueueClaimer"/>, <see cref="SpaceReclaimer"/>, <see cref="Cron"/>), and
+/// is not null (<see cref="Notifier"/>, <see cref="EnqueueClaimer"/>, <see cref="SpaceReclaimer"/>, <see cref="Cron"/>,
+/// <see cref="Batches"/>), and
 /// <see cref="Capabilities"/> holds the traits of the mandatory verbs (transactions, processes).
 /// </remarks>
 public interface IJobStore : IJobExecutionStore, IJobAdminStore, IQueueSettingsStore, INodeStore, IAsyncDisposable
@@ -33,6 +34,9 @@ public interface IJobStore : IJobExecutionStore, IJobAdminStore, IQueueSettingsS
 
     /// <summary>Recurring schedules (cron); null when the store keeps none (the built-in stores all do).</summary>
     ICronStore? Cron { get; }
+
+    /// <summary>Batches: children and a callback released when every child is final; null when the store offers none.</summary>
+    IBatchStore? Batches { get; }
 
     /// <summary>Creates or upgrades the schema. Idempotent and safe when several processes call it at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken = default);

@@ -96,6 +96,33 @@ public static class JobLifecycle
         };
     }
 
+    /// <summary>
+    /// How a change of one batch child moves its batch's count of unfinished children: −1 when an unfinished child
+    /// becomes final or is deleted (a deleted child counts as final), +1 when a final child runs again (a retry), else 0.
+    /// The change that brings the count to 0 releases the callback, in the same transaction; the SQL stores apply this
+    /// rule in a trigger on their jobs table, the memory store in its state changes.
+    /// </summary>
+    public static int BatchRemainingDelta(bool wasFinal, bool isFinal) => (wasFinal, isFinal) switch
+    {
+        (false, true) => -1,
+        (true, false) => +1,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The first answer of a batch cancel: <see cref="JobChangeStatus.NotFound"/> when there is no batch,
+    /// <see cref="JobChangeStatus.NotAllowed"/> when it is complete (every child final) or already cancelled; null to go on.
+    /// </summary>
+    public static BatchChangeResult? RefuseBatchCancel(BatchInfo? batch)
+    {
+        if (batch is null) return new BatchChangeResult(JobChangeStatus.NotFound, null);
+        return batch.Complete || batch.CancelledAt is not null ? new BatchChangeResult(JobChangeStatus.NotAllowed, batch) : null;
+    }
+
+    /// <summary>The reason recorded on a batch cancelled by its deadline.</summary>
+    public static string BatchDeadlineReason(DateTimeOffset deadline) =>
+        $"deadline {deadline.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z passed";
+
     private static RetryDecision Conflict(JobInfo job, string reason) =>
         new(new JobChangeResult(JobChangeStatus.Conflict, job, reason), job.State);
 }

@@ -19,6 +19,7 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public IEnqueueClaimer? EnqueueClaimer => null;
     public ISpaceReclaimer? SpaceReclaimer => null;
     public ICronStore? Cron => null;
+    public IBatchStore? Batches => _inner.Batches;
     public ILeaderElector LeaderElector => _inner.LeaderElector;
     public Task<IReadOnlyList<ActivityBucket>> GetActivityAsync(GetActivityParams parameters, CancellationToken cancellationToken = default) => _inner.GetActivityAsync(parameters, cancellationToken);
     public Task<IReadOnlyList<JobInfo>> ListOrderingKeyAsync(ListOrderingKeyParams parameters, CancellationToken cancellationToken = default) => _inner.ListOrderingKeyAsync(parameters, cancellationToken);

@@ -78,6 +78,7 @@ public sealed partial class MemoryJobStore
             ReleaseOrderingKey(job, now);
             ResolveDependents(job, now);
         }
+        if (job.BatchId is not null) CountBatchChild(job, wasFinal, isFinal, now);
     }
 
     private void Detach(MemoryJob job)
@@ -348,6 +349,7 @@ public sealed partial class MemoryJobStore
         if (!wasFinal) ReleaseOrderingKey(job, now);
         else DropOrderingHold(job, now);
         ResolveDependents(job, now);
+        if (job.BatchId is not null) CountBatchChild(job, wasFinal, isFinal: true, now);
         _deletedInIdList++;
         if (_deletedInIdList > 1024 && _deletedInIdList > _byId.Count / 2)
         {
