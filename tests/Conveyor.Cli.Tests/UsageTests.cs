@@ -48,7 +48,7 @@ public sealed class UsageTests : IAsyncLifetime
     [InlineData("cron missed policy", "--missed must be catch-up or skip (got sometimes)", "cron", "add", "n", "0 3 * * *", "conveyor.noop", "--missed", "sometimes")]
     [InlineData("cron bad name", "name 'a b' has the character ' '", "cron", "add", "a b", "0 3 * * *", "conveyor.noop")]
     [InlineData("cron bad attempts", "--max-attempts must be between 1 and 1000 (got 0)", "cron", "add", "n", "0 3 * * *", "conveyor.noop", "--max-attempts", "0")]
-    [InlineData("batches", "'conveyor batches' is not available in this build yet", "batches")]
+    [InlineData("batch id not a number", "bad batch id x: ids are whole numbers from 1", "batches", "show", "x")]
     [InlineData("queue cap over the pool", "queue 'a' may take 8 slots but the node's pool has only 4 (--concurrency): raise the pool or lower the queue's number", "worker", "--concurrency", "4", "--queues", "a=8")]
     [InlineData("bad store", "bad store 'nosuch'", "--store", "nosuch", "jobs", "list")]
     [InlineData("concurrency not a number", "--concurrency must be a whole number (got many)", "worker", "--concurrency", "many")]

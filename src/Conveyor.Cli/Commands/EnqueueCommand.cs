@@ -9,7 +9,8 @@ namespace Conveyor.Cli.Commands;
 
 /// <summary>
 /// <c>conveyor enqueue KIND [--args JSON | --from FILE|-] [job options]</c>: prints the new job's id alone;
-/// with <c>--from</c>, one args document per line, enqueued in chunks (one store call each), one id per line.
+/// with <c>--from</c>, one args document per line, enqueued in chunks (one store call each), one id per line; with
+/// <c>--from</c> and <c>--batch-then KIND</c>, all of them as one batch (one store call) and the batch's id alone.
 /// </summary>
 internal sealed class EnqueueCommand(CliContext context)
 {
@@ -31,13 +32,20 @@ internal sealed class EnqueueCommand(CliContext context)
     private readonly Option<TimeSpan?> _uniqueFor = CliOptions.Duration("--unique-for", "Keep --unique-key taken for DURATION after the job succeeded");
     private readonly Option<string?> _affinityKey = new("--affinity-key") { Description = "Jobs sharing K prefer the one live node that owns K (within a grace of 2s)", HelpName = "K" };
     private readonly Option<long?> _after = CliOptions.OptionalNumber("--after", "Wait until job ID succeeded", long.MinValue, long.MaxValue, "ID");
+    private readonly Option<string?> _batchThen = new("--batch-then")
+    {
+        Description = "With --from: enqueue the jobs as one batch whose callback, a job of KIND, runs once when all are final (prints the batch id)",
+        HelpName = "KIND",
+    };
+    private readonly Option<string?> _batchThenArgs = new("--batch-then-args") { Description = "The callback's args (default {})", HelpName = "JSON" };
+    private readonly Option<TimeSpan?> _batchDeadline = CliOptions.Duration("--batch-deadline", "Cancel the batch's unfinished children DURATION after the enqueue");
 
     /// <summary>The option behind each field the core's validator names, so that its errors speak of what was typed.</summary>
     private Dictionary<string, Option> Fields() => new(StringComparer.Ordinal)
     {
         ["args"] = _args, ["queue"] = _queue, ["priority"] = _priority, ["maxAttempts"] = _maxAttempts, ["delay"] = _delay, ["runAt"] = _at,
         ["timeout"] = _timeout, ["orderingKey"] = _orderingKey, ["uniqueKey"] = _uniqueKey, ["uniqueFor"] = _uniqueFor,
-        ["affinityKey"] = _affinityKey, ["after"] = _after,
+        ["affinityKey"] = _affinityKey, ["after"] = _after, ["deadline"] = _batchDeadline,
     };
 
     public Command Build()
@@ -45,6 +53,7 @@ internal sealed class EnqueueCommand(CliContext context)
         var command = new Command("enqueue", "Enqueue a job (prints its id) or, with --from, many jobs (one id per line)")
         {
             _kind, _args, _from, _queue, _delay, _at, _priority, _maxAttempts, _timeout, _orderingKey, _uniqueKey, _uniqueFor, _affinityKey, _after,
+            _batchThen, _batchThenArgs, _batchDeadline,
         };
         command.SetAction(RunAsync);
         return command;
@@ -57,6 +66,7 @@ internal sealed class EnqueueCommand(CliContext context)
         var from = parse.GetValue(_from);
         if (args is not null && from is not null) throw new UsageException("give --args or --from, not both");
         var options = Options(parse);
+        var batch = Batch(parse, from, options);
 
         await using var session = context.Open(parse);
         // The core's own checks, under the limits this session's client enforces: nothing is stored when one fails.
@@ -74,6 +84,22 @@ internal sealed class EnqueueCommand(CliContext context)
         // Every line is read and checked before the first chunk is stored, so a bad line changes nothing.
         var documents = await ReadDocumentsAsync(from, validator, cancellationToken);
         var output = context.Console.Out;
+        if (batch is { } then)
+        {
+            try
+            {
+                validator.ValidateArgs(then.Callback.ArgsJson);
+            }
+            catch (JobValidationException e)
+            {
+                throw new UsageException($"--batch-then-args: {e.Reason}");
+            }
+            var children = documents.Select(d => new JobRequest(kind, d.Json, options)).ToList();
+            var deadline = then.Deadline is { } after ? new BatchOptions { Deadline = DateTimeOffset.UtcNow + after } : null;
+            var stored = await Enqueue(parse, () => session.Client.EnqueueBatchAsync(children, then.Callback, deadline, cancellationToken));
+            output.WriteLine(stored.BatchId.ToString(CultureInfo.InvariantCulture));
+            return ExitCodes.Ok;
+        }
         for (var start = 0; start < documents.Count; start += ChunkSize)
         {
             var chunk = documents.Skip(start).Take(ChunkSize).Select(d => new JobRequest(kind, d.Json, options)).ToList();
@@ -84,6 +110,37 @@ internal sealed class EnqueueCommand(CliContext context)
             await output.FlushAsync(cancellationToken);
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The callback and deadline of <c>--batch-then</c>, or null without it; its options are refused without it.</summary>
+    private (JobRequest Callback, TimeSpan? Deadline)? Batch(ParseResult parse, string? from, JobOptions options)
+    {
+        var then = parse.GetValue(_batchThen);
+        var thenArgs = parse.GetValue(_batchThenArgs);
+        var deadline = parse.GetValue(_batchDeadline);
+        if (then is null)
+        {
+            if (thenArgs is not null) throw new UsageException("--batch-then-args needs --batch-then");
+            if (deadline is not null) throw new UsageException("--batch-deadline needs --batch-then");
+            return null;
+        }
+        if (from is null) throw new UsageException("--batch-then needs --from FILE (the batch's children, one args document per line)");
+        if (options.UniqueKey is not null) throw new UsageException("--unique-key cannot be used with --batch-then: an existing job would join the batch");
+        if (deadline is { } d && d <= TimeSpan.Zero) throw new UsageException($"--batch-deadline must be longer than 0 (got {Durations.Format(d)})");
+        try
+        {
+            Names.EnsureKind(then);
+        }
+        catch (JobValidationException e)
+        {
+            throw new UsageException($"--batch-then: {e.Reason}");
+        }
+        // The callback runs beside the children: same queue, priority, attempts and timeout.
+        var callback = new JobRequest(then, thenArgs ?? "{}", new JobOptions
+        {
+            Queue = options.Queue, Priority = options.Priority, MaxAttempts = options.MaxAttempts, Timeout = options.Timeout,
+        });
+        return (callback, deadline);
     }
 
     private void Check(ParseResult parse, Action validate)

@@ -92,16 +92,16 @@ internal static class CliOptions
         Description = "Print the JSON body the HTTP API answers for the same question",
     };
 
-    /// <summary>A job id argument (a positive 64-bit integer).</summary>
-    public static Argument<long> JobId() => new("ID")
+    /// <summary>A job id argument (a positive 64-bit integer); <paramref name="noun"/> names what it identifies.</summary>
+    public static Argument<long> JobId(string noun = "job") => new("ID")
     {
-        Description = "The job's id",
+        Description = $"The {noun}'s id",
         CustomParser = result =>
         {
             var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
             if (long.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0)
                 return id;
-            result.AddError($"bad job id {Echo(token)}: ids are whole numbers from 1");
+            result.AddError($"bad {noun} id {Echo(token)}: ids are whole numbers from 1");
             return 0;
         },
     };

@@ -70,6 +70,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new ServeCommand(context).Build(),
             new EnqueueCommand(context).Build(),
             new JobsCommand(context).Build(),
+            new BatchesCommand(context).Build(),
             new QueuesCommand(context).Build(),
             new NodesCommand(context).Build(),
             new CronCommand(context).Build(),
@@ -77,7 +78,6 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new DemoCommand(context).Build(),
             new BenchCommand(context).Build(),
         };
-        root.Add(UnavailableCommand.Build("batches", "conveyor batches"));
         return root;
     }
 
