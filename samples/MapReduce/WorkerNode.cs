@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Conveyor.Samples.MapReduce;
+
+/// <summary><c>worker --store STORE --name NAME --concurrency N</c>: a node that runs the map and reduce jobs until its input closes.</summary>
+internal static class WorkerNode
+{
+    public static async Task<int> RunAsync(SampleOptions options)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddHostedService<ParentWatch>();
+        builder.Services.AddConveyor(o => StoreChoice.Apply(o, options.Store))
+            .AddJob<CountWords>((CountWords chunk) => Handlers.Map(chunk))
+            .AddJob<Reduce>((JobContext<Reduce> context, CancellationToken ct) => Handlers.ReduceAsync(context, Console.Out, ct))
+            .AddWorker(w =>
+            {
+                w.Name = options.Name;
+                w.Queue(SampleOptions.Queue, options.Concurrency);
+                // Other processes' work is found by polling on SQLite: a short interval keeps the demo brisk.
+                w.PollInterval = TimeSpan.FromMilliseconds(200);
+            });
+        using var host = builder.Build();
+        await host.RunAsync();
+        return 0;
+    }
+}
