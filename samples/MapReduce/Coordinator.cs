@@ -25,6 +25,8 @@ internal static class Coordinator
         services.AddConveyor(o => StoreChoice.Apply(o, options.Store));
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<JobClient>();
+        // The schema first, once, before the workers open the store too.
+        await provider.GetRequiredService<Storage.IJobStore>().MigrateAsync(interrupted.Token);
 
         var text = options.Text ?? Generate(options);
         var chunks = Chunks(text, options.ChunkLines);
@@ -34,13 +36,21 @@ internal static class Coordinator
         var workers = new List<Process>();
         try
         {
-            for (var i = 1; i <= options.Workers; i++) workers.Add(StartWorker(options, $"mapreduce-{i}"));
+            var ready = new List<Task>();
+            for (var i = 1; i <= options.Workers; i++)
+            {
+                var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                workers.Add(StartWorker(options, $"mapreduce-{i}", up));
+                ready.Add(up.Task);
+            }
+            await WhenReadyAsync(ready, workers, interrupted.Token);
             var watch = Stopwatch.StartNew();
             var jobOptions = new JobOptions { Queue = SampleOptions.Queue };
             var batch = await client.EnqueueBatchAsync(
                 chunks.Select((chunk, i) => new CountWords(i + 1, chunk)), new Reduce(options.Top, options.Out is null ? null : Path.GetFullPath(options.Out)),
                 childOptions: jobOptions, thenOptions: jobOptions, cancellationToken: interrupted.Token);
-            Console.WriteLine($"batch {batch.BatchId}: {chunks.Count} map jobs on {options.Workers} workers, reduce job {batch.CallbackJobId}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"batch {batch.BatchId}: {chunks.Count} map jobs on {options.Workers} workers, reduce job {batch.CallbackJobId} (enqueued in {watch.Elapsed.TotalSeconds:F2}s)"));
 
             var callback = await WaitAsync(client, batch.CallbackJobId, workers, interrupted.Token);
             var elapsed = watch.Elapsed;
@@ -86,7 +96,7 @@ internal static class Coordinator
     }
 
     /// <summary>This program again, as <c>worker</c>; its output is relayed with its name in front.</summary>
-    private static Process StartWorker(SampleOptions options, string name)
+    private static Process StartWorker(SampleOptions options, string name, TaskCompletionSource ready)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path to start the workers");
         var start = new ProcessStartInfo(self)
@@ -101,7 +111,11 @@ internal static class Coordinator
         foreach (var arg in new[] { "worker", "--store", options.Store, "--name", name, "--concurrency", options.Concurrency.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start worker {name}");
-        process.OutputDataReceived += (_, e) => Relay(Console.Out, name, e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data == WorkerNode.ReadyLine) ready.TrySetResult();
+            else Relay(Console.Out, name, e.Data);
+        };
         process.ErrorDataReceived += (_, e) => Relay(Console.Error, name, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -111,6 +125,20 @@ internal static class Coordinator
     private static void Relay(TextWriter to, string name, string? line)
     {
         if (line is not null) to.WriteLine($"[{name}] {line}");
+    }
+
+    /// <summary>Waits until every worker said it runs; fails when one exits first or none is up within a minute.</summary>
+    private static async Task WhenReadyAsync(List<Task> ready, List<Process> workers, CancellationToken cancellationToken)
+    {
+        var all = Task.WhenAll(ready);
+        var patience = Stopwatch.StartNew();
+        while (!all.IsCompleted)
+        {
+            if (workers.Any(w => w.HasExited)) throw new InvalidOperationException("a worker exited while starting (its output is above)");
+            if (patience.Elapsed > TimeSpan.FromMinutes(1)) throw new InvalidOperationException("the workers did not start within a minute");
+            await Task.WhenAny(all, Task.Delay(100, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     private static async Task<JobInfo> WaitAsync(JobClient client, long id, List<Process> workers, CancellationToken cancellationToken)

@@ -318,4 +318,24 @@ public abstract partial class StoreConformanceTests
             await CompleteAsync(await ClaimOneAsync(batch.CallbackJobId, now: TestTime.At(2)), JobOutcome.Succeeded, now: TestTime.At(3));
         }
     }
+
+    [SkippableFact]
+    public async Task Batch_TheReleaseOfTheCallback_WakesItsQueue()
+    {
+        RequireBatches();
+        var notifier = RequireNotifier();
+        Skip.IfNot(Store.Capabilities.SupportsNotifications,
+            $"the {Store.Name} store releases the callback in a trigger its notifier cannot hear: nodes find it at their next poll");
+        var batch = await InsertBatchAsync(1, callback: TestJobs.New(kind: CallbackKind, queue: "callbacks"));
+        var claimed = await ClaimOneAsync(batch.ChildIds[0]);
+        var signalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var subscription = await notifier.SubscribeAsync(queue =>
+        {
+            if (queue == "callbacks") signalled.TrySetResult();
+        });
+
+        await CompleteAsync(claimed, JobOutcome.Succeeded);
+
+        await signalled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

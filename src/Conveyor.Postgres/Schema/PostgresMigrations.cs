@@ -405,6 +405,7 @@ internal static class PostgresMigrations
                 delta integer := -1;
                 left_count integer;
                 callback bigint;
+                callback_queue text;
             BEGIN
                 IF TG_OP = 'UPDATE' THEN
                     IF NEW.state NOT IN ('succeeded', 'dead', 'cancelled') THEN
@@ -414,7 +415,12 @@ internal static class PostgresMigrations
                 UPDATE {s}.batches SET remaining = remaining + delta WHERE id = OLD.batch_id
                 RETURNING remaining, callback_job_id INTO left_count, callback;
                 IF left_count = 0 THEN
-                    UPDATE {s}.jobs SET state = 'available' WHERE id = callback AND state = 'waiting';
+                    UPDATE {s}.jobs SET state = 'available' WHERE id = callback AND state = 'waiting'
+                    RETURNING queue INTO callback_queue;
+                    -- Once per batch: the nodes of every process hear of the callback at this commit.
+                    IF callback_queue IS NOT NULL THEN
+                        PERFORM pg_notify('{schema}.jobs', callback_queue);
+                    END IF;
                 END IF;
                 RETURN NULL;
             END
