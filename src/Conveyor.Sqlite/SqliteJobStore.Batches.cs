@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Conveyor.Sqlite;
 
-// Batches. The count of unfinished children is kept by the triggers of schema step 7 (every path that finishes,
+// Batches. The count of unfinished children is kept by triggers (Jobs/BatchTriggers.cs: every path that finishes,
 // revives or deletes a child runs them inside its own write transaction); what is here writes batches and reads them.
 public sealed partial class SqliteJobStore : IBatchStore
 {
@@ -171,6 +171,7 @@ public sealed partial class SqliteJobStore : IBatchStore
 
     private static InsertedBatch InsertBatch(SqliteSession session, InsertBatchParams parameters, Action<string> jobsAvailable)
     {
+        BatchTriggers.Ensure(session);
         session.Command(InsertBatchSql)
             .Bind("$now", UnixMicros.From(parameters.Now))
             .Bind("$total", parameters.Children.Count)

@@ -63,6 +63,8 @@ public sealed partial class SqliteJobStore
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         return WriteAsync(scope =>
         {
+            // The leader's tick: the batch triggers go once no batch needs them (they cost every job's updates).
+            BatchTriggers.DropWhenIdle(scope.Session);
             var promoted = 0;
             using var reader = scope.Session.Command(PromoteSql)
                 .Bind("$now", UnixMicros.From(parameters.Now))

@@ -71,11 +71,13 @@ public sealed class BatchCommandTests : IAsyncLifetime
     public async Task BatchDeadline_CancelsWhatIsStillRunning_ThenTheCallbackRuns()
     {
         var children = _workspace.WriteFile("children.jsonl", "{\"ms\":10}\n{\"ms\":600000}\n");
-        var batchId = long.Parse((await _workspace.OkAsync("enqueue", "conveyor.sleep", "--from", children, "--batch-then", "conveyor.noop",
-            "--batch-deadline", "3s")).Trim());
-        var callbackId = (await BatchAsync(batchId)).GetProperty("callback").GetProperty("id").GetInt64();
-
         await _workspace.StartWorkerAsync("--concurrency", "4", "--poll-interval", "100ms");
+        var batchId = long.Parse((await _workspace.OkAsync("enqueue", "conveyor.sleep", "--from", children, "--batch-then", "conveyor.noop",
+            "--batch-deadline", "5s")).Trim());
+        var batchJson = await BatchAsync(batchId);
+        var callbackId = batchJson.GetProperty("callback").GetProperty("id").GetInt64();
+        batchJson.GetProperty("deadline").GetDateTimeOffset().ShouldBeGreaterThan(DateTimeOffset.UtcNow);
+
         (await _workspace.RunAsync("jobs", "wait", callbackId.ToString(), "--timeout", "60s")).ExitCode.ShouldBe(0);
 
         var batch = await BatchAsync(batchId);

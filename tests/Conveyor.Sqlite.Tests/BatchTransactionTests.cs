@@ -59,4 +59,34 @@ public sealed class BatchTransactionTests
         batch!.Remaining.ShouldBe(0);
         batch.CallbackState.ShouldBe(JobState.Available);
     }
+
+    [Fact]
+    public async Task TheCountingTriggers_ExistOnlyWhileABatchIsOpen()
+    {
+        await using var db = new TempDatabase();
+        var store = db.OpenStore();
+        await store.MigrateAsync();
+        bool Present()
+        {
+            using var session = new Connections.SqliteSession(db.OpenConnection());
+            return Jobs.BatchTriggersPresent(session);
+        }
+        Present().ShouldBeFalse("no batch, no trigger: every job's update would pay for it");
+
+        var batch = await store.InsertBatchAsync(new InsertBatchParams([Jobs.New()], Jobs.New() with { Kind = "test.then" }, null, Jobs.T0));
+        Present().ShouldBeTrue();
+        await store.PromoteDueJobsAsync(new PromoteDueJobsParams(Jobs.T0));
+        Present().ShouldBeTrue("the batch is open");
+
+        var child = (await store.ClaimAsync(Jobs.Claim("node-1", 1))).Single();
+        await store.CompleteManyAsync(new CompleteJobsParams("node-1", [new JobCompletion(child.Id, child.Attempt, JobOutcome.Succeeded)], Jobs.T0));
+        (await store.GetJobAsync(new GetJobParams(batch.CallbackJobId)))!.State.ShouldBe(JobState.Available);
+        await store.PromoteDueJobsAsync(new PromoteDueJobsParams(Jobs.T0));
+        Present().ShouldBeFalse("no batch is open any more");
+
+        var next = await store.InsertBatchAsync(new InsertBatchParams([Jobs.New()], Jobs.New() with { Kind = "test.then" }, null, Jobs.T0));
+        Present().ShouldBeTrue();
+        (await store.CancelJobAsync(new JobIdParams(next.ChildIds[0], Jobs.T0))).Status.ShouldBe(JobChangeStatus.Done);
+        (await store.GetJobAsync(new GetJobParams(next.CallbackJobId)))!.State.ShouldBe(JobState.Available);
+    }
 }

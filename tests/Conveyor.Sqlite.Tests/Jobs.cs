@@ -24,4 +24,7 @@ internal static class Jobs
 
     public static ClaimJobsParams Claim(string node, int limit, string queue = Queue) =>
         new(node, queue, [Kind], limit, T0, T0.AddSeconds(30));
+
+    /// <summary>Whether the batch triggers exist in the file.</summary>
+    public static bool BatchTriggersPresent(Connections.SqliteSession session) => Conveyor.Sqlite.Jobs.BatchTriggers.Present(session);
 }

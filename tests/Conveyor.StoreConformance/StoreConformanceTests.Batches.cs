@@ -109,6 +109,25 @@ public abstract partial class StoreConformanceTests
     }
 
     [SkippableFact]
+    public async Task Batch_OnceComplete_IsClosed_AChildRetriedAfterwardsCountsNothing()
+    {
+        var batch = await InsertBatchAsync(1);
+        await CompleteAsync(await ClaimOneAsync(batch.ChildIds[0]), JobOutcome.Dead, error: TestJobs.Error(1, TestTime.At(1)));
+        await ShouldBeReleasedAsync(batch);
+        await Store.CompleteManyAsync(new CompleteJobsParams(Node1, [new JobCompletion(batch.CallbackJobId, 1, JobOutcome.Succeeded)], TestTime.At(101)));
+
+        (await Store.RetryJobAsync(new JobIdParams(batch.ChildIds[0], TestTime.At(102)))).Status.ShouldBe(JobChangeStatus.Done);
+
+        var info = await GetBatchAsync(batch.BatchId);
+        info.Remaining.ShouldBe(0);
+        info.Complete.ShouldBeTrue();
+        info.Counts[JobState.Available].ShouldBe(1);
+        await CompleteAsync(await ClaimOneAsync(batch.ChildIds[0], now: TestTime.At(103)), JobOutcome.Succeeded, now: TestTime.At(104));
+        (await GetAsync(batch.CallbackJobId)).State.ShouldBe(JobState.Succeeded);
+        (await GetBatchAsync(batch.BatchId)).Remaining.ShouldBe(0);
+    }
+
+    [SkippableFact]
     public async Task Batch_DeletingAnUnfinishedChildCountsIt_ButDeletingAFinishedOneDoesNot()
     {
         var batch = await InsertBatchAsync(3);

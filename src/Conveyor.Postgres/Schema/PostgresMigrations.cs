@@ -412,7 +412,8 @@ internal static class PostgresMigrations
                         delta := 1;
                     END IF;
                 END IF;
-                UPDATE {s}.batches SET remaining = remaining + delta WHERE id = OLD.batch_id
+                -- A complete batch (remaining 0) is closed: a child retried after the release counts nothing.
+                UPDATE {s}.batches SET remaining = remaining + delta WHERE id = OLD.batch_id AND remaining > 0
                 RETURNING remaining, callback_job_id INTO left_count, callback;
                 IF left_count = 0 THEN
                     UPDATE {s}.jobs SET state = 'available' WHERE id = callback AND state = 'waiting'

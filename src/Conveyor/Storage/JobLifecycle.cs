@@ -99,8 +99,9 @@ public static class JobLifecycle
     /// <summary>
     /// How a change of one batch child moves its batch's count of unfinished children: −1 when an unfinished child
     /// becomes final or is deleted (a deleted child counts as final), +1 when a final child runs again (a retry), else 0.
-    /// The change that brings the count to 0 releases the callback, in the same transaction; the SQL stores apply this
-    /// rule in a trigger on their jobs table, the memory store in its state changes.
+    /// The change that brings the count to 0 releases the callback, in the same transaction, and closes the batch: later
+    /// changes of its children (a child retried after the release) count nothing, and the callback is not released
+    /// again. The SQL stores apply this rule in a trigger on their jobs table, the memory store in its state changes.
     /// </summary>
     public static int BatchRemainingDelta(bool wasFinal, bool isFinal) => (wasFinal, isFinal) switch
     {

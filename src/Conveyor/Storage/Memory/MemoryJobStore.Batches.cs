@@ -122,7 +122,8 @@ public sealed partial class MemoryJobStore : IBatchStore
     /// <summary>Counts a batch child's change off (or back on); called by every state change and delete of a child.</summary>
     private void CountBatchChild(MemoryJob job, bool wasFinal, bool isFinal, DateTimeOffset now)
     {
-        if (job.BatchId is not { } batchId || !_batches.TryGetValue(batchId, out var batch)) return;
+        // A complete batch is closed: its callback was released once and for all.
+        if (job.BatchId is not { } batchId || !_batches.TryGetValue(batchId, out var batch) || batch.Remaining == 0) return;
         var delta = JobLifecycle.BatchRemainingDelta(wasFinal, isFinal);
         if (delta == 0) return;
         batch.Remaining += delta;
