@@ -65,31 +65,15 @@ public sealed partial class SqliteJobStore : IBatchStore
         if (parameters.Transaction is null)
             return WriteAsync(scope => InsertBatch(scope.Session, parameters, scope.JobsAvailable), cancellationToken);
         ThrowIfDisposed();
-        var transaction = CheckCallerTransaction(parameters.Transaction);
-        using var session = new SqliteSession(transaction.Connection!, transaction, ownsConnection: false);
-        var queues = new List<string>();
-        session.Execute("SAVEPOINT conveyor_batch");
-        InsertedBatch inserted;
         try
         {
-            if (!IsReady && !SqliteMigrations.IsCurrent(session))
-                SqliteMigrations.Apply(session);
-            inserted = InsertBatch(session, parameters, queue =>
-            {
-                if (!queues.Contains(queue, StringComparer.Ordinal))
-                    queues.Add(queue);
-            });
-            session.Execute("RELEASE conveyor_batch");
+            var transaction = CheckCallerTransaction(parameters.Transaction);
+            return Task.FromResult(WriteInCallerTransaction(transaction, (session, jobsAvailable) => InsertBatch(session, parameters, jobsAvailable)));
         }
-        catch
+        catch (Exception exception)
         {
-            session.Execute("ROLLBACK TO conveyor_batch");
-            session.Execute("RELEASE conveyor_batch");
-            throw;
+            return Task.FromException<InsertedBatch>(exception);
         }
-        foreach (var queue in queues)
-            _notifier.Publish(queue);
-        return Task.FromResult(inserted);
     }
 
     /// <inheritdoc />

@@ -58,11 +58,15 @@ public sealed partial class SqliteJobStore
         return transaction;
     }
 
-    private IReadOnlyList<InsertedJob> InsertInCallerTransaction(InsertJobsParams parameters, SqliteTransaction transaction)
+    private IReadOnlyList<InsertedJob> InsertInCallerTransaction(InsertJobsParams parameters, SqliteTransaction transaction) =>
+        WriteInCallerTransaction(transaction, (session, jobsAvailable) => JobInserter.Insert(session, parameters, jobsAvailable));
+
+    /// <summary>Runs <paramref name="write"/> inside the caller's transaction, atomically, and wakes the queues it made available.</summary>
+    private T WriteInCallerTransaction<T>(SqliteTransaction transaction, Func<SqliteSession, Action<string>, T> write)
     {
         using var session = new SqliteSession(transaction.Connection!, transaction, ownsConnection: false);
         var queues = new List<string>();
-        IReadOnlyList<InsertedJob> inserted;
+        T written;
         // A savepoint keeps the call atomic inside the caller's transaction: a failed call leaves nothing
         // behind, and the caller may still commit its own work.
         session.Execute("SAVEPOINT conveyor_insert");
@@ -75,7 +79,7 @@ public sealed partial class SqliteJobStore
                 // instead (and by the store itself later if the caller rolls back).
                 SqliteMigrations.Apply(session);
             }
-            inserted = JobInserter.Insert(session, parameters, queue =>
+            written = write(session, queue =>
             {
                 if (!queues.Contains(queue, StringComparer.Ordinal))
                     queues.Add(queue);
@@ -92,7 +96,7 @@ public sealed partial class SqliteJobStore
         // gone, and a wake-up that finds nothing only leaves the jobs to the next poll.
         foreach (var queue in queues)
             _notifier.Publish(queue);
-        return inserted;
+        return written;
     }
 
     private bool IsThisFile(SqliteConnection connection)
