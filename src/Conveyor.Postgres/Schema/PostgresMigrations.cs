@@ -377,6 +377,32 @@ internal static class PostgresMigrations
             END
             $fn$;
             """),
+        // Key affinity: a job's bucket (FNV-1a 32 of the key's UTF-8 bytes, mod 4096: AffinityBuckets.Of in C# gives the
+        // same) is computed by the table itself, so every insert path (COPY, unnest, enqueue()) stores it unchanged.
+        // Nodes: the moment a silent node counts as gone (its heartbeat plus its lease), and a request to stop it.
+        new(6, "affinity bucket of a job; node liveness and stop requests", $$"""
+            CREATE FUNCTION {s}.affinity_bucket(key text) RETURNS integer
+            LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+            DECLARE
+                bytes bytea := convert_to(key, 'UTF8');
+                h bigint := 2166136261;
+            BEGIN
+                FOR i IN 0 .. length(bytes) - 1 LOOP
+                    h := ((h # get_byte(bytes, i)) * 16777619) & 4294967295;
+                END LOOP;
+                RETURN (h % 4096)::integer;
+            END
+            $fn$;
+
+            ALTER TABLE {s}.jobs ADD COLUMN affinity_bucket integer GENERATED ALWAYS AS ({s}.affinity_bucket(affinity_key)) STORED;
+
+            ALTER TABLE {s}.nodes ADD COLUMN live_until timestamptz;
+            UPDATE {s}.nodes SET live_until = heartbeat_at + interval '30 seconds';
+            ALTER TABLE {s}.nodes ALTER COLUMN live_until SET NOT NULL;
+            ALTER TABLE {s}.nodes ADD COLUMN stop_requested_at timestamptz;
+            ALTER TABLE {s}.nodes ADD COLUMN slots integer NOT NULL DEFAULT 0;
+            """),
+
         // Batches: the trigger applies JobLifecycle.BatchRemainingDelta on every path that finishes, revives or deletes a
         // child, inside that path's own transaction. The row lock its UPDATE of the batch takes serialises the children's
         // changes (re-checked on the newest row version under READ COMMITTED), so exactly one change counts off the last
@@ -435,32 +461,6 @@ internal static class PostgresMigrations
             CREATE TRIGGER batch_child_deleted AFTER DELETE ON {s}.jobs FOR EACH ROW
                 WHEN (OLD.batch_id IS NOT NULL AND OLD.state NOT IN ('succeeded', 'dead', 'cancelled'))
                 EXECUTE FUNCTION {s}.batch_child_changed();
-            """),
-
-        // Key affinity: a job's bucket (FNV-1a 32 of the key's UTF-8 bytes, mod 4096: AffinityBuckets.Of in C# gives the
-        // same) is computed by the table itself, so every insert path (COPY, unnest, enqueue()) stores it unchanged.
-        // Nodes: the moment a silent node counts as gone (its heartbeat plus its lease), and a request to stop it.
-        new(6, "affinity bucket of a job; node liveness and stop requests", $$"""
-            CREATE FUNCTION {s}.affinity_bucket(key text) RETURNS integer
-            LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-            DECLARE
-                bytes bytea := convert_to(key, 'UTF8');
-                h bigint := 2166136261;
-            BEGIN
-                FOR i IN 0 .. length(bytes) - 1 LOOP
-                    h := ((h # get_byte(bytes, i)) * 16777619) & 4294967295;
-                END LOOP;
-                RETURN (h % 4096)::integer;
-            END
-            $fn$;
-
-            ALTER TABLE {s}.jobs ADD COLUMN affinity_bucket integer GENERATED ALWAYS AS ({s}.affinity_bucket(affinity_key)) STORED;
-
-            ALTER TABLE {s}.nodes ADD COLUMN live_until timestamptz;
-            UPDATE {s}.nodes SET live_until = heartbeat_at + interval '30 seconds';
-            ALTER TABLE {s}.nodes ALTER COLUMN live_until SET NOT NULL;
-            ALTER TABLE {s}.nodes ADD COLUMN stop_requested_at timestamptz;
-            ALTER TABLE {s}.nodes ADD COLUMN slots integer NOT NULL DEFAULT 0;
             """),
 
         // One row per recurring schedule: its definition as given, and the tick it last fired, which the leader

@@ -111,6 +111,15 @@ internal static class SqliteMigrations
             CREATE INDEX conveyor_jobs_ordering_stopping ON conveyor_jobs (ordering_key, lease_expires_at)
                 WHERE state = 'cancelled' AND ordering_key IS NOT NULL AND lease_expires_at IS NOT NULL;
             """),
+        // Nodes: the moment a silent node counts as gone (its heartbeat plus its lease), and a request to stop it.
+        // (A job's affinity bucket needs no column here: the claim reads the key and hashes it while it reads.)
+        new(6, "node liveness and stop requests", """
+            ALTER TABLE conveyor_nodes ADD COLUMN live_until INTEGER NOT NULL DEFAULT 0;
+            UPDATE conveyor_nodes SET live_until = heartbeat_at + 30000000;
+            ALTER TABLE conveyor_nodes ADD COLUMN stop_requested_at INTEGER;
+            ALTER TABLE conveyor_nodes ADD COLUMN slots INTEGER NOT NULL DEFAULT 0;
+            """),
+
         // Batches. The triggers that count children off are not part of the schema: they exist while a batch is open
         // (see Jobs/BatchTriggers.cs), since a trigger costs every update of a job's state about 2 µs, batch or not.
         new(7, "batches", """
@@ -132,14 +141,6 @@ internal static class SqliteMigrations
             CREATE INDEX conveyor_jobs_batch ON conveyor_jobs (batch_id, id) WHERE batch_id IS NOT NULL;
             """),
 
-        // Nodes: the moment a silent node counts as gone (its heartbeat plus its lease), and a request to stop it.
-        // (A job's affinity bucket needs no column here: the claim reads the key and hashes it while it reads.)
-        new(6, "node liveness and stop requests", """
-            ALTER TABLE conveyor_nodes ADD COLUMN live_until INTEGER NOT NULL DEFAULT 0;
-            UPDATE conveyor_nodes SET live_until = heartbeat_at + 30000000;
-            ALTER TABLE conveyor_nodes ADD COLUMN stop_requested_at INTEGER;
-            ALTER TABLE conveyor_nodes ADD COLUMN slots INTEGER NOT NULL DEFAULT 0;
-            """),
         // One row per recurring schedule: its definition as given, and the tick it last fired, which the leader
         // advances by compare-and-set in the transaction that inserts the tick's job.
         new(8, "recurring schedules (cron)", """
