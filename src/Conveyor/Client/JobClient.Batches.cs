@@ -96,7 +96,24 @@ public sealed partial class JobClient
             if (jobs[i].UniqueKey is not null)
                 throw new JobValidationException($"children[{i}].uniqueKey", $"child {i}: a batch's children cannot have unique keys (an existing job would join the batch)");
         }
-        var inserted = await batches.InsertBatchAsync(new InsertBatchParams(jobs, callback, options?.Deadline, now, transaction), cancellationToken).ConfigureAwait(false);
+        // One enqueue span for the whole batch; the callback and every child continue its trace when they run.
+        using var activity = _metrics?.Tracing.StartEnqueue(jobs);
+        var (traceParent, traceState) = Observability.ConveyorTracing.ContextToStore(activity);
+        if (traceParent is not null)
+        {
+            for (var i = 0; i < jobs.Length; i++) jobs[i] = jobs[i] with { TraceParent = traceParent, TraceState = traceState };
+            callback = callback with { TraceParent = traceParent, TraceState = traceState };
+        }
+        InsertedBatch inserted;
+        try
+        {
+            inserted = await batches.InsertBatchAsync(new InsertBatchParams(jobs, callback, options?.Deadline, now, transaction), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Observability.ConveyorTracing.Failed(activity, e);
+            throw;
+        }
         if (_metrics?.Enqueued is { Enabled: true } enqueued)
         {
             foreach (var job in jobs) enqueued.Add(1, new("queue", job.Queue), new("kind", job.Kind));
