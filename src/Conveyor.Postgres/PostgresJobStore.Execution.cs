@@ -54,7 +54,7 @@ public sealed partial class PostgresJobStore
                   AND NOT EXISTS (
                     SELECT 1 FROM {s}.jobs AS h
                     WHERE h.ordering_key = c.ordering_key AND h.id <> c.id AND h.state = 'cancelled' AND h.lease_expires_at > $2)))
-              AND NOT EXISTS (SELECT 1 FROM {s}.queues AS q WHERE q.name = $1 AND q.paused)
+              AND NOT EXISTS (SELECT 1 FROM {s}.queues AS q WHERE q.name = $1 AND (q.paused OR {{LimitsClaimsSql}}))
             ORDER BY c.priority DESC, c.run_at, c.id
             LIMIT $4
             FOR NO KEY UPDATE OF c SKIP LOCKED))
@@ -147,20 +147,30 @@ public sealed partial class PostgresJobStore
         """;
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
+    public async Task<ClaimedJobs> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         if (parameters.Kinds.Count == 0)
-            return [];
+            return ClaimedJobs.None;
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = session.Connection.CreateBatch();
-        AddExecutionSettings(batch);
-        batch.BatchCommands.Add(ClaimCommand(parameters));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
-        return await ReadClaimedAsync(reader, parameters, cancellationToken).ConfigureAwait(false);
+        if (_limitedQueues.ContainsKey(parameters.Queue))
+            return await ClaimLimitedAsync(parameters, cancellationToken).ConfigureAwait(false);
+        bool limited;
+        IReadOnlyList<ClaimedJob> claimed;
+        await using (var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false))
+        await using (var batch = session.Connection.CreateBatch())
+        {
+            batch.BatchCommands.Add(ClaimSettingsCommand(parameters.Queue));
+            batch.BatchCommands.Add(ClaimCommand(parameters));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            limited = await ReadClaimSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
+            claimed = await ReadClaimedAsync(reader, parameters, cancellationToken).ConfigureAwait(false);
+        }
+        // A limited queue's jobs are claimed by the limited path only (the hot claim took none).
+        if (!limited) return new ClaimedJobs(claimed);
+        _limitedQueues.TryAdd(parameters.Queue, 0);
+        return await ClaimLimitedAsync(parameters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><see cref="ClaimSql"/> for <paramref name="parameters"/>: on its own, or after an insert in the same transaction (a ride).</summary>
@@ -305,7 +315,14 @@ public sealed partial class PostgresJobStore
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var keyed = reader.GetBoolean(2);
-                // A plain success frees nothing for others: its row's strings are not even read.
+                // A plain success frees nothing for others (its row's strings are not even read), unless its queue is limited.
+                if (allSucceeded && !keyed && _limitedQueues.IsEmpty)
+                    continue;
+                if (!_limitedQueues.IsEmpty && _limitedQueues.ContainsKey(reader.GetString(0)))
+                {
+                    available.Add(reader.GetString(0));
+                    continue;
+                }
                 if (allSucceeded && !keyed)
                     continue;
                 var state = reader.GetString(1);

@@ -18,6 +18,7 @@ public sealed partial class SqliteJobStore
     /// </summary>
     /// <exception cref="ArgumentException">The transaction is not a <see cref="SqliteTransaction"/> on this file, or is finished.</exception>
     /// <exception cref="JobNotFoundException">A job's <c>AfterJobId</c> does not exist; nothing was inserted.</exception>
+    /// <exception cref="QueueBacklogFullException">The jobs would overfill a queue's backlog limit; nothing was inserted.</exception>
     public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -38,7 +39,12 @@ public sealed partial class SqliteJobStore
         }
         if (parameters.Jobs.Count == 0)
             return Task.FromResult<IReadOnlyList<InsertedJob>>([]);
-        return WriteAsync(scope => JobInserter.Insert(scope.Session, parameters, scope.JobsAvailable), cancellationToken);
+        return WriteAsync(scope =>
+        {
+            var inserted = JobInserter.Insert(scope.Session, parameters, scope.JobsAvailable);
+            EnsureBacklogRoom(scope.Session, parameters, inserted);
+            return inserted;
+        }, cancellationToken);
     }
 
     private SqliteTransaction CheckCallerTransaction(System.Data.Common.DbTransaction candidate)
@@ -80,6 +86,7 @@ public sealed partial class SqliteJobStore
                 if (!queues.Contains(queue, StringComparer.Ordinal))
                     queues.Add(queue);
             });
+            EnsureBacklogRoom(session, parameters, inserted);
             session.Execute("RELEASE conveyor_insert");
         }
         catch
