@@ -30,14 +30,15 @@ internal sealed class QueueLimitCommand(CliContext context)
             token => long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= QueueLimits.MaxMaxBacklog
                 ? ((long?)n, null)
                 : (null, $"--max-backlog must be a whole number 1–{QueueLimits.MaxMaxBacklog} or none (got {CliOptions.Echo(token)})"));
-        var ordered = new Option<bool?>("--ordered")
+        // A string, not a bool: a bool option is a flag, and "--ordered yes" would leave "yes" as a stray argument.
+        var ordered = new Option<string?>("--ordered")
         {
             Description = "One job at a time cluster-wide, in enqueue order",
             HelpName = "true|false",
             CustomParser = result =>
             {
                 var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-                if (token is "true" or "false") return token == "true";
+                if (token is "true" or "false") return token;
                 result.AddError($"--ordered must be true or false (got {CliOptions.Echo(token)})");
                 return null;
             },
@@ -51,7 +52,7 @@ internal sealed class QueueLimitCommand(CliContext context)
             var globalChange = Given(parse, global);
             var rateChange = Given(parse, rate);
             var backlogChange = Given(parse, backlog);
-            var orderedValue = parse.GetValue(ordered);
+            bool? orderedValue = parse.GetValue(ordered) is { } flag ? flag == "true" : null;
             if (!globalChange.Given && !rateChange.Given && !backlogChange.Given && orderedValue is null)
                 throw new UsageException("queues limit needs at least one of --global, --rate, --ordered, --max-backlog");
             var creating = parse.GetValue(create);
