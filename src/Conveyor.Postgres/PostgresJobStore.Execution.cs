@@ -41,6 +41,16 @@ public sealed partial class PostgresJobStore
     /// Key affinity: a job with a bucket (its affinity key hashed by the table, migration 6) is skipped unless this node
     /// owns the bucket (bit of the bitmap $7) or the job has been available since the end of the grace ($8) or earlier.
     /// </remarks>
+    /// <summary>The ordering-key rule of a claim for its candidate <c>c</c> at <c>$2</c> (see the remarks above).</summary>
+    internal const string OrderingKeyFreeSql = $$"""
+        (c.ordering_key IS NULL OR (NOT EXISTS (
+                    SELECT 1 FROM {s}.jobs AS o
+                    WHERE o.ordering_key = c.ordering_key AND o.id < c.id AND o.state IN {{PostgresMigrations.NonFinalStates}})
+                  AND NOT EXISTS (
+                    SELECT 1 FROM {s}.jobs AS h
+                    WHERE h.ordering_key = c.ordering_key AND h.id <> c.id AND h.state = 'cancelled' AND h.lease_expires_at > $2)))
+        """;
+
     internal const string ClaimSql = $$"""
         UPDATE {s}.jobs AS j
         SET state = 'running', attempt = j.attempt + 1, node = $5, started_at = $2, lease_expires_at = $6
@@ -48,12 +58,7 @@ public sealed partial class PostgresJobStore
             SELECT c.id FROM {s}.jobs AS c
             WHERE c.state = 'available' AND c.queue = $1 AND c.run_at <= $2 AND c.kind = ANY ($3)
               AND (c.affinity_bucket IS NULL OR $7::bytea IS NULL OR c.run_at <= $8 OR get_bit($7, c.affinity_bucket) = 1)
-              AND (c.ordering_key IS NULL OR (NOT EXISTS (
-                    SELECT 1 FROM {s}.jobs AS o
-                    WHERE o.ordering_key = c.ordering_key AND o.id < c.id AND o.state IN {{PostgresMigrations.NonFinalStates}})
-                  AND NOT EXISTS (
-                    SELECT 1 FROM {s}.jobs AS h
-                    WHERE h.ordering_key = c.ordering_key AND h.id <> c.id AND h.state = 'cancelled' AND h.lease_expires_at > $2)))
+              AND {{OrderingKeyFreeSql}}
               AND NOT EXISTS (SELECT 1 FROM {s}.queues AS q WHERE q.name = $1 AND (q.paused OR {{LimitsClaimsSql}}))
             ORDER BY c.priority DESC, c.run_at, c.id
             LIMIT $4

@@ -28,7 +28,8 @@ public sealed partial class PostgresJobStore
     private const string LockQueueSql = "SELECT 1 FROM {s}.queues WHERE name = $1 FOR UPDATE";
 
     // Running jobs are counted through jobs_lease (every running job has a lease), so the count costs the running jobs
-    // of the cluster, never the table. An ordered queue's head is its unfinished job with the smallest id.
+    // of the cluster, never the table. An ordered queue's head is its unfinished job with the smallest id, asked of the
+    // index of each state (one min(id) over all states would walk the primary key past every finished job).
     private const string LimitedClaimSql = $$"""
         WITH q AS (
             SELECT global_limit, rate_count, rate_period, ordered FROM {s}.queues WHERE name = $1 AND NOT paused
@@ -43,14 +44,12 @@ public sealed partial class PostgresJobStore
         ), picked AS (
             SELECT c.id FROM {s}.jobs AS c
             WHERE c.state = 'available' AND c.queue = $1 AND c.run_at <= $2 AND c.kind = ANY ($3)
-              AND (c.ordering_key IS NULL OR (NOT EXISTS (
-                    SELECT 1 FROM {s}.jobs AS o
-                    WHERE o.ordering_key = c.ordering_key AND o.id < c.id AND o.state IN {{PostgresMigrations.NonFinalStates}})
-                  AND NOT EXISTS (
-                    SELECT 1 FROM {s}.jobs AS h
-                    WHERE h.ordering_key = c.ordering_key AND h.id <> c.id AND h.state = 'cancelled' AND h.lease_expires_at > $2)))
-              AND ((SELECT NOT ordered FROM room) OR c.id = (
-                    SELECT min(u.id) FROM {s}.jobs AS u WHERE u.queue = $1 AND u.state IN {{PostgresMigrations.NonFinalStates}}))
+              AND {{OrderingKeyFreeSql}}
+              AND ((SELECT NOT ordered FROM room) OR c.id = (SELECT min(head.id) FROM (
+                    SELECT min(u.id) AS id FROM {s}.jobs AS u WHERE u.state = 'available' AND u.queue = $1
+                    UNION ALL SELECT min(u.id) FROM {s}.jobs AS u WHERE u.state = 'running' AND u.lease_expires_at IS NOT NULL AND u.queue = $1
+                    UNION ALL SELECT min(u.id) FROM {s}.jobs AS u WHERE u.state IN ('scheduled', 'retrying') AND u.queue = $1
+                    UNION ALL SELECT min(u.id) FROM {s}.jobs AS u WHERE u.state = 'waiting' AND u.queue = $1) AS head))
             ORDER BY c.priority DESC, c.run_at, c.id
             LIMIT (SELECT COALESCE(max(n), 0) FROM room)
             FOR NO KEY UPDATE OF c SKIP LOCKED

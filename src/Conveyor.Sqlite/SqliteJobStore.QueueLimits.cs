@@ -15,7 +15,7 @@ public sealed partial class SqliteJobStore
         """;
 
     // Running jobs are read through conveyor_jobs_lease: the count costs the running jobs of the file, not the table.
-    private const string RunningSql = "SELECT count(*) FROM conveyor_jobs WHERE state = 'running' AND queue = $queue";
+    private const string RunningSql = "SELECT count(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_lease WHERE state = 'running' AND queue = $queue";
 
     private const string PruneStartsSql = "DELETE FROM conveyor_queue_starts WHERE queue = $queue AND started_at <= $before";
 
@@ -28,19 +28,23 @@ public sealed partial class SqliteJobStore
         SELECT started_at FROM conveyor_queue_starts WHERE queue = $queue ORDER BY started_at DESC LIMIT 1 OFFSET $offset
         """;
 
-    // An ordered queue's head: its unfinished job with the smallest id, found through the index of each state.
+    // An ordered queue's head: its unfinished job with the smallest id, found through the index of each state. INDEXED BY:
+    // left to itself, SQLite answers min(id) by walking the rowids from the oldest job, past every finished one.
     private const string OrderedHeadSql = """
         SELECT min(id) FROM (
-            SELECT min(id) AS id FROM conveyor_jobs WHERE queue = $queue AND state = 'available'
-            UNION ALL SELECT min(id) FROM conveyor_jobs WHERE queue = $queue AND state = 'running'
-            UNION ALL SELECT min(id) FROM conveyor_jobs WHERE queue = $queue AND state IN ('scheduled', 'retrying')
-            UNION ALL SELECT min(id) FROM conveyor_jobs WHERE queue = $queue AND state = 'waiting')
+            SELECT min(id) AS id FROM conveyor_jobs INDEXED BY conveyor_jobs_claim WHERE state = 'available' AND queue = $queue
+            UNION ALL SELECT min(id) FROM conveyor_jobs INDEXED BY conveyor_jobs_lease WHERE state = 'running' AND queue = $queue
+            UNION ALL SELECT min(id) FROM conveyor_jobs INDEXED BY conveyor_jobs_due WHERE state IN ('scheduled', 'retrying') AND queue = $queue
+            UNION ALL SELECT min(id) FROM conveyor_jobs INDEXED BY conveyor_jobs_waiting WHERE state = 'waiting' AND queue = $queue)
         """;
 
     private const string BacklogLimitSql = "SELECT max_backlog FROM conveyor_queues WHERE name = $queue AND max_backlog IS NOT NULL";
 
+    // Counted through the index of each state (which holds the queue), not by a scan of the table.
     private const string BacklogSql = """
-        SELECT count(*) FROM conveyor_jobs WHERE queue = $queue AND state IN ('available', 'scheduled', 'retrying', 'waiting')
+        SELECT (SELECT count(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_claim WHERE state = 'available' AND queue = $queue)
+             + (SELECT count(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_due WHERE state IN ('scheduled', 'retrying') AND queue = $queue)
+             + (SELECT count(*) FROM conveyor_jobs INDEXED BY conveyor_jobs_waiting WHERE state = 'waiting' AND queue = $queue)
         """;
 
     /// <summary>A claim that applies the queue's limits, if it has any (see <see cref="IJobExecutionStore.ClaimAsync"/>).</summary>

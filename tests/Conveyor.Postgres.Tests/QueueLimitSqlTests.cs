@@ -6,13 +6,20 @@ namespace Conveyor.Postgres.Tests;
 /// <summary>The queue limits as PostgreSQL alone enforces them: the backlog trigger behind <c>SCHEMA.enqueue(…)</c> and every insert.</summary>
 public sealed class QueueLimitSqlTests
 {
+    /// <summary>A migrated store on <paramref name="schema"/> whose queue <c>smtp</c> holds at most <paramref name="maxBacklog"/> waiting jobs.</summary>
+    private static async Task<PostgresJobStore> OpenStoreWithBacklogLimitAsync(TempSchema schema, long maxBacklog)
+    {
+        var store = schema.OpenStore();
+        await store.MigrateAsync();
+        await store.SetQueueLimitsAsync(new SetQueueLimitsParams("smtp", new QueueLimits(MaxBacklog: maxBacklog)));
+        return store;
+    }
+
     [Fact]
     public async Task SqlEnqueue_IntoAFullQueue_RaisesAClearError_AndStoresNothing()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
-        await store.SetQueueLimitsAsync(new SetQueueLimitsParams("smtp", new QueueLimits(MaxBacklog: 1)));
+        var store = await OpenStoreWithBacklogLimitAsync(schema, 1);
         var connection = await schema.OpenConnectionAsync();
         await using (var first = new NpgsqlCommand($"SELECT \"{schema.Name}\".enqueue('mail.send', queue => 'smtp')", connection))
             await first.ExecuteScalarAsync();
@@ -33,9 +40,7 @@ public sealed class QueueLimitSqlTests
     public async Task InsertInTheCallersTransaction_IntoAFullQueue_ThrowsTheTypedError_AndLeavesTheTransactionUsable()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
-        await store.SetQueueLimitsAsync(new SetQueueLimitsParams("smtp", new QueueLimits(MaxBacklog: 1)));
+        var store = await OpenStoreWithBacklogLimitAsync(schema, 1);
         var connection = await schema.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
 
@@ -53,9 +58,7 @@ public sealed class QueueLimitSqlTests
     public async Task CopyOfALargeBatch_IntoAFullQueue_StoresNoneOfIt()
     {
         await using var schema = new TempSchema();
-        var store = schema.OpenStore();
-        await store.MigrateAsync();
-        await store.SetQueueLimitsAsync(new SetQueueLimitsParams("smtp", new QueueLimits(MaxBacklog: 1500)));
+        var store = await OpenStoreWithBacklogLimitAsync(schema, 1500);
         var jobs = Enumerable.Range(0, PostgresJobStore.CopyThreshold * 2).Select(_ => Jobs.New(queue: "smtp")).ToArray();
 
         await Should.ThrowAsync<QueueBacklogFullException>(() => store.InsertManyAsync(new InsertJobsParams(jobs, DateTimeOffset.UtcNow)));
