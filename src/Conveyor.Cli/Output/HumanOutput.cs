@@ -104,7 +104,7 @@ internal static partial class HumanOutput
         WriteFitted(console, columns, rows);
         // Said in words too: a narrow terminal drops the column, and such jobs wait until a node that runs them starts.
         foreach (var status in queues.Where(q => q.Queue.NoHandler > 0))
-            console.Out.WriteLine($"queue {status.Queue.Name}: {Count(status.Queue.NoHandler, "available job")} of a kind no live node serving the queue handles");
+            console.WriteProse($"queue {status.Queue.Name}: {Count(status.Queue.NoHandler, "available job")} of a kind no live node serving the queue handles");
     }
 
     /// <summary>"global 4, rate 100/1m, ordered, backlog 10000", or "-" for none.</summary>
