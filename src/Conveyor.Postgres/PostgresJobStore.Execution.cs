@@ -8,6 +8,16 @@ namespace Conveyor.Postgres;
 
 public sealed partial class PostgresJobStore
 {
+    /// <summary>The ordering-key rule of a claim for its candidate <c>c</c> at <c>$2</c> (see the remarks of <see cref="ClaimSql"/>).</summary>
+    internal const string OrderingKeyFreeSql = $$"""
+        (c.ordering_key IS NULL OR (NOT EXISTS (
+                    SELECT 1 FROM {s}.jobs AS o
+                    WHERE o.ordering_key = c.ordering_key AND o.id < c.id AND o.state IN {{PostgresMigrations.NonFinalStates}})
+                  AND NOT EXISTS (
+                    SELECT 1 FROM {s}.jobs AS h
+                    WHERE h.ordering_key = c.ordering_key AND h.id <> c.id AND h.state = 'cancelled' AND h.lease_expires_at > $2)))
+        """;
+
     /// <summary>
     /// One round trip leases the batch. The inner SELECT walks <c>jobs_claim</c> (queue, priority DESC, run_at, id
     /// WHERE available) in claim order and stops after LIMIT rows; <c>SKIP LOCKED</c> passes over rows another claim
@@ -41,16 +51,6 @@ public sealed partial class PostgresJobStore
     /// Key affinity: a job with a bucket (its affinity key hashed by the table, migration 6) is skipped unless this node
     /// owns the bucket (bit of the bitmap $7) or the job has been available since the end of the grace ($8) or earlier.
     /// </remarks>
-    /// <summary>The ordering-key rule of a claim for its candidate <c>c</c> at <c>$2</c> (see the remarks above).</summary>
-    internal const string OrderingKeyFreeSql = $$"""
-        (c.ordering_key IS NULL OR (NOT EXISTS (
-                    SELECT 1 FROM {s}.jobs AS o
-                    WHERE o.ordering_key = c.ordering_key AND o.id < c.id AND o.state IN {{PostgresMigrations.NonFinalStates}})
-                  AND NOT EXISTS (
-                    SELECT 1 FROM {s}.jobs AS h
-                    WHERE h.ordering_key = c.ordering_key AND h.id <> c.id AND h.state = 'cancelled' AND h.lease_expires_at > $2)))
-        """;
-
     internal const string ClaimSql = $$"""
         UPDATE {s}.jobs AS j
         SET state = 'running', attempt = j.attempt + 1, node = $5, started_at = $2, lease_expires_at = $6

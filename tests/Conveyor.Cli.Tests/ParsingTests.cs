@@ -191,7 +191,7 @@ public sealed class ParsingTests
     [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "rateLimit": 100 } } }""", "queues.smtp.rateLimit must be a string N/PERIOD")]
     [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "ordered": "yes" } } }""", "queues.smtp.ordered must be true or false")]
     [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "maxBacklog": -5 } } }""", "queues.smtp.maxBacklog must be a whole number 1–1000000000 (got -5)")]
-    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "limit": 5 } } }""", "unknown setting queues.smtp.limit (known: concurrency, globalLimit, rateLimit, ordered, maxBacklog)")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "limit": 5 } } }""", "unknown setting queues.smtp.limit (known: concurrency, weight, globalLimit, rateLimit, ordered, maxBacklog)")]
     [InlineData("""{ "exec": { "x": {} } }""", "config file 'conveyor.json': exec.x.command is required")]
     [InlineData("""{ "exec": { "x": { "command": "/bin/sh", "shell": true } } }""", "exec.x.shell is not a setting of an exec handler (known: command, args, timeout, workingDirectory, env)")]
     [InlineData("""{ "exec": { "x": { "command": "/bin/sh", "args": "-c" } } }""", "exec.x.args must be an array of strings")]
