@@ -20,11 +20,14 @@ public sealed partial class PostgresJobStore
         LIMIT $5
         """;
 
-    // One statement, so the counts and the pause records come from one snapshot.
+    // One statement, so the counts, the available jobs per kind and the settings records come from one snapshot.
     private const string QueuesSql = """
-        SELECT queue, state, count(*) AS n, NULL::boolean AS paused FROM {s}.jobs GROUP BY queue, state
+        SELECT queue, state, count(*) AS n, NULL AS kind, NULL::boolean AS paused, NULL::integer, NULL::integer, NULL::interval, NULL::boolean, NULL::bigint
+        FROM {s}.jobs GROUP BY queue, state
         UNION ALL
-        SELECT name, NULL, NULL, paused FROM {s}.queues
+        SELECT queue, NULL, count(*), kind, NULL, NULL, NULL, NULL, NULL, NULL FROM {s}.jobs WHERE state = 'available' GROUP BY queue, kind
+        UNION ALL
+        SELECT name, NULL, NULL, NULL, paused, global_limit, rate_count, rate_period, ordered, max_backlog FROM {s}.queues
         """;
 
     /// <inheritdoc />
@@ -70,7 +73,8 @@ public sealed partial class PostgresJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var counts = new Dictionary<string, Dictionary<JobState, long>>(StringComparer.Ordinal);
-        var paused = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var settings = new Dictionary<string, QueueSettings>(StringComparer.Ordinal);
+        var byKind = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
         await using (var command = _dataSource.CreateCommand(Sql(QueuesSql)))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -78,15 +82,25 @@ public sealed partial class PostgresJobStore
             {
                 var queue = reader.GetString(0);
                 var perState = CountsOf(counts, queue);
-                if (reader.IsDBNull(3))
-                    perState[JobRows.ParseState(reader.GetString(1))] = reader.GetInt64(2);
+                if (!reader.IsDBNull(4))
+                    settings[queue] = ReadSettings(reader, 4);
+                else if (!reader.IsDBNull(3))
+                    (byKind.TryGetValue(queue, out var kinds) ? kinds : byKind[queue] = new(StringComparer.Ordinal))[reader.GetString(3)] = reader.GetInt64(2);
                 else
-                    paused[queue] = reader.GetBoolean(3);
+                    perState[JobRows.ParseState(reader.GetString(1))] = reader.GetInt64(2);
             }
         }
         return counts
             .OrderBy(static pair => pair.Key, StringComparer.Ordinal)
-            .Select(pair => new QueueInfo(pair.Key, paused.GetValueOrDefault(pair.Key), pair.Value))
+            .Select(pair =>
+            {
+                var queue = settings.GetValueOrDefault(pair.Key);
+                return new QueueInfo(pair.Key, queue?.Paused ?? false, pair.Value)
+                {
+                    Limits = queue?.Limits ?? QueueLimits.None,
+                    AvailableByKind = byKind.TryGetValue(pair.Key, out var kinds) ? kinds : new Dictionary<string, long>(),
+                };
+            })
             .ToList();
     }
 

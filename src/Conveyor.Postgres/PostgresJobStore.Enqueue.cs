@@ -66,7 +66,20 @@ public sealed partial class PostgresJobStore
     /// </summary>
     /// <exception cref="ArgumentException">The transaction is not an open <see cref="NpgsqlTransaction"/>.</exception>
     /// <exception cref="JobNotFoundException">A job's <c>AfterJobId</c> does not exist; nothing was inserted.</exception>
+    /// <exception cref="QueueBacklogFullException">The jobs would overfill a queue's backlog limit; nothing was inserted.</exception>
     public async Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await InsertAnyAsync(parameters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (BacklogFull(e) is { } full)
+        {
+            throw full;
+        }
+    }
+
+    private async Task<IReadOnlyList<InsertedJob>> InsertAnyAsync(InsertJobsParams parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Transaction is not null)

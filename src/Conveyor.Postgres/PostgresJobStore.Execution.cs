@@ -8,6 +8,16 @@ namespace Conveyor.Postgres;
 
 public sealed partial class PostgresJobStore
 {
+    /// <summary>The ordering-key rule of a claim for its candidate <c>c</c> at <c>$2</c> (see the remarks of <see cref="ClaimSql"/>).</summary>
+    internal const string OrderingKeyFreeSql = $$"""
+        (c.ordering_key IS NULL OR (NOT EXISTS (
+                    SELECT 1 FROM {s}.jobs AS o
+                    WHERE o.ordering_key = c.ordering_key AND o.id < c.id AND o.state IN {{PostgresMigrations.NonFinalStates}})
+                  AND NOT EXISTS (
+                    SELECT 1 FROM {s}.jobs AS h
+                    WHERE h.ordering_key = c.ordering_key AND h.id <> c.id AND h.state = 'cancelled' AND h.lease_expires_at > $2)))
+        """;
+
     /// <summary>
     /// One round trip leases the batch. The inner SELECT walks <c>jobs_claim</c> (queue, priority DESC, run_at, id
     /// WHERE available) in claim order and stops after LIMIT rows; <c>SKIP LOCKED</c> passes over rows another claim
@@ -48,13 +58,8 @@ public sealed partial class PostgresJobStore
             SELECT c.id FROM {s}.jobs AS c
             WHERE c.state = 'available' AND c.queue = $1 AND c.run_at <= $2 AND c.kind = ANY ($3)
               AND (c.affinity_bucket IS NULL OR $7::bytea IS NULL OR c.run_at <= $8 OR get_bit($7, c.affinity_bucket) = 1)
-              AND (c.ordering_key IS NULL OR (NOT EXISTS (
-                    SELECT 1 FROM {s}.jobs AS o
-                    WHERE o.ordering_key = c.ordering_key AND o.id < c.id AND o.state IN {{PostgresMigrations.NonFinalStates}})
-                  AND NOT EXISTS (
-                    SELECT 1 FROM {s}.jobs AS h
-                    WHERE h.ordering_key = c.ordering_key AND h.id <> c.id AND h.state = 'cancelled' AND h.lease_expires_at > $2)))
-              AND NOT EXISTS (SELECT 1 FROM {s}.queues AS q WHERE q.name = $1 AND q.paused)
+              AND {{OrderingKeyFreeSql}}
+              AND NOT EXISTS (SELECT 1 FROM {s}.queues AS q WHERE q.name = $1 AND (q.paused OR {{LimitsClaimsSql}}))
             ORDER BY c.priority DESC, c.run_at, c.id
             LIMIT $4
             FOR NO KEY UPDATE OF c SKIP LOCKED))
@@ -147,20 +152,30 @@ public sealed partial class PostgresJobStore
         """;
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
+    public async Task<ClaimedJobs> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         if (parameters.Kinds.Count == 0)
-            return [];
+            return ClaimedJobs.None;
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        await using var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = session.Connection.CreateBatch();
-        AddExecutionSettings(batch);
-        batch.BatchCommands.Add(ClaimCommand(parameters));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
-        return await ReadClaimedAsync(reader, parameters, cancellationToken).ConfigureAwait(false);
+        if (_limitedQueues.ContainsKey(parameters.Queue))
+            return await ClaimLimitedAsync(parameters, cancellationToken).ConfigureAwait(false);
+        bool limited;
+        IReadOnlyList<ClaimedJob> claimed;
+        await using (var session = await _hot.RentAsync(cancellationToken).ConfigureAwait(false))
+        await using (var batch = session.Connection.CreateBatch())
+        {
+            batch.BatchCommands.Add(ClaimSettingsCommand(parameters.Queue));
+            batch.BatchCommands.Add(ClaimCommand(parameters));
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            limited = await ReadClaimSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
+            claimed = await ReadClaimedAsync(reader, parameters, cancellationToken).ConfigureAwait(false);
+        }
+        // A limited queue's jobs are claimed by the limited path only (the hot claim took none).
+        if (!limited) return new ClaimedJobs(claimed);
+        _limitedQueues.TryAdd(parameters.Queue, 0);
+        return await ClaimLimitedAsync(parameters, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary><see cref="ClaimSql"/> for <paramref name="parameters"/>: on its own, or after an insert in the same transaction (a ride).</summary>
@@ -305,7 +320,14 @@ public sealed partial class PostgresJobStore
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var keyed = reader.GetBoolean(2);
-                // A plain success frees nothing for others: its row's strings are not even read.
+                // A plain success frees nothing for others (its row's strings are not even read), unless its queue is limited.
+                if (allSucceeded && !keyed && _limitedQueues.IsEmpty)
+                    continue;
+                if (!_limitedQueues.IsEmpty && _limitedQueues.ContainsKey(reader.GetString(0)))
+                {
+                    available.Add(reader.GetString(0));
+                    continue;
+                }
                 if (allSucceeded && !keyed)
                     continue;
                 var state = reader.GetString(1);

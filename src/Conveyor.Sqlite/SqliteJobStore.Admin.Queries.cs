@@ -40,7 +40,9 @@ public sealed partial class SqliteJobStore
             WHERE state = 'waiting' GROUP BY queue
         """;
 
-    private const string QueueRecordsSql = "SELECT name, paused FROM conveyor_queues";
+    private const string QueueRecordsSql = "SELECT name, paused, global_limit, rate_count, rate_period_us, ordered, max_backlog FROM conveyor_queues";
+
+    private const string AvailableByKindSql = "SELECT queue, kind, count(*) FROM conveyor_jobs WHERE state = 'available' GROUP BY queue, kind";
 
     /// <inheritdoc />
     public Task<JobInfo?> GetJobAsync(GetJobParams parameters, CancellationToken cancellationToken = default)
@@ -85,7 +87,8 @@ public sealed partial class SqliteJobStore
         return ReadAsync<IReadOnlyList<QueueInfo>>(session =>
         {
             var counts = new Dictionary<string, Dictionary<JobState, long>>(StringComparer.Ordinal);
-            var paused = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var settings = new Dictionary<string, QueueSettings>(StringComparer.Ordinal);
+            var byKind = new Dictionary<string, Dictionary<string, long>>(StringComparer.Ordinal);
             // One read transaction: the counts and the pause records come from the same snapshot.
             session.Execute("BEGIN");
             try
@@ -99,8 +102,16 @@ public sealed partial class SqliteJobStore
                 {
                     while (reader.Read())
                     {
-                        paused[reader.GetString(0)] = reader.GetInt64(1) != 0;
+                        settings[reader.GetString(0)] = ReadSettings(reader, 1);
                         CountsOf(counts, reader.GetString(0));
+                    }
+                }
+                using (var reader = session.Command(AvailableByKindSql).ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        var queue = reader.GetString(0);
+                        (byKind.TryGetValue(queue, out var kinds) ? kinds : byKind[queue] = new(StringComparer.Ordinal))[reader.GetString(1)] = reader.GetInt64(2);
                     }
                 }
             }
@@ -110,7 +121,15 @@ public sealed partial class SqliteJobStore
             }
             return counts
                 .OrderBy(static pair => pair.Key, StringComparer.Ordinal)
-                .Select(pair => new QueueInfo(pair.Key, paused.GetValueOrDefault(pair.Key), pair.Value))
+                .Select(pair =>
+                {
+                    var queue = settings.GetValueOrDefault(pair.Key);
+                    return new QueueInfo(pair.Key, queue?.Paused ?? false, pair.Value)
+                    {
+                        Limits = queue?.Limits ?? QueueLimits.None,
+                        AvailableByKind = byKind.TryGetValue(pair.Key, out var kinds) ? kinds : new Dictionary<string, long>(),
+                    };
+                })
                 .ToList();
         }, cancellationToken);
     }

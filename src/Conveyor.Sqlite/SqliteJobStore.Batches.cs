@@ -165,7 +165,9 @@ public sealed partial class SqliteJobStore : IBatchStore
         var children = parameters.Children.Select(c => c with { BatchId = batchId }).ToArray();
         var childIds = JobInserter.Insert(session, new InsertJobsParams(children, parameters.Now), jobsAvailable);
         // The callback is written as any job, then held: nobody can claim it before this transaction commits.
-        var callbackId = JobInserter.Insert(session, new InsertJobsParams([parameters.Callback], parameters.Now), static _ => { })[0].Id;
+        var callback = JobInserter.Insert(session, new InsertJobsParams([parameters.Callback], parameters.Now), static _ => { })[0];
+        var callbackId = callback.Id;
+        EnsureBacklogRoom(session, new InsertJobsParams([.. children, parameters.Callback], parameters.Now), [.. childIds, callback]);
         session.Command(HoldCallbackSql).Bind("$id", callbackId).ExecuteNonQuery();
         var remaining = (long)session.Command(CountBatchSql).Bind("$callback", callbackId).Bind("$id", batchId).ExecuteScalar()!;
         if (remaining == 0)

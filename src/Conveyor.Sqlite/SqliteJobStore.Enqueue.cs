@@ -18,6 +18,7 @@ public sealed partial class SqliteJobStore
     /// </summary>
     /// <exception cref="ArgumentException">The transaction is not a <see cref="SqliteTransaction"/> on this file, or is finished.</exception>
     /// <exception cref="JobNotFoundException">A job's <c>AfterJobId</c> does not exist; nothing was inserted.</exception>
+    /// <exception cref="QueueBacklogFullException">The jobs would overfill a queue's backlog limit; nothing was inserted.</exception>
     public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -38,7 +39,12 @@ public sealed partial class SqliteJobStore
         }
         if (parameters.Jobs.Count == 0)
             return Task.FromResult<IReadOnlyList<InsertedJob>>([]);
-        return WriteAsync(scope => JobInserter.Insert(scope.Session, parameters, scope.JobsAvailable), cancellationToken);
+        return WriteAsync(scope =>
+        {
+            var inserted = JobInserter.Insert(scope.Session, parameters, scope.JobsAvailable);
+            EnsureBacklogRoom(scope.Session, parameters, inserted);
+            return inserted;
+        }, cancellationToken);
     }
 
     private SqliteTransaction CheckCallerTransaction(System.Data.Common.DbTransaction candidate)
@@ -59,7 +65,12 @@ public sealed partial class SqliteJobStore
     }
 
     private IReadOnlyList<InsertedJob> InsertInCallerTransaction(InsertJobsParams parameters, SqliteTransaction transaction) =>
-        WriteInCallerTransaction(transaction, (session, jobsAvailable) => JobInserter.Insert(session, parameters, jobsAvailable));
+        WriteInCallerTransaction(transaction, (session, jobsAvailable) =>
+        {
+            var inserted = JobInserter.Insert(session, parameters, jobsAvailable);
+            EnsureBacklogRoom(session, parameters, inserted);
+            return inserted;
+        });
 
     /// <summary>Runs <paramref name="write"/> inside the caller's transaction, atomically, and wakes the queues it made available.</summary>
     private T WriteInCallerTransaction<T>(SqliteTransaction transaction, Func<SqliteSession, Action<string>, T> write)

@@ -100,19 +100,19 @@ public sealed partial class SqliteJobStore
         """;
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
+    public Task<ClaimedJobs> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         if (parameters.Kinds.Count == 0)
-            return Task.FromResult<IReadOnlyList<ClaimedJob>>([]);
+            return Task.FromResult(ClaimedJobs.None);
         var kinds = KindsToMatch(parameters.Kinds);
         // A claim is reported at its commit, before the flush that makes it durable (the next one, a
         // millisecond or so later): the node's jobs start without waiting for the disk. A claim lost to a
         // power loss leaves its job available with the attempt not counted, which is what a rescue of
         // the dead node's lease would have done, minus the charge; every completion is flushed before it
         // is reported, and its flush carries the claim before it.
-        return WriteAsync<IReadOnlyList<ClaimedJob>>(scope => Claim(scope.Session, parameters, kinds), cancellationToken, durable: false);
+        return WriteAsync(scope => ClaimWithinLimits(scope.Session, parameters, kinds), cancellationToken, durable: false);
     }
 
     /// <inheritdoc />
@@ -198,7 +198,8 @@ public sealed partial class SqliteJobStore
         }
     }
 
-    private static List<ClaimedJob> Claim(SqliteSession session, ClaimJobsParams parameters, ClaimKinds kinds)
+    // With "only" set, only that job may be claimed (an ordered queue's head).
+    private static List<ClaimedJob> Claim(SqliteSession session, ClaimJobsParams parameters, ClaimKinds kinds, long? only = null)
     {
         var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 256));
         var now = UnixMicros.From(parameters.Now);
@@ -209,7 +210,7 @@ public sealed partial class SqliteJobStore
             candidates.BindInt64(candidates.Parameter("$now"), now);
             while (claimed.Count < parameters.Limit && candidates.Step())
             {
-                if (kinds.Find(candidates.GetUtf8(1)) is not { } kind)
+                if (kinds.Find(candidates.GetUtf8(1)) is not { } kind || (only is { } id && candidates.GetInt64(0) != id))
                     continue;
                 // Key affinity: a job whose key another node owns waits for it, within the grace (hashed here, not stored).
                 if (parameters.Affinity is { } affinity && candidates.GetNullableString(8) is { } affinityKey

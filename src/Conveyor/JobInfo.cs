@@ -40,4 +40,9 @@ public sealed record JobInfo
     /// <summary>The handler's result as JSON text, once it succeeded with one.</summary>
     public string? ResultJson { get; init; }
     public IReadOnlyList<JobError> Errors { get; init; } = [];
+    /// <summary>
+    /// True when the job is available and no live node serving its queue handles its kind (set by
+    /// <see cref="JobMonitor.WithNoHandlerAsync"/>; the store never sets it). Written as <c>"noHandler": true</c> only when true.
+    /// </summary>
+    public bool NoHandler { get; init; }
 }

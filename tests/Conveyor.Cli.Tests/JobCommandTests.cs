@@ -211,7 +211,7 @@ public sealed class JobCommandTests : IAsyncLifetime
         paused.GetProperty("counts").EnumerateObject().Select(p => p.Name)
             .ShouldBe(["scheduled", "waiting", "available", "running", "retrying", "succeeded", "dead", "cancelled"]);
         // No live node serves it: the limits say so rather than being left out.
-        paused.EnumerateObject().Select(p => p.Name).ShouldBe(["name", "paused", "counts", "slots", "busy", "nodes"]);
+        paused.EnumerateObject().Select(p => p.Name).ShouldBe(["name", "paused", "counts", "slots", "busy", "nodes", "globalLimit", "rateLimit", "ordered", "maxBacklog", "noHandler"]);
         paused.GetProperty("slots").GetInt32().ShouldBe(0);
         paused.GetProperty("nodes").GetInt32().ShouldBe(0);
 

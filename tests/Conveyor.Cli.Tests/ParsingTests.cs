@@ -117,6 +117,51 @@ public sealed class ParsingTests
         config.Queues.ShouldBe([new("default", 8), new("smtp", 2)]);
     }
 
+    [Fact]
+    public void WorkerConfig_ReadsTheLimitsOfAQueue_AndLeavesQueuesWithoutLimitsOut()
+    {
+        var config = WorkerConfig.Parse("""
+            { "queues": { "default": 8,
+                          "smtp": { "concurrency": 2, "globalLimit": 4, "rateLimit": "100/1m", "ordered": true, "maxBacklog": 10000 },
+                          "mail": { "concurrency": 1, "rateLimit": "10/500ms" } } }
+            """, "conveyor.json");
+
+        config.Limits.Keys.Order().ShouldBe(["mail", "smtp"]);
+        config.Limits["smtp"].ShouldBe(new QueueLimits(4, new RateLimit(100, TimeSpan.FromMinutes(1)), Ordered: true, MaxBacklog: 10_000));
+        config.Limits["mail"].ShouldBe(new QueueLimits(RateLimit: new RateLimit(10, TimeSpan.FromMilliseconds(500))));
+    }
+
+    [Theory]
+    [InlineData("100/1m", 100, 60_000, "100/1m")]
+    [InlineData("50/1s", 50, 1_000, "50/1s")]
+    [InlineData("5/90s", 5, 90_000, "5/90s")]
+    [InlineData("3/m", 3, 60_000, "3/1m")]
+    [InlineData("1/1d", 1, 86_400_000, "1/1d")]
+    [InlineData("7/1500ms", 7, 1_500, "7/1500ms")]
+    public void RateLimit_ParsesAndPrintsNPerPeriod(string text, int count, int milliseconds, string printed)
+    {
+        var rate = RateLimit.Parse(text);
+        rate.Count.ShouldBe(count);
+        rate.Period.ShouldBe(TimeSpan.FromMilliseconds(milliseconds));
+        rate.ToString().ShouldBe(printed);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("0/1s")]
+    [InlineData("-1/1s")]
+    [InlineData("100/0s")]
+    [InlineData("100/1w")]
+    [InlineData("100/2d")]
+    [InlineData("100/")]
+    [InlineData("/1s")]
+    [InlineData("1.5/1s")]
+    public void RateLimit_RefusesWhatIsNotNPerPeriod(string text)
+    {
+        RateLimit.TryParse(text, out var error).ShouldBeNull();
+        error.ShouldNotBeNull().ShouldContain(text);
+    }
+
     [Theory]
     [InlineData("""{ "prefetch": 0 }""", 0)]
     [InlineData("""{ "prefetch": "0" }""", 0)]
@@ -139,7 +184,14 @@ public sealed class ParsingTests
     }
 
     [Theory]
-    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "globalLimit": 4 } } }""", "queues.smtp.globalLimit is not supported")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "globalLimit": 0 } } }""", "queues.smtp.globalLimit must be a whole number 1–1000000 (got 0)")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "globalLimit": "4" } } }""", "queues.smtp.globalLimit must be a whole number 1–1000000 (got \"4\")")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "rateLimit": "100/0s" } } }""", "queues.smtp.rateLimit: rate limit '100/0s': the period must be 1ms–1d")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "rateLimit": "abc" } } }""", "queues.smtp.rateLimit: 'abc' is not a rate limit: write N/PERIOD, such as 100/1m or 50/1s")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "rateLimit": 100 } } }""", "queues.smtp.rateLimit must be a string N/PERIOD")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "ordered": "yes" } } }""", "queues.smtp.ordered must be true or false")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "maxBacklog": -5 } } }""", "queues.smtp.maxBacklog must be a whole number 1–1000000000 (got -5)")]
+    [InlineData("""{ "queues": { "smtp": { "concurrency": 2, "limit": 5 } } }""", "unknown setting queues.smtp.limit (known: concurrency, weight, globalLimit, rateLimit, ordered, maxBacklog)")]
     [InlineData("""{ "exec": { "x": {} } }""", "config file 'conveyor.json': exec.x.command is required")]
     [InlineData("""{ "exec": { "x": { "command": "/bin/sh", "shell": true } } }""", "exec.x.shell is not a setting of an exec handler (known: command, args, timeout, workingDirectory, env)")]
     [InlineData("""{ "exec": { "x": { "command": "/bin/sh", "args": "-c" } } }""", "exec.x.args must be an array of strings")]

@@ -86,14 +86,29 @@ public sealed class WorkerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ConfigFile_WithALimitThisBuildCannotEnforce_IsRefused()
+    public async Task ConfigFile_Limits_AreSetInTheStoreWhenTheNodeStarts()
     {
-        var config = _workspace.WriteFile("conveyor.json", """{ "queues": { "smtp": { "concurrency": 2, "rateLimit": "100/1m" } } }""");
+        var config = _workspace.WriteFile("conveyor.json",
+            """{ "queues": { "smtp": { "concurrency": 2, "globalLimit": 4, "rateLimit": "100/1m", "ordered": true, "maxBacklog": 10000 } } }""");
+
+        await _workspace.StartWorkerAsync("--config", config);
+
+        var smtp = Workspace.Parse(await _workspace.OkAsync("queues", "--json")).GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "smtp");
+        smtp.GetProperty("globalLimit").GetInt32().ShouldBe(4);
+        smtp.GetProperty("rateLimit").GetString().ShouldBe("100/1m");
+        smtp.GetProperty("ordered").GetBoolean().ShouldBeTrue();
+        smtp.GetProperty("maxBacklog").GetInt64().ShouldBe(10_000);
+    }
+
+    [Fact]
+    public async Task ConfigFile_WithABadLimit_IsRefused()
+    {
+        var config = _workspace.WriteFile("conveyor.json", """{ "queues": { "smtp": { "concurrency": 2, "rateLimit": "100/0s" } } }""");
 
         var result = await _workspace.RunAsync("worker", "--config", config);
 
         result.ExitCode.ShouldBe(2, result.ToString());
-        result.ErrorLines.Single().ShouldContain("queues.smtp.rateLimit is not supported");
+        result.ErrorLines.Single().ShouldContain("queues.smtp.rateLimit: rate limit '100/0s': the period must be 1ms–1d");
     }
 
     [Fact]

@@ -22,6 +22,6 @@ internal static class Jobs
     public static Task<IReadOnlyList<InsertedJob>> InsertAsync(this IJobStore store, params NewJob[] jobs) =>
         store.InsertManyAsync(new InsertJobsParams(jobs, T0));
 
-    public static Task<IReadOnlyList<ClaimedJob>> ClaimAsync(this IJobStore store, string queue = "default", int limit = 100, string node = "node-1") =>
+    public static Task<ClaimedJobs> ClaimAsync(this IJobStore store, string queue = "default", int limit = 100, string node = "node-1") =>
         store.ClaimAsync(new ClaimJobsParams(node, queue, ["test.job", "other.job"], limit, T0.AddSeconds(1), T0.AddSeconds(31)));
 }

@@ -58,7 +58,7 @@ public sealed class MigrationTests
 
         var tables = await schema.ScalarAsync<string[]>(
             $"SELECT array_agg(table_name::text ORDER BY table_name) FROM information_schema.tables WHERE table_schema = '{schema.Name}'");
-        tables.ShouldBe(["batches", "cron", "jobs", "leader", "nodes", "queues", "schema_version"]);
+        tables.ShouldBe(["batches", "cron", "jobs", "leader", "nodes", "queue_starts", "queues", "schema_version"]);
         (await schema.ScalarAsync<long>($"SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '{schema.Name}' AND p.proname = 'enqueue'")).ShouldBe(1);
         (await schema.ScalarAsync<long>($"SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = '{schema.Name}' AND p.proname = 'batch_child_changed'")).ShouldBe(1);
     }

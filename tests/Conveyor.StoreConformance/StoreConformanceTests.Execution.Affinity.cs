@@ -14,7 +14,7 @@ public abstract partial class StoreConformanceTests
     private static ClaimAffinity OwningOnly(DateTimeOffset now, params string[] keys) =>
         new(new AffinityBuckets(keys.Select(AffinityBuckets.Of)), now - AffinityGrace);
 
-    private Task<IReadOnlyList<ClaimedJob>> ClaimWithAffinityAsync(ClaimAffinity? affinity, DateTimeOffset now, int limit = 100) =>
+    private Task<ClaimedJobs> ClaimWithAffinityAsync(ClaimAffinity? affinity, DateTimeOffset now, int limit = 100) =>
         Store.ClaimAsync(new ClaimJobsParams(Node1, TestJobs.Queue, TestJobs.AllKinds, limit, now, now + DefaultLease) { Affinity = affinity });
 
     [Fact]

@@ -102,7 +102,7 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     }
 
     /// <summary>Claims for <paramref name="node"/> at <paramref name="now"/> (default T0) with a lease of <paramref name="lease"/> (default 30 s).</summary>
-    protected Task<IReadOnlyList<ClaimedJob>> ClaimAsync(
+    protected Task<ClaimedJobs> ClaimAsync(
         string node = Node1, int limit = 100, string queue = TestJobs.Queue, DateTimeOffset? now = null,
         IReadOnlyList<string>? kinds = null, TimeSpan? lease = null, IJobStore? store = null)
     {

@@ -103,6 +103,7 @@ internal sealed class JobsCommand(CliContext context)
             var jobId = parse.GetValue(id);
             await using var session = context.OpenExisting(parse);
             var job = await session.Client.GetAsync(jobId, ct) ?? throw new OperationFailedException($"job {jobId} not found");
+            job = await session.Monitor.WithNoHandlerAsync(job, ct);
             if (parse.GetValue(json)) JsonOutput.Write(context.Console, w => ApiJson.WriteJob(w, job));
             else HumanOutput.Job(context.Console, job);
             return ExitCodes.Ok;

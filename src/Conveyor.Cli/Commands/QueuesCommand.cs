@@ -7,7 +7,10 @@ using Conveyor.Validation;
 
 namespace Conveyor.Cli.Commands;
 
-/// <summary><c>conveyor queues</c> (counts per state, pause state, slots of live nodes), <c>queues pause Q</c>, <c>queues resume Q</c>.</summary>
+/// <summary>
+/// <c>conveyor queues</c> (counts per state, pause state, slots of live nodes, limits, jobs with no handler),
+/// <c>queues pause Q</c>, <c>queues resume Q</c>, <c>queues limit Q</c>.
+/// </summary>
 internal sealed class QueuesCommand(CliContext context)
 {
     public Command Build()
@@ -24,6 +27,7 @@ internal sealed class QueuesCommand(CliContext context)
         });
         queues.Add(Pause("pause", "Stop every node from claiming jobs of a queue (running jobs go on)", paused: true));
         queues.Add(Pause("resume", "Let nodes claim jobs of a paused queue again", paused: false));
+        queues.Add(new QueueLimitCommand(context).Build());
         return queues;
     }
 
@@ -39,24 +43,28 @@ internal sealed class QueuesCommand(CliContext context)
             Names.EnsureQueue(name);
             var creating = paused && parse.GetValue(create);
             await using var session = creating ? context.Open(parse) : context.OpenExisting(parse);
-            if (!creating)
-            {
-                var known = await session.Monitor.ListQueueStatusesAsync(ct);
-                if (!known.Any(q => q.Queue.Name == name))
-                {
-                    const int shown = 10;
-                    var names = known.Count == 0 ? "there are none yet"
-                        : $"known queues: {string.Join(", ", known.Take(shown).Select(q => q.Queue.Name))}{(known.Count > shown ? $" and {known.Count - shown} more" : "")}";
-                    throw new OperationFailedException(paused
-                        ? $"no queue {name}: no job and no node has used it ({names}); add --create to pause it before first use"
-                        : $"no queue {name}: no job and no node has used it ({names})");
-                }
-            }
+            if (!creating) await EnsureKnownAsync(session.Monitor, name, paused ? "pause" : null, ct);
             if (paused) await session.Monitor.PauseQueueAsync(name, ct);
             else await session.Monitor.ResumeQueueAsync(name, ct);
             context.Console.Out.WriteLine($"queue {name} {(paused ? "paused" : "resumed")}");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Fails unless a job or a node has used <paramref name="name"/> (or it has a settings record): a name not seen before
+    /// is likely a typo. <paramref name="verb"/>, when given, is named in the hint to add <c>--create</c>.
+    /// </summary>
+    public static async Task EnsureKnownAsync(JobMonitor monitor, string name, string? verb, CancellationToken ct)
+    {
+        var known = await monitor.ListQueueStatusesAsync(ct);
+        if (known.Any(q => q.Queue.Name == name)) return;
+        const int shown = 10;
+        var names = known.Count == 0 ? "there are none yet"
+            : $"known queues: {string.Join(", ", known.Take(shown).Select(q => q.Queue.Name))}{(known.Count > shown ? $" and {known.Count - shown} more" : "")}";
+        throw new OperationFailedException(verb is not null
+            ? $"no queue {name}: no job and no node has used it ({names}); add --create to {verb} it before first use"
+            : $"no queue {name}: no job and no node has used it ({names})");
     }
 }

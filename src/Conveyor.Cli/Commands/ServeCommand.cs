@@ -63,6 +63,7 @@ internal sealed class ServeCommand(CliContext context)
         builder.Services.AddRoutingCore();
         NodeHosting.Configure(builder, context.Console, worker);
         builder.Services.AddConveyorWeb(o => o.ApiKey = apiKey);
+        Config.QueueLimitsAtStart.Add(builder.Services, _node.Config(parse)?.Limits);
         builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds()
             .AddConfigured(_node.Config(parse), _node.ConfigPath(parse)).AddWorker(worker);
 

@@ -33,6 +33,7 @@ internal sealed class WorkerCommand(CliContext context)
 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "conveyor" });
         NodeHosting.Configure(builder, context.Console, worker);
+        Config.QueueLimitsAtStart.Add(builder.Services, _node.Config(parse)?.Limits);
         builder.Services.AddConveyor(o => StoreSelector.Apply(store, o)).AddBuiltInKinds()
             .AddConfigured(_node.Config(parse), _node.ConfigPath(parse)).AddWorker(worker);
 

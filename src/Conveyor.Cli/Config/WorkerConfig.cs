@@ -7,10 +7,10 @@ namespace Conveyor.Cli.Config;
 /// <summary>
 /// The worker's config file (<c>--config conveyor.json</c>). Read here: <c>concurrency</c> (the node's pool of worker
 /// slots), <c>queues</c>, each either a number (the queue's cap) or <c>{"concurrency": N, "weight": W}</c> (both
-/// optional), <c>prefetch</c> (a duration such as <c>"10ms"</c>, or <c>0</c> for none), <c>exec</c> handlers
-/// (<see cref="ExecConfig"/>) and <c>cron</c> schedules (<see cref="CronConfig"/>). Cluster-wide limits
-/// (<c>globalLimit</c>, <c>rateLimit</c>) are refused with a clear message rather than ignored: a node that silently
-/// skipped a rate limit could flood the service the limit protects.
+/// optional) with the queue's cluster-wide limits (<c>"globalLimit": N, "rateLimit": "N/PERIOD", "ordered": true,
+/// "maxBacklog": N</c>), <c>prefetch</c> (a duration such as <c>"10ms"</c>, or <c>0</c> for none), <c>exec</c> handlers
+/// (<see cref="ExecConfig"/>) and <c>cron</c> schedules (<see cref="CronConfig"/>). A queue that names any limit gets
+/// exactly the limits it names (the others are none), set in the store when the node starts (<see cref="Limits"/>).
 /// </summary>
 internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int?>> Queues, TimeSpan? Prefetch = null)
 {
@@ -53,6 +53,7 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int?>> Qu
             if (root.ValueKind != JsonValueKind.Object) throw new UsageException($"config file '{source}' must hold a JSON object");
             var queues = new List<KeyValuePair<string, int?>>();
             var weights = new Dictionary<string, int>(StringComparer.Ordinal);
+            var limits = new Dictionary<string, QueueLimits>(StringComparer.Ordinal);
             int? concurrency = null;
             TimeSpan? prefetch = null;
             IReadOnlyList<KeyValuePair<string, ExecHandlerOptions>> exec = [];
@@ -65,7 +66,7 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int?>> Qu
                 switch (setting.Name)
                 {
                     case "queues":
-                        ReadQueues(setting.Value, source, queues, weights);
+                        ReadQueues(setting.Value, source, queues, weights, limits);
                         break;
                     case "concurrency":
                         concurrency = Slots(setting.Value, "concurrency", source);
@@ -83,9 +84,12 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int?>> Qu
                         throw new UsageException($"config file '{source}': unknown setting '{setting.Name}' (known: concurrency, queues, prefetch, exec, cron)");
                 }
             }
-            return new WorkerConfig(queues, prefetch) { Exec = exec, Cron = cron, Concurrency = concurrency, Weights = weights };
+            return new WorkerConfig(queues, prefetch) { Exec = exec, Cron = cron, Concurrency = concurrency, Weights = weights, Limits = limits };
         }
     }
+
+    /// <summary>The cluster-wide limits of the queues that name any, to set in the store at the node's start.</summary>
+    public IReadOnlyDictionary<string, QueueLimits> Limits { get; init; } = new Dictionary<string, QueueLimits>();
 
     /// <summary>The node's pool of worker slots (top-level <c>concurrency</c>), when given.</summary>
     public int? Concurrency { get; init; }
@@ -96,7 +100,7 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int?>> Qu
     /// <summary>The weight given to <paramref name="queue"/>, or null.</summary>
     public int? WeightOf(string queue) => Weights.TryGetValue(queue, out var weight) ? weight : null;
 
-    private static void ReadQueues(JsonElement queues, string source, List<KeyValuePair<string, int?>> into, Dictionary<string, int> weights)
+    private static void ReadQueues(JsonElement queues, string source, List<KeyValuePair<string, int?>> into, Dictionary<string, int> weights, Dictionary<string, QueueLimits> limits)
     {
         if (queues.ValueKind != JsonValueKind.Object)
             throw new UsageException($"config file '{source}': queues must be an object of queue name → slots");
@@ -112,6 +116,7 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int?>> Qu
             {
                 concurrency = null;
                 var fields = new HashSet<string>(StringComparer.Ordinal);
+                QueueLimits? queueLimits = null;
                 foreach (var field in queue.Value.EnumerateObject())
                 {
                     var where = $"queues.{queue.Name}.{field.Name}";
@@ -123,14 +128,14 @@ internal sealed record WorkerConfig(IReadOnlyList<KeyValuePair<string, int?>> Qu
                             : throw new UsageException($"config file '{source}': {where} must be a whole number, 1 or more");
                         continue;
                     }
-                    concurrency = field.Name switch
+                    if (field.Name == "concurrency")
                     {
-                        "concurrency" => Slots(field.Value, where, source),
-                        "globalLimit" or "rateLimit" => throw new UsageException(
-                            $"config file '{source}': {where} is not supported by this version of conveyor yet (refusing to run without the limit)"),
-                        _ => throw new UsageException($"config file '{source}': unknown setting {where} (known: concurrency, weight)"),
-                    };
+                        concurrency = Slots(field.Value, where, source);
+                        continue;
+                    }
+                    queueLimits = ConfigLimits.Read(queueLimits ?? QueueLimits.None, field, where, source);
                 }
+                if (queueLimits is not null) limits[queue.Name] = queueLimits;
             }
             else throw new UsageException($"config file '{source}': queues.{queue.Name} must be a number of slots or {{\"concurrency\": N, \"weight\": W}}");
             into.Add(new(queue.Name, concurrency));

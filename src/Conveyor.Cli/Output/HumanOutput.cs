@@ -44,6 +44,7 @@ internal static partial class HumanOutput
         TextRow("kind", job.Kind);
         TextRow("queue", job.Queue);
         Row("state", JobStyles.State(job.State));
+        if (job.NoHandler) Row("no handler", new Text($"no live node serving queue {job.Queue} handles kind {job.Kind}", new Style(Color.Red)));
         TextRow("args", job.ArgsJson);
         TextRow("priority", job.Priority.ToString(CultureInfo.InvariantCulture));
         TextRow("attempt", $"{job.Attempt} of {job.MaxAttempts}");
@@ -87,6 +88,7 @@ internal static partial class HumanOutput
             new("QUEUE", Flexible: true), new("PAUSED"),
             .. JobStates.All.Select(s => new ColumnSpec(s.ToWireName().ToUpperInvariant(), ShortState(s), Drop: StateDrop(s), Right: true)),
             new("NODES", Drop: 2, Right: true), new("BUSY/SLOTS", "BUSY", Drop: 1, Right: true),
+            new("NO HANDLER", "NOHND", Drop: 2, Right: true), new("LIMITS", Drop: 3),
         ];
         var rows = queues.Select(status => (IRenderable[])
         [
@@ -94,8 +96,26 @@ internal static partial class HumanOutput
             .. JobStates.All.Select(s => Cell((status.Queue.Counts.TryGetValue(s, out var n) ? n : 0).ToString(CultureInfo.InvariantCulture))),
             Cell(status.Nodes.ToString(CultureInfo.InvariantCulture)),
             Cell(string.Create(CultureInfo.InvariantCulture, $"{status.Busy}/{status.Slots}")),
+            status.Queue.NoHandler > 0
+                ? new Text(status.Queue.NoHandler.ToString(CultureInfo.InvariantCulture), new Style(Color.Red))
+                : Cell("0"),
+            Cell(Limits(status.Queue.Limits)),
         ]).ToList();
         WriteFitted(console, columns, rows);
+        // Said in words too: a narrow terminal drops the column, and such jobs wait until a node that runs them starts.
+        foreach (var status in queues.Where(q => q.Queue.NoHandler > 0))
+            console.WriteProse($"queue {status.Queue.Name}: {Count(status.Queue.NoHandler, "available job")} of a kind no live node serving the queue handles");
+    }
+
+    /// <summary>"global 4, rate 100/1m, ordered, backlog 10000", or "-" for none.</summary>
+    public static string Limits(QueueLimits limits)
+    {
+        var parts = new List<string>(4);
+        if (limits.GlobalLimit is { } global) parts.Add(string.Create(CultureInfo.InvariantCulture, $"global {global}"));
+        if (limits.RateLimit is { } rate) parts.Add($"rate {rate}");
+        if (limits.Ordered) parts.Add("ordered");
+        if (limits.MaxBacklog is { } backlog) parts.Add(string.Create(CultureInfo.InvariantCulture, $"backlog {backlog}"));
+        return parts.Count == 0 ? "-" : string.Join(", ", parts);
     }
 
     public static void Nodes(CliConsole console, IReadOnlyList<NodeStatus> nodes)

@@ -14,6 +14,12 @@ internal static class PostgresMigrations
     /// <summary>The states that are not final, as an SQL list.</summary>
     public const string NonFinalStates = "('scheduled', 'waiting', 'available', 'running', 'retrying')";
 
+    /// <summary>The states a queue's backlog counts (not final, not running), as an SQL list.</summary>
+    public const string BacklogStates = "('scheduled', 'waiting', 'available', 'retrying')";
+
+    /// <summary>The SQLSTATE of the error a full queue raises (read back as <see cref="QueueBacklogFullException"/>).</summary>
+    public const string BacklogFullSqlState = "CVQ01";
+
     /// <summary>Every step, in order. Append new steps; never edit an applied one.</summary>
     public static IReadOnlyList<PostgresMigration> All { get; } =
     [
@@ -377,6 +383,58 @@ internal static class PostgresMigrations
             END
             $fn$;
             """),
+
+        // Flow control (docs/flow-control.md): the limits live in the queue's settings row, which a limited claim locks;
+        // a rate-limited queue logs its recent starts. The backlog limit is a statement trigger, so every way in (the
+        // inserter's INSERT and COPY, enqueue(), a caller's transaction) is held to it: it locks the settings row of
+        // each limited queue the statement filled, then counts in a new snapshot that sees what others committed.
+        new(5, "queue limits: global, rate, ordered, backlog; the start log", $$"""
+            ALTER TABLE {s}.queues
+                ADD COLUMN global_limit integer,
+                ADD COLUMN rate_count   integer,
+                ADD COLUMN rate_period  interval,
+                ADD COLUMN ordered      boolean NOT NULL DEFAULT false,
+                ADD COLUMN max_backlog  bigint;
+
+            CREATE TABLE {s}.queue_starts (
+                queue       text        NOT NULL,
+                started_at  timestamptz NOT NULL
+            );
+
+            CREATE INDEX queue_starts_window ON {s}.queue_starts (queue, started_at);
+
+            CREATE FUNCTION {s}.check_backlog() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            DECLARE
+                limited record;
+                backlog bigint;
+                added bigint;
+            BEGIN
+                FOR limited IN
+                    SELECT q.name, q.max_backlog FROM {s}.queues AS q
+                    WHERE q.max_backlog IS NOT NULL
+                      AND EXISTS (SELECT 1 FROM new_jobs AS n WHERE n.queue = q.name AND n.state IN {{BacklogStates}})
+                    ORDER BY q.name
+                    FOR UPDATE OF q
+                LOOP
+                    -- One count per state, so each can use the partial index of its state.
+                    SELECT (SELECT count(*) FROM {s}.jobs AS j WHERE j.state = 'available' AND j.queue = limited.name)
+                         + (SELECT count(*) FROM {s}.jobs AS j WHERE j.state IN ('scheduled', 'retrying') AND j.queue = limited.name)
+                         + (SELECT count(*) FROM {s}.jobs AS j WHERE j.state = 'waiting' AND j.queue = limited.name)
+                    INTO backlog;
+                    IF backlog > limited.max_backlog THEN
+                        SELECT count(*) INTO added FROM new_jobs AS n WHERE n.queue = limited.name AND n.state IN {{BacklogStates}};
+                        RAISE EXCEPTION 'queue % is full: its backlog limit is % jobs and it holds %', limited.name, limited.max_backlog, backlog - added
+                            USING ERRCODE = '{{BacklogFullSqlState}}', COLUMN = 'queue';
+                    END IF;
+                END LOOP;
+                RETURN NULL;
+            END
+            $fn$;
+
+            CREATE TRIGGER jobs_backlog AFTER INSERT ON {s}.jobs REFERENCING NEW TABLE AS new_jobs
+                FOR EACH STATEMENT EXECUTE FUNCTION {s}.check_backlog();
+            """),
+
         // Key affinity: a job's bucket (FNV-1a 32 of the key's UTF-8 bytes, mod 4096: AffinityBuckets.Of in C# gives the
         // same) is computed by the table itself, so every insert path (COPY, unnest, enqueue()) stores it unchanged.
         // Nodes: the moment a silent node counts as gone (its heartbeat plus its lease), and a request to stop it.

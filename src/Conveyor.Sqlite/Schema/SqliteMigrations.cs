@@ -111,6 +111,24 @@ internal static class SqliteMigrations
             CREATE INDEX conveyor_jobs_ordering_stopping ON conveyor_jobs (ordering_key, lease_expires_at)
                 WHERE state = 'cancelled' AND ordering_key IS NOT NULL AND lease_expires_at IS NOT NULL;
             """),
+
+        // Flow control (docs/flow-control.md): a queue's limits live in its settings row, read by every claim in the
+        // writer's transaction; a rate-limited queue logs its recent starts (microseconds, as every time here).
+        new(5, "queue limits: global, rate, ordered, backlog; the start log", """
+            ALTER TABLE conveyor_queues ADD COLUMN global_limit INTEGER;
+            ALTER TABLE conveyor_queues ADD COLUMN rate_count INTEGER;
+            ALTER TABLE conveyor_queues ADD COLUMN rate_period_us INTEGER;
+            ALTER TABLE conveyor_queues ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE conveyor_queues ADD COLUMN max_backlog INTEGER;
+
+            CREATE TABLE conveyor_queue_starts (
+                queue       TEXT    NOT NULL,
+                started_at  INTEGER NOT NULL
+            );
+
+            CREATE INDEX conveyor_queue_starts_window ON conveyor_queue_starts (queue, started_at);
+            """),
+
         // Nodes: the moment a silent node counts as gone (its heartbeat plus its lease), and a request to stop it.
         // (A job's affinity bucket needs no column here: the claim reads the key and hashes it while it reads.)
         new(6, "node liveness and stop requests", """

@@ -17,7 +17,7 @@ public sealed record NodeStatus(NodeInfo Node, bool Leader);
 public sealed record QueueStatus(QueueInfo Queue, int Slots, int Busy, int Nodes);
 
 /// <summary>The read side for dashboards and the CLI: queues with their counts, nodes, pause and resume.</summary>
-public sealed class JobMonitor
+public sealed partial class JobMonitor
 {
     private readonly IJobStore _store;
     private readonly TimeProvider _time;
@@ -52,7 +52,8 @@ public sealed class JobMonitor
                 served[name] = (sum.Slots + slots.Slots, sum.Busy + slots.Busy, sum.Nodes + 1);
             }
         }
-        var known = queues.ToDictionary(q => q.Name, StringComparer.Ordinal);
+        var handled = HandledKinds(nodes);
+        var known = queues.ToDictionary(q => q.Name, q => q with { NoHandler = NoHandler(q, handled) }, StringComparer.Ordinal);
         var noJobs = JobStates.All.ToDictionary(s => s, _ => 0L);
         foreach (var name in served.Keys.Where(n => !known.ContainsKey(n)))
             known[name] = new QueueInfo(name, Paused: false, noJobs);

@@ -42,6 +42,8 @@ internal sealed class QueueDispatcher : IDisposable
     private int _claiming;
     private long _claimedWithEnqueues;
     private int _liveWorkers;
+    /// <summary>The last claim said the queue's claims are limited (global limit, rate limit, ordered): no prefetch, no rides on enqueues.</summary>
+    private volatile bool _limited;
     private readonly List<WorkerSlot> _workers = [];
     private readonly QueueShare? _share;
 
@@ -77,7 +79,12 @@ internal sealed class QueueDispatcher : IDisposable
     public long ClaimedWithEnqueues => Interlocked.Read(ref _claimedWithEnqueues);
 
     /// <summary>Outcomes were stored: a claim held back by the completion brake may go now.</summary>
-    public void CompletionsStored() => _slotFreed.Set();
+    public void CompletionsStored()
+    {
+        _slotFreed.Set();
+        // On a limited queue a finished job may free a cluster-wide slot: claim again rather than at the next poll.
+        if (_limited) _wake.Set();
+    }
 
     /// <summary>Work may have arrived: claim now rather than at the next poll.</summary>
     public void Wake() => _wake.Set();
@@ -132,7 +139,7 @@ internal sealed class QueueDispatcher : IDisposable
                 if (want == 0) continue;
                 var now = _core.Time.UtcNow();
                 var leaseUntil = now + options.LeaseDuration;
-                IReadOnlyList<ClaimedJob> jobs;
+                ClaimedJobs jobs;
                 try
                 {
                     // Not cancellable: once the store leased jobs to us they must reach a worker.
@@ -153,8 +160,14 @@ internal sealed class QueueDispatcher : IDisposable
                 }
                 moreLikely = jobs.Count == want;
                 if (_share is not null) _share.Backlogged = moreLikely;
+                _limited = jobs.Limited;
                 ReturnSlots(want, jobs.Count);
                 HandOut(jobs, now, leaseUntil);
+                if (!moreLikely && jobs.NextStartAt is { } next)
+                {
+                    await WaitForRateWindowAsync(next, stopClaiming).ConfigureAwait(false);
+                    moreLikely = true;
+                }
             }
         }
         catch (OperationCanceledException) when (stopClaiming.IsCancellationRequested)
@@ -175,7 +188,7 @@ internal sealed class QueueDispatcher : IDisposable
     {
         var options = _core.Options;
         // Not while a full completion batch waits (the loop's brake).
-        var slots = _enqueueClaimer is null || _core.Completer.Pending >= options.CompletionBatchSize ? 0 : TakeSlots(options.MaxClaimBatch);
+        var slots = _enqueueClaimer is null || _limited || _core.Completer.Pending >= options.CompletionBatchSize ? 0 : TakeSlots(options.MaxClaimBatch);
         if (slots == 0)
         {
             await _wake.WaitAsync(options.PollInterval, stopClaiming).ConfigureAwait(false);
@@ -219,11 +232,23 @@ internal sealed class QueueDispatcher : IDisposable
         HandOut(jobs, offer.TakenClaim!.Now, offer.TakenClaim.LeaseExpiresAt);
     }
 
-    /// <summary>How many more jobs the node may hold now: its free slots plus the current prefetch (the loop only).</summary>
-    private int Room() => Slots() + _prefetch.Current() - Volatile.Read(ref _held);
+    /// <summary>How many more jobs the node may hold now: its free slots plus the current prefetch (none on a limited queue; the loop only).</summary>
+    private int Room() => Slots() + (_limited ? 0 : _prefetch.Current()) - Volatile.Read(ref _held);
 
     /// <summary>The jobs this queue may hold for slots: its own slots, or its fair share of a shared pool now.</summary>
     private int Slots() => _share?.Allowance() ?? Concurrency;
+
+    /// <summary>
+    /// The queue's rate window is full until <paramref name="next"/>: sleep until then, not woken by enqueues (a claim
+    /// before then would take nothing). At most the poll interval, so a loosened limit is seen within it.
+    /// </summary>
+    private async Task WaitForRateWindowAsync(DateTimeOffset next, CancellationToken stopClaiming)
+    {
+        var wait = next - _core.Time.UtcNow();
+        if (wait <= TimeSpan.Zero) return;
+        if (wait > _core.Options.PollInterval) wait = _core.Options.PollInterval;
+        await Task.Delay(wait, _core.Time, stopClaiming).ConfigureAwait(false);
+    }
 
     /// <summary>Takes room for up to <paramref name="max"/> jobs for a claim (the loop only); returns how many (0 when there is none).</summary>
     private int TakeSlots(int max)

@@ -41,8 +41,11 @@ public static class ApiJson
     }
 
     /// <summary>
-    /// Writes <c>{"queues": [{"name", "paused", "counts": {every state}, "slots", "busy", "nodes"}]}</c>, in the order
-    /// given: the limits are the queue's concurrency across live nodes (<see cref="QueueStatus"/>).
+    /// Writes <c>{"queues": [{"name", "paused", "counts": {every state}, "slots", "busy", "nodes", "globalLimit",
+    /// "rateLimit", "ordered", "maxBacklog", "noHandler"}]}</c>, in the order given: slots, busy and nodes are the
+    /// queue's concurrency across live nodes (<see cref="QueueStatus"/>); the limits are null (false) when not set
+    /// (<see cref="QueueLimits"/>, the rate limit as <c>"100/1m"</c>); noHandler counts the available jobs whose kind no
+    /// live node serving the queue handles.
     /// </summary>
     public static void WriteQueues(Utf8JsonWriter writer, IReadOnlyList<QueueStatus> queues)
     {
@@ -63,6 +66,12 @@ public static class ApiJson
             writer.WriteNumber("slots", slots);
             writer.WriteNumber("busy", busy);
             writer.WriteNumber("nodes", nodes);
+            var limits = queue.Limits;
+            if (limits.GlobalLimit is { } global) writer.WriteNumber("globalLimit", global); else writer.WriteNull("globalLimit");
+            if (limits.RateLimit is { } rate) writer.WriteString("rateLimit", rate.ToString()); else writer.WriteNull("rateLimit");
+            writer.WriteBoolean("ordered", limits.Ordered);
+            if (limits.MaxBacklog is { } backlog) writer.WriteNumber("maxBacklog", backlog); else writer.WriteNull("maxBacklog");
+            writer.WriteNumber("noHandler", queue.NoHandler);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();

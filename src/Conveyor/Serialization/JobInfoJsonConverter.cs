@@ -51,6 +51,7 @@ public sealed class JobInfoJsonConverter : JsonConverter<JobInfo>
         writer.WriteStartArray("errors");
         foreach (var error in job.Errors) JobErrorJson.Write(writer, error);
         writer.WriteEndArray();
+        if (job.NoHandler) writer.WriteBoolean("noHandler", true);
         writer.WriteEndObject();
     }
 

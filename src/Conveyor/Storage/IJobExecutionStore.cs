@@ -18,6 +18,9 @@ public interface IJobExecutionStore
     /// <c>cancelled</c> (finished_at = now) with a <see cref="JobError.DependencyFailedType"/> error; if it does not exist the
     /// call fails with <see cref="JobNotFoundException"/> and nothing is inserted.
     /// With <see cref="InsertJobsParams.Transaction"/> the insert joins the caller's transaction.
+    /// When the jobs inserted into a queue with a <see cref="QueueLimits.MaxBacklog"/> would make its backlog (its
+    /// <c>available</c>, <c>scheduled</c>, <c>retrying</c> and <c>waiting</c> jobs) larger than the limit, the call
+    /// fails with <see cref="QueueBacklogFullException"/> and nothing is inserted.
     /// </summary>
     Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default);
 
@@ -32,9 +35,13 @@ public interface IJobExecutionStore
     /// that was cancelled while running has a lease later than now (see <see cref="IJobAdminStore.CancelJobAsync"/>). An <c>available</c> job whose
     /// run_at is still in the future is skipped until then; <c>scheduled</c> and <c>retrying</c> jobs are
     /// never claimed before <see cref="PromoteDueJobsAsync"/> made them available. The jobs are returned
-    /// in claim order.
+    /// in claim order. The queue's limits (<see cref="IQueueSettingsStore.SetQueueLimitsAsync"/>) hold across every
+    /// caller: never more than its global limit of jobs <c>running</c> at once; never more starts than its rate limit
+    /// allows in any window of the period ending at now (<see cref="ClaimedJobs.NextStartAt"/> then says when the
+    /// window frees); when ordered, only the job with the smallest id among the queue's non-final jobs, and only while
+    /// no other job of the queue runs. On such a queue <see cref="ClaimedJobs.Limited"/> is true.
     /// </summary>
-    Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default);
+    Task<ClaimedJobs> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Applies the outcomes of finished attempts in one round trip. Each completion is fenced: it

@@ -24,4 +24,16 @@ public sealed record ListQueuesParams;
 /// <param name="Name">The queue.</param>
 /// <param name="Paused">True while nodes must not claim from it.</param>
 /// <param name="Counts">Jobs per state; every state is present.</param>
-public sealed record QueueInfo(string Name, bool Paused, IReadOnlyDictionary<JobState, long> Counts);
+public sealed record QueueInfo(string Name, bool Paused, IReadOnlyDictionary<JobState, long> Counts)
+{
+    /// <summary>The queue's flow-control limits.</summary>
+    public QueueLimits Limits { get; init; } = QueueLimits.None;
+
+    /// <summary>The queue's <c>available</c> jobs per kind (kinds with none are absent).</summary>
+    public IReadOnlyDictionary<string, long> AvailableByKind { get; init; } = EmptyKinds;
+
+    /// <summary>Of the <c>available</c> jobs, those whose kind no live node serving the queue handles (set by the monitor).</summary>
+    public long NoHandler { get; init; }
+
+    private static readonly IReadOnlyDictionary<string, long> EmptyKinds = new Dictionary<string, long>();
+}

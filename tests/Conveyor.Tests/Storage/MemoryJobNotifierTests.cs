@@ -33,7 +33,7 @@ public sealed class MemoryJobNotifierTests : IAsyncLifetime
 
     private async Task<long> Insert(NewJob job) => (await _store.InsertManyAsync(new InsertJobsParams([job], T0)))[0].Id;
 
-    private Task<IReadOnlyList<ClaimedJob>> Claim(DateTimeOffset? now = null, string queue = "q") =>
+    private Task<ClaimedJobs> Claim(DateTimeOffset? now = null, string queue = "q") =>
         _store.ClaimAsync(new ClaimJobsParams("n", queue, Kinds, 10, now ?? T0, (now ?? T0).AddSeconds(30)));
 
     private Task Complete(ClaimedJob job, JobOutcome outcome, DateTimeOffset? retryAt = null) =>

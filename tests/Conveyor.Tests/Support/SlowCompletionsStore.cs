@@ -25,7 +25,7 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public Task<IReadOnlyList<JobInfo>> ListOrderingKeyAsync(ListOrderingKeyParams parameters, CancellationToken cancellationToken = default) => _inner.ListOrderingKeyAsync(parameters, cancellationToken);
     public Task MigrateAsync(CancellationToken cancellationToken = default) => _inner.MigrateAsync(cancellationToken);
     public Task<IReadOnlyList<InsertedJob>> InsertManyAsync(InsertJobsParams parameters, CancellationToken cancellationToken = default) => _inner.InsertManyAsync(parameters, cancellationToken);
-    public async Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
+    public async Task<ClaimedJobs> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
     {
         if (HoldClaims is { } hold)
         {
@@ -63,6 +63,10 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     public Task<JobChangeResult> DeleteJobAsync(JobIdParams parameters, CancellationToken cancellationToken = default) => _inner.DeleteJobAsync(parameters, cancellationToken);
     public Task<IReadOnlyList<QueueInfo>> ListQueuesAsync(ListQueuesParams parameters, CancellationToken cancellationToken = default) => _inner.ListQueuesAsync(parameters, cancellationToken);
     public Task SetQueuePausedAsync(SetQueuePausedParams parameters, CancellationToken cancellationToken = default) => _inner.SetQueuePausedAsync(parameters, cancellationToken);
+
+    public Task SetQueueLimitsAsync(SetQueueLimitsParams parameters, CancellationToken cancellationToken = default) => _inner.SetQueueLimitsAsync(parameters, cancellationToken);
+
+    public Task<QueueSettings?> GetQueueSettingsAsync(GetQueueSettingsParams parameters, CancellationToken cancellationToken = default) => _inner.GetQueueSettingsAsync(parameters, cancellationToken);
     public Task UpsertNodeAsync(UpsertNodeParams parameters, CancellationToken cancellationToken = default) => _inner.UpsertNodeAsync(parameters, cancellationToken);
     public Task RemoveNodeAsync(RemoveNodeParams parameters, CancellationToken cancellationToken = default) => _inner.RemoveNodeAsync(parameters, cancellationToken);
     public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(ListNodesParams parameters, CancellationToken cancellationToken = default) => _inner.ListNodesAsync(parameters, cancellationToken);

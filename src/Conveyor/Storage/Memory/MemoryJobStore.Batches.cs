@@ -86,7 +86,9 @@ public sealed partial class MemoryJobStore : IBatchStore
         foreach (var child in parameters.Children) ArgumentNullException.ThrowIfNull(child);
         ArgumentNullException.ThrowIfNull(parameters.Callback);
         var batchId = _lastBatchId + 1;
-        // Insert checks everything before it changes anything; the callback goes last, so a refused child leaves nothing.
+        // Insert checks everything before it changes anything; the backlog is checked for the whole batch first, so a
+        // callback that would overfill its queue leaves no children behind.
+        EnsureBacklogRoom([.. parameters.Children, parameters.Callback], parameters.Now);
         var children = Insert([.. parameters.Children.Select(c => c with { BatchId = batchId })], parameters.Now);
         var callbackId = Insert([parameters.Callback], parameters.Now)[0].Id;
         _lastBatchId = batchId;

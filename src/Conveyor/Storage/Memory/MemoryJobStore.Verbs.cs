@@ -14,6 +14,7 @@ public sealed partial class MemoryJobStore
             if (job.AfterJobId is { } after && !_jobs.ContainsKey(after))
                 throw new JobNotFoundException(after);
         }
+        EnsureBacklogRoom(jobs, now);
 
         var inserted = new List<InsertedJob>(jobs.Count);
         foreach (var newJob in jobs)
@@ -71,11 +72,12 @@ public sealed partial class MemoryJobStore
         return inserted;
     }
 
-    private IReadOnlyList<ClaimedJob> Claim(ClaimJobsParams parameters)
+    private ClaimedJobs Claim(ClaimJobsParams parameters)
     {
-        if (!_queues.TryGetValue(parameters.Queue, out var queue) || queue.Paused) return [];
+        if (!_queues.TryGetValue(parameters.Queue, out var queue) || queue.Paused) return ClaimedJobs.None;
         var now = parameters.Now;
         ReleaseDueJobs(now);
+        if (queue.Limits.LimitsClaims) return ClaimLimited(queue, parameters);
 
         // One ready set per kind; a claim merges their heads, so it costs O(kinds · log n) per job.
         var sets = new List<JobHeap<ClaimKey>>(parameters.Kinds.Count);
@@ -84,12 +86,18 @@ public sealed partial class MemoryJobStore
             if (queue.ReadyByKind.TryGetValue(kind, out var set) && set.Count > 0 && !sets.Contains(set))
                 sets.Add(set);
         }
-        if (sets.Count == 0) return [];
+        if (sets.Count == 0) return ClaimedJobs.None;
+        return new ClaimedJobs(ClaimReady(sets, parameters, parameters.Limit));
+    }
 
-        var claimed = new List<ClaimedJob>(Math.Min(parameters.Limit, 64));
+    /// <summary>Leases up to <paramref name="limit"/> jobs from the heads of the ready <paramref name="sets"/>, in claim order.</summary>
+    private List<ClaimedJob> ClaimReady(List<JobHeap<ClaimKey>> sets, ClaimJobsParams parameters, int limit)
+    {
+        var now = parameters.Now;
+        var claimed = new List<ClaimedJob>(Math.Min(limit, 64));
         // Jobs whose affinity key another node owns (within the grace) are set aside while the claim walks past them.
         List<(JobHeap<ClaimKey> Set, MemoryJob Job, ClaimKey Key)>? passed = null;
-        while (claimed.Count < parameters.Limit)
+        while (claimed.Count < limit)
         {
             MemoryJob? next = null;
             JobHeap<ClaimKey>? nextSet = null;
@@ -121,20 +129,25 @@ public sealed partial class MemoryJobStore
                 continue;
             }
 
-            Detach(next);
-            next.State = JobState.Running;
-            next.Attempt++;
-            next.Node = parameters.NodeName;
-            next.StartedAt = now;
-            next.LeaseExpiresAt = parameters.LeaseExpiresAt;
-            Attach(next, now);
-            claimed.Add(next.ToClaimed());
+            claimed.Add(Lease(next, parameters));
         }
         if (passed is not null)
         {
             foreach (var (set, job, key) in passed) set.Add(job, key);
         }
         return claimed;
+    }
+
+    private ClaimedJob Lease(MemoryJob job, ClaimJobsParams parameters)
+    {
+        Detach(job);
+        job.State = JobState.Running;
+        job.Attempt++;
+        job.Node = parameters.NodeName;
+        job.StartedAt = parameters.Now;
+        job.LeaseExpiresAt = parameters.LeaseExpiresAt;
+        Attach(job, parameters.Now);
+        return job.ToClaimed();
     }
 
     private void Complete(string node, JobCompletion completion, DateTimeOffset now)

@@ -64,14 +64,14 @@ public sealed partial class MemoryJobStore : IJobStore
         {
             return Task.FromResult<IReadOnlyList<InsertedJob>>(Change(parameters, static (store, p) => store.Insert(p.Jobs, p.Now)));
         }
-        catch (JobNotFoundException e)
+        catch (Exception e) when (e is JobNotFoundException or QueueBacklogFullException)
         {
             return Task.FromException<IReadOnlyList<InsertedJob>>(e);
         }
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ClaimedJob>> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
+    public Task<ClaimedJobs> ClaimAsync(ClaimJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
@@ -226,7 +226,7 @@ public sealed partial class MemoryJobStore : IJobStore
             IReadOnlyList<QueueInfo> queues = [.. _queues.Values
                 .Where(q => q.Total > 0 || q.HasPauseRecord)
                 .OrderBy(q => q.Name, StringComparer.Ordinal)
-                .Select(q => new QueueInfo(q.Name, q.Paused, q.Counts()))];
+                .Select(q => new QueueInfo(q.Name, q.Paused, q.Counts()) { Limits = q.Limits, AvailableByKind = AvailableByKind(q) })];
             return Task.FromResult(queues);
         }
     }

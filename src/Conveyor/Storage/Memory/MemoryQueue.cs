@@ -16,7 +16,13 @@ internal sealed class MemoryQueue(string name)
 
     public bool Paused { get; set; }
 
-    /// <summary>True once the queue was paused or resumed, so it is listed even without jobs.</summary>
+    /// <summary>Its flow-control limits.</summary>
+    public QueueLimits Limits { get; set; } = QueueLimits.None;
+
+    /// <summary>The start times of its recent claims, oldest first, while it has a rate limit (pruned by each claim).</summary>
+    public Queue<DateTimeOffset> Starts { get; } = new();
+
+    /// <summary>True once the queue was paused, resumed or limited, so it is listed even without jobs.</summary>
     public bool HasPauseRecord { get; set; }
 
     /// <summary>True while the queue is listed in the store's pending signals of the current call.</summary>
@@ -31,6 +37,8 @@ internal sealed class MemoryQueue(string name)
         _counts[(int)state] += delta;
         Total += delta;
     }
+
+    public long CountOf(JobState state) => _counts[(int)state];
 
     public IReadOnlyDictionary<JobState, long> Counts()
     {
