@@ -11,14 +11,20 @@ namespace Conveyor.Tests.Engine;
 
 public sealed class CompleterTests
 {
+    /// <summary>Inserts two jobs and claims both for node-1 with a lease until <paramref name="leaseUntil"/>.</summary>
+    private static async Task<IReadOnlyList<ClaimedJob>> ClaimTwoAsync(MemoryJobStore store, DateTimeOffset now, DateTimeOffset leaseUntil)
+    {
+        var jobs = Enumerable.Range(0, 2).Select(_ => new NewJob { Kind = "k", Queue = "default", ArgsJson = "{}", MaxAttempts = 3, State = JobState.Available, RunAt = now }).ToArray();
+        await store.InsertManyAsync(new InsertJobsParams(jobs, now));
+        return await store.ClaimAsync(new ClaimJobsParams("node-1", "default", ["k"], 2, now, leaseUntil));
+    }
+
     [Fact]
     public async Task AFailingStoredHandler_DoesNotStopTheOutcomesThatFollow()
     {
         await using var store = new MemoryJobStore();
         var now = DateTimeOffset.UtcNow;
-        var jobs = Enumerable.Range(0, 2).Select(_ => new NewJob { Kind = "k", Queue = "default", ArgsJson = "{}", MaxAttempts = 3, State = JobState.Available, RunAt = now }).ToArray();
-        await store.InsertManyAsync(new InsertJobsParams(jobs, now));
-        var claimed = await store.ClaimAsync(new ClaimJobsParams("node-1", "default", ["k"], 2, now, now.AddMinutes(5)));
+        var claimed = await ClaimTwoAsync(store, now, now.AddMinutes(5));
         var completer = new Completer(store, "node-1", batchSize: 1, TimeProvider.System, NullLogger.Instance);
         var batches = 0;
         completer.Stored += _ =>
@@ -42,9 +48,7 @@ public sealed class CompleterTests
     {
         await using var store = new MemoryJobStore();
         var now = DateTimeOffset.UtcNow;
-        var jobs = Enumerable.Range(0, 2).Select(_ => new NewJob { Kind = "k", Queue = "default", ArgsJson = "{}", MaxAttempts = 3, State = JobState.Available, RunAt = now }).ToArray();
-        await store.InsertManyAsync(new InsertJobsParams(jobs, now));
-        var claimed = await store.ClaimAsync(new ClaimJobsParams("node-1", "default", ["k"], 2, now, now.AddSeconds(30)));
+        var claimed = await ClaimTwoAsync(store, now, now.AddSeconds(30));
         // The first job's lease ran out and the leader put it back while its handler was still running.
         var lost = claimed[0];
         await store.ExtendLeasesAsync(new ExtendLeasesParams("node-1", [claimed[1].Id], now, now.AddMinutes(5)));
