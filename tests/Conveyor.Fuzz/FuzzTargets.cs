@@ -19,7 +19,10 @@ internal static class FuzzTargets
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private static readonly JobValidator Validator = new(new ConveyorOptions { MaxPayloadBytes = MaxPayloadBytes });
+    // Made on first use, inside the fuzzer's run: instrumented code (Conveyor.dll) must not run before SharpFuzz set up its map.
+    private static readonly Lazy<JobValidator> LazyValidator = new(() => new JobValidator(new ConveyorOptions { MaxPayloadBytes = MaxPayloadBytes }));
+
+    private static JobValidator Validator => LazyValidator.Value;
 
     /// <summary>The targets by name (the corpus folder of each is <c>corpus/NAME</c>).</summary>
     public static IReadOnlyDictionary<string, Action<byte[]>> All { get; } = new Dictionary<string, Action<byte[]>>(StringComparer.Ordinal)
