@@ -80,7 +80,7 @@ internal static class FuzzTargets
                 Expect(Names.Check(job.Kind, Names.MaxKindLength, "kind") is null, "accepted a kind outside the name rules");
                 Expect(Names.Check(job.Queue, Names.MaxQueueLength, "queue") is null, "accepted a queue outside the name rules");
                 Expect(StrictUtf8.GetByteCount(job.ArgsJson) <= MaxPayloadBytes, "accepted args over the payload limit");
-                Expect(job.OrderingKey?.Contains('\0', StringComparison.Ordinal) != true && job.UniqueKey?.Contains('\0', StringComparison.Ordinal) != true,
+                Expect(new[] { job.OrderingKey, job.UniqueKey, job.AffinityKey }.All(key => key?.Contains('\0', StringComparison.Ordinal) != true),
                     "accepted a key holding a NUL character");
             }
             catch (JobValidationException e)

@@ -24,7 +24,11 @@ internal sealed class SoakLoad(JobClient client, SoakSettings settings, SoakLedg
                 if (result.Existing) ledger.UniqueMatches.AddOrUpdate(result.Id, 1, (_, n) => n + 1);
                 else ledger.Jobs[result.Id] = type;
             }
-            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return; // the load's time is up while an enqueue was on its way: it was never acknowledged
+            }
+            catch (Exception)
             {
                 ledger.EnqueueFailed();
             }

@@ -68,7 +68,7 @@ internal sealed class SoakWorkers(string store, SoakSettings settings, SoakLedge
             "worker", "--queues", $"{settings.Queue}={settings.Concurrency}", "--name", string.Create(CultureInfo.InvariantCulture, $"soak-{settings.RunId}-w{index}-{Guid.NewGuid():N}")[..40],
             "--lease-duration", Seconds(settings.LeaseDuration), "--heartbeat-interval", Seconds(settings.HeartbeatInterval),
             "--maintenance-interval", Seconds(settings.MaintenanceInterval), "--leader-lease-duration", Seconds(settings.LeaderLeaseDuration),
-            "--node-grace", "30s", "--shutdown-timeout", "5s",
+            "--shutdown-timeout", "5s",
         })
         {
             start.ArgumentList.Add(arg);

@@ -37,7 +37,7 @@ public sealed class HostileRequestProperties
         Names.Check(job.Kind, Names.MaxKindLength, "kind").ShouldBeNull();
         Names.Check(job.Queue, Names.MaxQueueLength, "queue").ShouldBeNull();
         StrictUtf8.GetByteCount(job.ArgsJson).ShouldBeLessThanOrEqualTo(2048);
-        foreach (var key in new[] { job.OrderingKey, job.UniqueKey })
+        foreach (var key in new[] { job.OrderingKey, job.UniqueKey, job.AffinityKey })
         {
             if (key is null) continue;
             key.ShouldNotContain('\0');
@@ -90,7 +90,7 @@ public static class HostileRequests
             from uniqueKey in optionalText
             from uniqueFor in span
             from afterId in after
-            from affinityKey in Gen.Frequency([(5, Gen.Constant<string?>(null)), (1, Gen.Constant<string?>("a1"))])
+            from affinityKey in Gen.Frequency([(3, Gen.Constant<string?>(null)), (1, optionalText)])
             select new JobOptions
             {
                 Queue = queue, Priority = priority, MaxAttempts = maxAttempts, RunAt = runAt, Delay = delay, Timeout = timeout,
