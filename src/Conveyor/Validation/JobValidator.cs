@@ -118,6 +118,9 @@ internal sealed class JobValidator(ConveyorOptions options)
         var suffix = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (suffix >= 0) text = text[..suffix];
         text = text.TrimEnd().TrimEnd('.');
+        // The reader quotes the character it stopped at, which may be a control character: shown as \uXXXX, never raw.
+        if (text.Any(char.IsControl))
+            text = string.Concat(text.Select(c => char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : c.ToString()));
         if (e.LineNumber is not { } line || e.BytePositionInLine is not { } bytePosition) return text;
         var lineStart = 0;
         for (long seen = 0; seen < line && lineStart < utf8.Length; lineStart++)
