@@ -87,7 +87,7 @@ public sealed partial class PostgresJobStore
         FROM unnest($3::bigint[], $4::integer[], $5::integer[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
              AS r(id, attempt, outcome, result, error, retry_at, started_at)
         WHERE j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
-        RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
+        RETURNING j.queue, j.state, j.ordering_key IS NOT NULL, j.id
         """;
 
     // The common case (every completion a success) without the CASEs of the general statement.
@@ -96,7 +96,7 @@ public sealed partial class PostgresJobStore
         SET state = 'succeeded', finished_at = $2, result = r.result::jsonb, started_at = COALESCE(r.started_at, j.started_at)
         FROM unnest($3::bigint[], $4::integer[], $5::text[], $6::timestamptz[]) AS r(id, attempt, result, started_at)
         WHERE j.id = r.id AND j.attempt = r.attempt AND j.state = 'running' AND j.node = $1
-        RETURNING j.queue, j.state, j.ordering_key IS NOT NULL
+        RETURNING j.queue, j.state, j.ordering_key IS NOT NULL, j.id
         """;
 
     // A statement of its own after the completions, so its snapshot sees a dependent enqueued while the
@@ -238,12 +238,12 @@ public sealed partial class PostgresJobStore
     }
 
     /// <inheritdoc />
-    public async Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<long>> CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var completions = parameters.Completions;
         if (completions.Count == 0)
-            return;
+            return [];
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
 
         var ids = new long[completions.Count];
@@ -314,11 +314,13 @@ public sealed partial class PostgresJobStore
             batch.BatchCommands.Add(CancelDependentsCommand([.. dead], null, parameters.Now));
 
         var available = new HashSet<string>(StringComparer.Ordinal);
+        var applied = new List<long>(completions.Count);
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await SkipExecutionSettingsAsync(reader, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                applied.Add(reader.GetInt64(3));
                 var keyed = reader.GetBoolean(2);
                 // A plain success frees nothing for others (its row's strings are not even read), unless its queue is limited.
                 if (allSucceeded && !keyed && _limitedQueues.IsEmpty)
@@ -348,6 +350,16 @@ public sealed partial class PostgresJobStore
             }
         }
         Publish(available);
+        return Refused(ids, applied);
+    }
+
+    /// <summary>The ids of <paramref name="requested"/> that the fence kept out of <paramref name="applied"/>.</summary>
+    private static IReadOnlyList<long> Refused(long[] requested, List<long> applied)
+    {
+        if (applied.Count == requested.Length)
+            return [];
+        var done = applied.ToHashSet();
+        return [.. requested.Where(id => !done.Contains(id))];
     }
 
     /// <inheritdoc />

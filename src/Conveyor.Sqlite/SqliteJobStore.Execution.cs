@@ -116,18 +116,18 @@ public sealed partial class SqliteJobStore
     }
 
     /// <inheritdoc />
-    public Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<long>> CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Completions.Count == 0)
-            return Task.CompletedTask;
+            return Task.FromResult<IReadOnlyList<long>>([]);
         foreach (var completion in parameters.Completions)
         {
             if (!Enum.IsDefined(completion.Outcome))
                 throw new ArgumentOutOfRangeException(nameof(parameters), completion.Outcome, "unknown job outcome");
         }
         var errors = CompletionErrors(parameters.Completions);
-        return WriteAsync(scope => Complete(scope, parameters, errors), cancellationToken);
+        return WriteAsync<IReadOnlyList<long>>(scope => Complete(scope, parameters, errors), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -281,8 +281,9 @@ public sealed partial class SqliteJobStore
 
     // Outcomes are applied in this order (succeeded, retry, dead, released), each in input order, one
     // primary-key UPDATE per job.
-    private static int Complete(WriteScope scope, CompleteJobsParams parameters, string?[]? errors)
+    private static List<long> Complete(WriteScope scope, CompleteJobsParams parameters, string?[]? errors)
     {
+        var refused = new List<long>();
         var session = scope.Session;
         var now = UnixMicros.From(parameters.Now);
         var completions = parameters.Completions;
@@ -326,8 +327,13 @@ public sealed partial class SqliteJobStore
                         statement.BindText(statement.Parameter("$error"), errors?[i]);
                         break;
                 }
-                if (statement.Execute() == 0 || outcome == JobOutcome.Retry)
-                    continue; // fenced out (cancelled, rescued, deleted meanwhile), or nothing to announce
+                if (statement.Execute() == 0)
+                {
+                    refused.Add(completion.Id); // fenced out: cancelled, rescued or deleted meanwhile
+                    continue;
+                }
+                if (outcome == JobOutcome.Retry)
+                    continue; // nothing to announce
                 if (outcome == JobOutcome.Succeeded)
                     (succeeded ??= []).Add(completion.Id);
                 else if (outcome == JobOutcome.Dead)
@@ -339,7 +345,7 @@ public sealed partial class SqliteJobStore
             if (outcome == JobOutcome.Dead && dead is not null)
                 Dependents.CancelWaiting(session, dead, parameters.Now);
         }
-        return 0;
+        return refused;
     }
 
     /// <summary>

@@ -205,7 +205,7 @@ internal sealed class EnqueueCommand(CliContext context)
         {
             try
             {
-                file = new StreamReader(from, Encoding.UTF8);
+                file = new StreamReader(from, StrictUtf8);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -214,9 +214,10 @@ internal sealed class EnqueueCommand(CliContext context)
         }
         var reading = Task.Run(() =>
         {
-            // Console.In is not disposed: it is the process's, and disposing it waits for a read in progress.
+            // Standard input is not disposed: it is the process's, and disposing it waits for a read in progress. It is read
+            // as strict UTF-8 (as the file is): Console.In would turn bytes that are not UTF-8 into U+FFFD and store that.
             using (file)
-                return ReadDocuments(file ?? Console.In, from, validator, cancellationToken);
+                return ReadDocuments(file ?? new StreamReader(Console.OpenStandardInput(), StrictUtf8), from, validator, cancellationToken);
         }, cancellationToken);
         var documents = await reading.WaitAsync(cancellationToken);
         if (documents.Count == 0) throw new UsageException($"--from {from}: no args documents (one JSON object or array per line)");
@@ -227,7 +228,7 @@ internal sealed class EnqueueCommand(CliContext context)
     {
         var documents = new List<(int, string)>();
         var number = 0;
-        while (reader.ReadLine() is { } line)
+        while (ReadLine(reader, from, number + 1) is { } line)
         {
             cancellationToken.ThrowIfCancellationRequested();
             number++;
@@ -244,4 +245,21 @@ internal sealed class EnqueueCommand(CliContext context)
         }
         return documents;
     }
+
+    private static string? ReadLine(TextReader reader, string from, int number)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (DecoderFallbackException)
+        {
+            // The reader decodes ahead of the line it returns: the bad bytes are on this line or a later one.
+            var source = from == "-" ? "standard input" : from;
+            throw new UsageException($"{source} is not UTF-8 text: it has bytes no UTF-8 character has (at line {number} or after); nothing was enqueued");
+        }
+    }
+
+    /// <summary>UTF-8 that refuses bytes no character has, instead of reading them as U+FFFD.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }

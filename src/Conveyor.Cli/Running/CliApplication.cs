@@ -77,6 +77,7 @@ internal sealed class CliApplication(CliConsole console, bool debug)
             new MigrateCommand(context).Build(),
             new DemoCommand(context).Build(),
             new BenchCommand(context).Build(),
+            new SoakCommand(context).Build(),
         };
         return root;
     }

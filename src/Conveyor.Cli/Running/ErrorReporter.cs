@@ -37,5 +37,20 @@ internal sealed class ErrorReporter(TextWriter error, bool debug)
         return code;
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+    /// <summary>
+    /// The message on one line, with every other control character shown as <c>\uXXXX</c>: an error may echo what was
+    /// typed, and an escape sequence in it would act on the terminal instead of being read.
+    /// </summary>
+    private static string OneLine(string message)
+    {
+        var line = message.ReplaceLineEndings(" ").Trim();
+        if (!line.Any(char.IsControl)) return line;
+        var text = new System.Text.StringBuilder(line.Length + 16);
+        foreach (var c in line)
+        {
+            if (char.IsControl(c)) text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            else text.Append(c);
+        }
+        return text.ToString();
+    }
 }

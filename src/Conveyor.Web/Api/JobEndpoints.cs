@@ -48,11 +48,24 @@ internal static class JobEndpoints
     {
         using var body = await RequestBody.ReadJsonAsync(request, web.MaxRequestBytes, ct).ConfigureAwait(false);
         var job = JobRequestReader.Read(body.RootElement, options.MaxPayloadBytes);
-        var result = await client.EnqueueAsync(job, ct).ConfigureAwait(false);
+        var result = await AfterMustExist(() => client.EnqueueAsync(job, ct)).ConfigureAwait(false);
         var stored = await client.GetAsync(result.Id, ct).ConfigureAwait(false)
             ?? throw new ApiProblemException(StatusCodes.Status500InternalServerError, $"job {result.Id} was enqueued but is gone already");
         return new ApiJsonResult(result.Existing ? StatusCodes.Status200OK : StatusCodes.Status201Created,
             w => ApiJson.WriteJob(w, stored), location: $"jobs/{result.Id.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>An enqueue whose <c>after</c> names no job is bad input (400, nothing stored), not a server error.</summary>
+    private static async Task<T> AfterMustExist<T>(Func<Task<T>> enqueue)
+    {
+        try
+        {
+            return await enqueue().ConfigureAwait(false);
+        }
+        catch (JobNotFoundException e)
+        {
+            throw new JobValidationException("after", $"after names job {e.JobId}, which does not exist");
+        }
     }
 
     private static async Task<IResult> EnqueueBulkAsync(HttpRequest request, JobClient client, ConveyorOptions options, ConveyorWebOptions web, CancellationToken ct)
@@ -84,7 +97,7 @@ internal static class JobEndpoints
             index++;
         }
         if (requests.Count == 0) throw new JobValidationException("jobs", "jobs is empty");
-        var results = await client.EnqueueManyAsync(requests, ct).ConfigureAwait(false);
+        var results = await AfterMustExist(() => client.EnqueueManyAsync(requests, ct)).ConfigureAwait(false);
         return new ApiJsonResult(StatusCodes.Status201Created, w =>
         {
             w.WriteStartObject();

@@ -14,6 +14,19 @@ internal static class JobRequestReader
 {
     public static JobRequest Read(JsonElement body, int maxPayloadBytes)
     {
+        try
+        {
+            return ReadObject(body, maxPayloadBytes);
+        }
+        catch (InvalidOperationException)
+        {
+            // JSON may escape half a surrogate pair ("\ud800"); reading such a name or string as .NET text throws.
+            throw new JobValidationException("body", "a field name or string value holds a \\u escape of a lone surrogate, which is not Unicode text");
+        }
+    }
+
+    private static JobRequest ReadObject(JsonElement body, int maxPayloadBytes)
+    {
         if (body.ValueKind != JsonValueKind.Object)
             throw new JobValidationException("body", "a job must be a JSON object: {\"kind\": …, \"args\": …}");
         string? kind = null;

@@ -21,10 +21,19 @@ internal static class RequestBody
             buffer.Advance(read);
             if (buffer.WrittenCount > limit) throw TooLarge(limit);
         }
-        if (buffer.WrittenCount == 0) throw new ApiProblemException(StatusCodes.Status400BadRequest, "the body is empty; send a JSON object");
+        return Parse(buffer.WrittenMemory);
+    }
+
+    /// <summary>A body read whole, as JSON: a clear 400 for one that is empty, not UTF-8 text, or not JSON.</summary>
+    internal static JsonDocument Parse(ReadOnlyMemory<byte> body)
+    {
+        if (body.IsEmpty) throw new ApiProblemException(StatusCodes.Status400BadRequest, "the body is empty; send a JSON object");
+        // The JSON reader lets bytes that are not UTF-8 through inside strings; reading them later would fail as a server error.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, "the body is not UTF-8 text: it has bytes no UTF-8 character has");
         try
         {
-            return JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = 64 });
+            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException e)
         {

@@ -9,7 +9,12 @@ namespace Conveyor.Dispatching;
 /// busy node finishes many jobs per round trip and an idle one adds no delay. A failed store call is
 /// retried with backoff, never dropped: until the outcome is stored the job keeps its lease.
 /// </summary>
-internal sealed class Completer(IJobStore store, string nodeName, int batchSize, TimeProvider time, ILogger logger)
+/// <remarks>
+/// An outcome the store refuses (the node lost the attempt's lease: rescued, cancelled or deleted meanwhile) is logged and
+/// counted, never retried: another attempt, or the user, owns the job now.
+/// </remarks>
+internal sealed class Completer(IJobStore store, string nodeName, int batchSize, TimeProvider time, ILogger logger,
+    Observability.ConveyorMetrics? metrics = null)
 {
     private readonly Channel<(JobCompletion Completion, RunningJob Job)> _channel =
         Channel.CreateUnbounded<(JobCompletion, RunningJob)>(new UnboundedChannelOptions { SingleReader = true });
@@ -69,6 +74,19 @@ internal sealed class Completer(IJobStore store, string nodeName, int batchSize,
         }
     }
 
+    private void ReportRefused(List<JobCompletion> batch, IReadOnlyList<long> refused)
+    {
+        var ids = refused.ToHashSet();
+        foreach (var completion in batch)
+        {
+            if (!ids.Contains(completion.Id))
+                continue;
+            logger.LogWarning("Outcome {Outcome} of job {JobId} attempt {Attempt} from node {Node} was refused: the node no longer holds that attempt's lease",
+                completion.Outcome, completion.Id, completion.Attempt, nodeName);
+            metrics?.CompletionsRefused.Add(1);
+        }
+    }
+
     private async Task<bool> StoreAsync(List<JobCompletion> batch, CancellationToken giveUp)
     {
         var delay = TimeSpan.FromMilliseconds(50);
@@ -77,7 +95,10 @@ internal sealed class Completer(IJobStore store, string nodeName, int batchSize,
             try
             {
                 // The call itself is not cancelled: a half-sent batch is worse than a slow one.
-                await store.CompleteManyAsync(new CompleteJobsParams(nodeName, batch.ToArray(), time.UtcNow()), CancellationToken.None).ConfigureAwait(false);
+                var refused = await store.CompleteManyAsync(new CompleteJobsParams(nodeName, batch.ToArray(), time.UtcNow()), CancellationToken.None)
+                    .ConfigureAwait(false);
+                if (refused.Count > 0)
+                    ReportRefused(batch, refused);
                 return true;
             }
             catch (Exception e)

@@ -165,7 +165,7 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             _startedAt = _time.GetUtcNow();
             var executor = new Dispatching.JobExecutor(_registry, _services.GetRequiredService<IServiceScopeFactory>(), _services, _options, _time,
                 new ProgressSink(_store, NodeName), _logger, _metrics);
-            var completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger);
+            var completer = new Dispatching.Completer(_store, NodeName, _options.CompletionBatchSize, _time, _logger, _metrics);
             var core = new Dispatching.JobServerCore(_store, NodeName, kinds, _options, _time, _logger, executor, completer, _metrics);
             core.Completer.Stored += core.Untrack;
             core.Completer.Stored += _ => { foreach (var dispatcher in _dispatchers) dispatcher.CompletionsStored(); };

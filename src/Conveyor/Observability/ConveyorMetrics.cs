@@ -21,6 +21,8 @@ internal sealed class ConveyorMetrics : IDisposable
         Failed = Meter.CreateCounter<long>("conveyor.jobs.failed", "{job}", "Attempts that failed (to be retried or dead).");
         Retried = Meter.CreateCounter<long>("conveyor.jobs.retried", "{job}", "Failed attempts that will be retried.");
         Dead = Meter.CreateCounter<long>("conveyor.jobs.dead", "{job}", "Jobs that ended dead.");
+        CompletionsRefused = Meter.CreateCounter<long>("conveyor.jobs.completions_refused", "{job}",
+            "Outcomes the store refused because the node no longer held the attempt's lease (rescued, cancelled or deleted meanwhile).");
         Duration = Meter.CreateHistogram<double>("conveyor.job.duration", "s", "How long handlers ran.");
         QueueWait = Meter.CreateHistogram<double>("conveyor.job.queue_wait", "s", "From when a job was due to when its handler started.");
     }
@@ -32,6 +34,7 @@ internal sealed class ConveyorMetrics : IDisposable
     public Counter<long> Failed { get; }
     public Counter<long> Retried { get; }
     public Counter<long> Dead { get; }
+    public Counter<long> CompletionsRefused { get; }
     public Histogram<double> Duration { get; }
     public Histogram<double> QueueWait { get; }
 

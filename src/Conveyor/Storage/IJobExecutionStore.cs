@@ -46,18 +46,21 @@ public interface IJobExecutionStore
     /// <summary>
     /// Applies the outcomes of finished attempts in one round trip. Each completion is fenced: it
     /// applies only while the job is <c>running</c> on <see cref="CompleteJobsParams.NodeName"/> with the
-    /// same attempt; otherwise (cancelled meanwhile, rescued, deleted) it is ignored. See
+    /// same attempt; otherwise (cancelled meanwhile, rescued, deleted) it is refused and changes nothing. See
     /// <see cref="JobOutcome"/> for what each outcome does. Jobs waiting on a job that succeeds become
     /// <c>available</c> (or <c>scheduled</c> when their run_at is later than now); jobs waiting on a job that
     /// ends dead or cancelled become <c>cancelled</c> (finished_at = now, a <see cref="JobError.DependencyFailedType"/>
     /// error appended), and so do the jobs waiting on those, transitively.
+    /// Returns the ids of the completions it refused (fenced out), in any order; empty when every one applied.
     /// </summary>
-    Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<long>> CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Extends the leases of the given jobs held by the node (one heartbeat for the whole node).
     /// Returns the ids among them that are no longer <c>running</c> on this node (cancelled, rescued,
     /// deleted, finished, unknown), in any order, so the node can cancel their handlers. Their leases are not touched.
+    /// The fence is the node: a job still <c>running</c> on it runs the attempt the node claimed last (an attempt changes
+    /// only through a rescue or a release, both of which take the job off the node), and an extension changes no state.
     /// </summary>
     Task<IReadOnlyList<long>> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken = default);
 

@@ -72,7 +72,16 @@ internal sealed class JobValidator(ConveyorOptions options)
     public void ValidateArgs(string? argsJson)
     {
         if (argsJson is null) throw new JobValidationException("args", NotObjectOrArray, null);
-        var bytes = Encoding.UTF8.GetByteCount(argsJson);
+        int bytes;
+        try
+        {
+            bytes = StrictUtf8.GetByteCount(argsJson);
+        }
+        catch (EncoderFallbackException)
+        {
+            // A .NET string can hold half a surrogate pair; stores would keep a replacement character (SQLite) or fail (PostgreSQL).
+            throw new JobValidationException("args", "must be Unicode text; it holds a lone surrogate (half of a UTF-16 pair)", null);
+        }
         if (bytes > options.MaxPayloadBytes)
         {
             throw new JobValidationException("args", $"must be at most {options.MaxPayloadBytes} bytes", $"{bytes} bytes",
@@ -109,6 +118,9 @@ internal sealed class JobValidator(ConveyorOptions options)
         var suffix = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (suffix >= 0) text = text[..suffix];
         text = text.TrimEnd().TrimEnd('.');
+        // The reader quotes the character it stopped at, which may be a control character: shown as \uXXXX, never raw.
+        if (text.Any(char.IsControl))
+            text = string.Concat(text.Select(c => char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : c.ToString()));
         if (e.LineNumber is not { } line || e.BytePositionInLine is not { } bytePosition) return text;
         var lineStart = 0;
         for (long seen = 0; seen < line && lineStart < utf8.Length; lineStart++)
@@ -147,7 +159,21 @@ internal sealed class JobValidator(ConveyorOptions options)
         if (key is null) return;
         if (key.Length == 0) throw new JobValidationException(field, "must not be empty", null);
         if (key.Length > Names.MaxKeyLength) throw new JobValidationException(field, $"is longer than {Names.MaxKeyLength} characters", null);
+        // Any text goes, but only text every store can keep: PostgreSQL's text holds no NUL and no half surrogate pair.
+        if (key.Contains('\0', StringComparison.Ordinal))
+            throw new JobValidationException(field, "must not hold a NUL (U+0000) character, which stores cannot keep", null);
+        try
+        {
+            StrictUtf8.GetByteCount(key);
+        }
+        catch (EncoderFallbackException)
+        {
+            throw new JobValidationException(field, "must be Unicode text; it holds a lone surrogate (half of a UTF-16 pair)", null);
+        }
     }
+
+    /// <summary>UTF-8 that throws on a lone surrogate instead of writing a replacement character.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>What an option that this build stores but does not act on is refused with.</summary>
     internal const string NotSupported = "is not supported by this build yet";

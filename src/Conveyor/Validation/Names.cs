@@ -30,6 +30,25 @@ public static class Names
         if (Failure(queue, MaxQueueLength, "queue") is { } error) throw error;
     }
 
+    /// <summary>
+    /// <paramref name="name"/> as an error may show it: control characters (a terminal would act on an escape sequence),
+    /// lone surrogates and other invisible spacing as <c>\uXXXX</c>, and at most 80 characters of it.
+    /// </summary>
+    internal static string Printable(string name)
+    {
+        var text = new System.Text.StringBuilder(Math.Min(name.Length, 90));
+        for (var i = 0; i < name.Length && i < 80; i++)
+        {
+            var c = name[i];
+            if (char.IsControl(c) || char.IsSurrogate(c) || (char.IsWhiteSpace(c) && c != ' '))
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            else
+                text.Append(c);
+        }
+        if (name.Length > 80) text.Append("…");
+        return text.ToString();
+    }
+
     private static JobValidationException? Failure(string? name, int maxLength, string field)
     {
         if (string.IsNullOrEmpty(name)) return new JobValidationException(field, "is required", null);
@@ -39,7 +58,9 @@ public static class Names
             if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or ':' or '-'))
             {
                 const string allowed = "only A-Z a-z 0-9 _ . : - are allowed";
-                return new JobValidationException(field, $"has the character '{c}'; {allowed}", name, $"{field} '{name}' has the character '{c}'; {allowed}");
+                var shown = Printable(name);
+                var character = char.IsControl(c) || char.IsSurrogate(c) || (char.IsWhiteSpace(c) && c != ' ') ? $"U+{(int)c:X4}" : $"'{c}'";
+                return new JobValidationException(field, $"has the character {character}; {allowed}", shown, $"{field} '{shown}' has the character {character}; {allowed}");
             }
         }
         return null;

@@ -44,11 +44,11 @@ internal sealed class SlowCompletionsStore(TimeSpan delay) : IJobStore
     /// <summary>While true, every completion fails after its delay (the database went away).</summary>
     public bool CompletionsFail { get; set; }
 
-    public async Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<long>> CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
     {
         await Task.Delay(delay, CancellationToken.None);
         if (CompletionsFail) throw new InvalidOperationException("the store is down");
-        await _inner.CompleteManyAsync(parameters, cancellationToken);
+        return await _inner.CompleteManyAsync(parameters, cancellationToken);
     }
 
     public Task<IReadOnlyList<long>> ExtendLeasesAsync(ExtendLeasesParams parameters, CancellationToken cancellationToken = default) => _inner.ExtendLeasesAsync(parameters, cancellationToken);

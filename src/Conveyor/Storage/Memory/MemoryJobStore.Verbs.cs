@@ -150,12 +150,13 @@ public sealed partial class MemoryJobStore
         return job.ToClaimed();
     }
 
-    private void Complete(string node, JobCompletion completion, DateTimeOffset now)
+    /// <summary>Applies one outcome; false when the fence refused it (the node no longer runs that attempt).</summary>
+    private bool Complete(string node, JobCompletion completion, DateTimeOffset now)
     {
         if (!_jobs.TryGetValue(completion.Id, out var job) || job.State != JobState.Running
             || job.Node != node || job.Attempt != completion.Attempt)
         {
-            return;
+            return false;
         }
 
         var wasFinal = Begin(job);
@@ -187,6 +188,7 @@ public sealed partial class MemoryJobStore
                 break;
         }
         End(job, wasFinal, now);
+        return true;
     }
 
     private int PromoteDue(DateTimeOffset now, int limit)

@@ -80,7 +80,7 @@ public sealed partial class MemoryJobStore : IJobStore
     }
 
     /// <inheritdoc />
-    public Task CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<long>> CompleteManyAsync(CompleteJobsParams parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
@@ -89,13 +89,16 @@ public sealed partial class MemoryJobStore : IJobStore
             if (!Enum.IsDefined(completion.Outcome))
                 throw new ArgumentOutOfRangeException(nameof(parameters), completion.Outcome, $"unknown outcome for job {completion.Id}");
         }
-        Change(parameters, static (store, p) =>
+        return Task.FromResult(Change(parameters, static (store, p) =>
         {
+            List<long>? refused = null;
             foreach (var completion in p.Completions)
-                store.Complete(p.NodeName, completion, p.Now);
-            return true;
-        });
-        return Task.CompletedTask;
+            {
+                if (!store.Complete(p.NodeName, completion, p.Now))
+                    (refused ??= []).Add(completion.Id);
+            }
+            return refused ?? (IReadOnlyList<long>)[];
+        }));
     }
 
     /// <inheritdoc />
