@@ -42,8 +42,6 @@ internal static class ClusterEndpoints
             .Produces(StatusCodes.Status204NoContent).Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);
         api.MapGet("/stats", StatsAsync)
             .WithSummary("Jobs per state over every queue; how many queues and live nodes; jobs that ended per minute over the last hour").Produces<Schema.Stats>();
-        api.MapGet("/cron", () => NotInThisBuild("recurring jobs (cron)"))
-            .WithSummary("Recurring jobs (not in this build: 501)").Produces<Schema.ErrorBody>(StatusCodes.Status501NotImplemented);
         api.MapGet("/batches/{id}", (string id) => NotInThisBuild("batches"))
             .WithSummary("A batch (not in this build: 501)").Produces<Schema.ErrorBody>(StatusCodes.Status501NotImplemented);
     }

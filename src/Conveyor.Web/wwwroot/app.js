@@ -61,6 +61,7 @@
   function ago(date) {
     const seconds = Math.round((Date.now() - date.getTime()) / 1000);
     const abs = Math.abs(seconds);
+    if (abs === 0) return 'now';
     const text = abs < 60 ? abs + ' s' : abs < 3600 ? Math.round(abs / 60) + ' min' : abs < 86400 ? Math.round(abs / 3600) + ' h' : Math.round(abs / 86400) + ' d';
     return seconds >= 0 ? text + ' ago' : 'in ' + text;
   }
@@ -200,6 +201,7 @@
       case 'dead': return dead();
       case 'queues': return queues();
       case 'nodes': return nodes();
+      case 'recurring': return recurring();
       default: show(h('h1', null, 'Not found'), h('p', null, h('a', { href: '#/' }, 'Back to the overview')));
     }
   }
@@ -601,18 +603,56 @@
   function nodes() {
     const panel = h('div', { class: 'panel' });
     show(h('h1', null, 'Nodes'), panel);
-    return live(async () => {
+    const load = async () => {
       const list = await api('nodes');
-      replace(panel, table(['Name', 'Host', h('th', { class: 'num' }, 'Pid'), 'Started', 'Heartbeat', 'Queues (busy / slots)', 'Kinds'],
+      replace(panel, table(['Name', 'Host', h('th', { class: 'num' }, 'Pid'), 'Started', 'Heartbeat', h('th', { class: 'num' }, 'Busy / slots'), 'Queues (busy / slots)', 'Kinds', ''],
         list.nodes.map((n) => h('tr', { 'data-node': n.name },
-          h('td', null, n.name, ' ', n.leader ? h('span', { class: 'badge leader' }, 'leader') : null),
+          h('td', null, n.name, ' ', n.leader ? h('span', { class: 'badge leader' }, 'leader') : null, ' ',
+            n.stopping ? h('span', { class: 'badge stopping' }, 'stopping') : null),
           h('td', null, n.host),
           h('td', { class: 'num' }, String(n.pid)),
           h('td', null, time(n.startedAt)),
           h('td', null, time(n.heartbeatAt)),
+          h('td', { class: 'num', 'data-field': 'busy' }, `${n.busy} / ${n.slots}`),
           h('td', null, Object.entries(n.queues).map(([name, q], i) => [i ? ', ' : '', name, ' ', `${q.busy} / ${q.slots}`])),
-          h('td', { class: 'wrap' }, n.kinds.join(', ')))), 'No live nodes.'));
-    }, 3000);
+          h('td', { class: 'wrap' }, n.kinds.join(', ')),
+          h('td', null, n.stopping ? null : h('button', {
+            class: 'danger', type: 'button', 'data-action': 'stop',
+            onclick: async () => {
+              const text = `Stop node ${n.name}? It stops claiming, lets its running jobs finish, and exits.`;
+              if (await act(text, 'Stop node', () => api('nodes/' + encodeURIComponent(n.name) + '/stop', 'POST'))) await load();
+            },
+          }, 'Stop')))), 'No live nodes.'));
+    };
+    return live(load, 3000);
+  }
+
+  // ---- Recurring schedules -----------------------------------------------------------------------
+
+  function recurring() {
+    const panel = h('div', { class: 'panel' });
+    show(h('h1', null, 'Recurring jobs'),
+      h('p', { class: 'muted' }, 'The cluster\'s leader enqueues a job of each schedule at its times. Removing a schedule keeps the jobs it enqueued.'), panel);
+    const load = async () => {
+      const list = await api('cron');
+      replace(panel, table(['Name', 'Cron', 'Time zone', 'Kind', 'Last run', 'Next run', h('th', { class: 'hide-narrow' }, 'Source'), ''],
+        list.schedules.map((s) => h('tr', { 'data-schedule': s.name },
+          h('td', null, s.name),
+          h('td', { class: 'mono' }, s.cron),
+          h('td', null, s.timeZone),
+          h('td', null, h('a', { href: '#/jobs?kind=' + encodeURIComponent(s.kind) }, s.kind)),
+          h('td', { 'data-field': 'last-run' }, s.lastRun ? [time(s.lastRun), ' ', s.lastJobId !== null ? jobLink(s.lastJobId) : null] : h('span', { class: 'muted' }, 'never')),
+          h('td', null, time(s.nextRun)),
+          h('td', { class: 'hide-narrow' }, s.source),
+          h('td', null, h('button', {
+            class: 'danger', type: 'button', 'data-action': 'remove',
+            onclick: async () => {
+              const text = `Remove the schedule ${s.name}? The jobs it enqueued stay.`;
+              if (await act(text, 'Remove', () => api('cron/' + encodeURIComponent(s.name), 'DELETE'))) await load();
+            },
+          }, 'Remove')))), 'No recurring schedules: add one with conveyor cron add, a config file, or RecurringJobs.'));
+    };
+    return live(load, 3000);
   }
 
   // ---- Start ---------------------------------------------------------------------------------------
