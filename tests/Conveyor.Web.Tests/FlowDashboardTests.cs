@@ -76,6 +76,45 @@ public sealed partial class FlowDashboardTests(BrowserFixture browser)
         await Expect(row).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 60_000 });
     }
 
+    [Fact]
+    public async Task A_batch_page_counts_its_children_to_final_links_its_callback_and_cancels_after_confirmation()
+    {
+        await using var server = await WebServer.StartAsync("sqlite");
+        var batch = await server.Jobs.EnqueueBatchAsync(
+            [.. Enumerable.Range(0, 3).Select(i => new JobRequest(TestKinds.Sleep, """{"ms": 3000}""")),
+             new JobRequest(TestKinds.FailWith, """{"message": "no such image"}""")],
+            new JobRequest(TestKinds.Echo, """{"report": true}"""));
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(server.Dashboard + "#/job/" + batch.ChildIds[0]);
+        await page.Locator("#job-batch").ClickAsync();
+        await Expect(page.Locator("h1")).ToContainTextAsync("Batch " + batch.BatchId);
+        var counts = page.Locator("#batch-counts");
+        await Expect(counts.Locator(".card[data-state=running]")).ToHaveAttributeAsync("data-count", SomeRunning());
+        await Expect(counts.Locator(".card[data-state=succeeded]")).ToHaveAttributeAsync("data-count", "3", new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 });
+        await Expect(counts.Locator(".card[data-state=dead]")).ToHaveAttributeAsync("data-count", "1");
+        await Expect(page.Locator("#batch-state")).ToHaveTextAsync("complete");
+        await Expect(page.Locator("#batch-callback .badge")).ToHaveTextAsync("succeeded");
+        await Expect(page.Locator("button[data-action=cancel-batch]")).ToHaveCountAsync(0);
+        await Screenshots.SaveAsync(page, "batch");
+        await page.Locator("#batch-callback a").ClickAsync();
+        await Expect(page.Locator("h1")).ToContainTextAsync("Job #" + batch.CallbackJobId);
+
+        var slow = await server.Jobs.EnqueueBatchAsync(
+            [new JobRequest(TestKinds.Sleep, """{"ms": 60000}"""), new JobRequest(TestKinds.Echo, Options: new JobOptions { Queue = "nobody-serves-this" })],
+            new JobRequest(TestKinds.Echo));
+        await page.GotoAsync(server.Dashboard + "#/batch/" + slow.BatchId);
+        await Expect(page.Locator("#batch-state")).ToHaveTextAsync("open");
+        await page.Locator("button[data-action=cancel-batch]").ClickAsync();
+        await Expect(page.Locator("#confirm-text")).ToContainTextAsync("2 unfinished");
+        await page.Locator("#confirm-ok").ClickAsync();
+        await Expect(page.Locator("#batch-state")).ToHaveTextAsync("cancelled");
+        await Expect(counts.Locator(".card[data-state=cancelled]")).ToHaveAttributeAsync("data-count", "2", new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 });
+        await server.WaitForStateAsync(slow.CallbackJobId, JobState.Succeeded);
+    }
+
+    [GeneratedRegex("^[1-3]$")]
+    private static partial Regex SomeRunning();
+
     [GeneratedRegex(@"^#/job/\d+$")]
     private static partial Regex LastJobHref();
 }

@@ -189,7 +189,7 @@
     const [path, query] = (location.hash.slice(1) || '/').split('?');
     const params = new URLSearchParams(query || '');
     const parts = path.split('/').filter(Boolean);
-    const section = parts[0] === 'job' || parts[0] === 'key' ? 'jobs' : parts[0] || 'overview';
+    const section = parts[0] === 'job' || parts[0] === 'key' || parts[0] === 'batch' ? 'jobs' : parts[0] || 'overview';
     for (const link of document.querySelectorAll('.top nav a'))
       link.classList.toggle('active', link.dataset.section === section);
     setStatus('');
@@ -202,6 +202,7 @@
       case 'queues': return queues();
       case 'nodes': return nodes();
       case 'recurring': return recurring();
+      case 'batch': return batch(parts[1]);
       default: show(h('h1', null, 'Not found'), h('p', null, h('a', { href: '#/' }, 'Back to the overview')));
     }
   }
@@ -456,6 +457,7 @@
         field('Unique key', j.uniqueKey),
         field('Affinity key', j.affinityKey),
         field('After', j.after ? jobLink(j.after) : null),
+        field('Batch', j.batchId ? h('a', { href: '#/batch/' + encodeURIComponent(j.batchId), id: 'job-batch' }, 'batch ' + j.batchId) : null),
         field('Lease expires', j.state === 'running' ? time(j.leaseExpiresAt) : null)))),
     ];
     if (j.progress) {
@@ -625,6 +627,48 @@
           }, 'Stop')))), 'No live nodes.'));
     };
     return live(load, 3000);
+  }
+
+  // ---- A batch: its children's counts and its callback ------------------------------------------
+
+  function batch(idText) {
+    const id = Number(idText);
+    if (!Number.isSafeInteger(id) || id <= 0) return show(h('h1', null, 'Not a batch id'));
+    const title = h('h1', null, 'Batch ', String(id));
+    const actions = h('div', { class: 'actions' });
+    const cards = h('div', { class: 'cards', id: 'batch-counts' });
+    const details = h('div', { class: 'panel' });
+    show(title, actions, cards, details);
+    const load = async () => {
+      let b;
+      try {
+        b = await api('batches/' + id);
+      } catch (error) {
+        if (error.status !== 404) throw error;
+        replace(actions);
+        replace(cards);
+        replace(details, h('div', { class: 'empty' }, 'This batch does not exist.'));
+        return;
+      }
+      const state = b.cancelledAt ? 'cancelled' : b.complete ? 'complete' : 'open';
+      replace(title, 'Batch ' + id + ' ', h('span', { class: 'badge', id: 'batch-state', 'data-state': b.cancelledAt ? 'cancelled' : b.complete ? 'succeeded' : 'running' }, state));
+      replace(actions, !b.complete && !b.cancelledAt
+        ? h('button', { type: 'button', class: 'danger', 'data-action': 'cancel-batch', onclick: async () => {
+          const text = `Cancel the ${b.remaining} unfinished job(s) of batch ${id}? Its callback still runs once and sees them cancelled.`;
+          if (await act(text, 'Cancel batch', () => api('batches/' + id + '/cancel', 'POST'))) await load();
+        } }, 'Cancel batch')
+        : null);
+      replace(cards, ...STATES.map((s) => h('div', { class: 'card', 'data-state': s, 'data-count': b.counts[s] },
+        h('div', { class: 'label' }, s), h('div', { class: 'n' }, count(b.counts[s])))));
+      const field = (name, value) => [h('dt', null, name), h('dd', null, value === null || value === undefined ? h('span', { class: 'muted' }, '—') : value)];
+      replace(details, h('div', { class: 'inner' }, h('dl', { class: 'fields' },
+        field('Children', `${count(b.total)} (${count(b.remaining)} not final)`),
+        field('Callback', h('span', { id: 'batch-callback' }, jobLink(b.callback.id), ' ', b.callback.kind || '', ' ', b.callback.state ? badge(b.callback.state) : null)),
+        field('Created', time(b.createdAt)),
+        field('Deadline', b.deadline ? time(b.deadline) : null),
+        field('Cancelled', b.cancelledAt ? [time(b.cancelledAt), ' ', b.cancelReason || ''] : null))));
+    };
+    return live(load, 1500);
   }
 
   // ---- Recurring schedules -----------------------------------------------------------------------
