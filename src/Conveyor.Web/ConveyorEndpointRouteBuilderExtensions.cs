@@ -74,6 +74,8 @@ public static class ConveyorEndpointRouteBuilderExtensions
         JobEndpoints.Map(api, web);
         ClusterEndpoints.Map(api);
         OrderingKeyEndpoints.Map(api);
+        CronEndpoints.Map(api);
+        BatchEndpoints.Map(api);
         // The route's {documentName} is the document's name, so /api/openapi.json is Conveyor's document; the filter
         // keeps the host app's other documents from showing under this path (no regex constraint: slim hosts lack it).
         api.MapOpenApi("/{documentName}.json").ExcludeFromDescription().AddEndpointFilter(async (context, next) =>

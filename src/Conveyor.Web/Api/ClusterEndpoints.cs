@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Conveyor.Web.Api;
 
-/// <summary><c>/api/queues</c>, <c>/api/nodes</c>, <c>/api/stats</c>, and the parts this build does not have yet.</summary>
+/// <summary><c>/api/queues</c>, <c>/api/nodes</c> and <c>/api/stats</c>.</summary>
 internal static class ClusterEndpoints
 {
     public static void Map(RouteGroupBuilder group)
@@ -42,10 +42,6 @@ internal static class ClusterEndpoints
             .Produces(StatusCodes.Status204NoContent).Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);
         api.MapGet("/stats", StatsAsync)
             .WithSummary("Jobs per state over every queue; how many queues and live nodes; jobs that ended per minute over the last hour").Produces<Schema.Stats>();
-        api.MapGet("/cron", () => NotInThisBuild("recurring jobs (cron)"))
-            .WithSummary("Recurring jobs (not in this build: 501)").Produces<Schema.ErrorBody>(StatusCodes.Status501NotImplemented);
-        api.MapGet("/batches/{id}", (string id) => NotInThisBuild("batches"))
-            .WithSummary("A batch (not in this build: 501)").Produces<Schema.ErrorBody>(StatusCodes.Status501NotImplemented);
     }
 
     private static async Task<IResult> QueuesAsync(JobMonitor monitor, CancellationToken ct)
@@ -73,7 +69,4 @@ internal static class ClusterEndpoints
             w.WriteEndObject();
         });
     }
-
-    private static IResult NotInThisBuild(string what) =>
-        ApiJsonResult.Error(StatusCodes.Status501NotImplemented, $"{what} are not in this build of Conveyor yet");
 }

@@ -61,6 +61,7 @@
   function ago(date) {
     const seconds = Math.round((Date.now() - date.getTime()) / 1000);
     const abs = Math.abs(seconds);
+    if (abs === 0) return 'now';
     const text = abs < 60 ? abs + ' s' : abs < 3600 ? Math.round(abs / 60) + ' min' : abs < 86400 ? Math.round(abs / 3600) + ' h' : Math.round(abs / 86400) + ' d';
     return seconds >= 0 ? text + ' ago' : 'in ' + text;
   }
@@ -188,7 +189,7 @@
     const [path, query] = (location.hash.slice(1) || '/').split('?');
     const params = new URLSearchParams(query || '');
     const parts = path.split('/').filter(Boolean);
-    const section = parts[0] === 'job' || parts[0] === 'key' ? 'jobs' : parts[0] || 'overview';
+    const section = parts[0] === 'job' || parts[0] === 'key' || parts[0] === 'batch' ? 'jobs' : parts[0] || 'overview';
     for (const link of document.querySelectorAll('.top nav a'))
       link.classList.toggle('active', link.dataset.section === section);
     setStatus('');
@@ -200,6 +201,8 @@
       case 'dead': return dead();
       case 'queues': return queues();
       case 'nodes': return nodes();
+      case 'recurring': return recurring();
+      case 'batch': return batch(parts[1]);
       default: show(h('h1', null, 'Not found'), h('p', null, h('a', { href: '#/' }, 'Back to the overview')));
     }
   }
@@ -454,6 +457,7 @@
         field('Unique key', j.uniqueKey),
         field('Affinity key', j.affinityKey),
         field('After', j.after ? jobLink(j.after) : null),
+        field('Batch', j.batchId ? h('a', { href: '#/batch/' + encodeURIComponent(j.batchId), id: 'job-batch' }, 'batch ' + j.batchId) : null),
         field('Lease expires', j.state === 'running' ? time(j.leaseExpiresAt) : null)))),
     ];
     if (j.progress) {
@@ -601,18 +605,98 @@
   function nodes() {
     const panel = h('div', { class: 'panel' });
     show(h('h1', null, 'Nodes'), panel);
-    return live(async () => {
+    const load = async () => {
       const list = await api('nodes');
-      replace(panel, table(['Name', 'Host', h('th', { class: 'num' }, 'Pid'), 'Started', 'Heartbeat', 'Queues (busy / slots)', 'Kinds'],
+      replace(panel, table(['Name', 'Host', h('th', { class: 'num' }, 'Pid'), 'Started', 'Heartbeat', h('th', { class: 'num' }, 'Busy / slots'), 'Queues (busy / slots)', 'Kinds', ''],
         list.nodes.map((n) => h('tr', { 'data-node': n.name },
-          h('td', null, n.name, ' ', n.leader ? h('span', { class: 'badge leader' }, 'leader') : null),
+          h('td', null, n.name, ' ', n.leader ? h('span', { class: 'badge leader' }, 'leader') : null, ' ',
+            n.stopping ? h('span', { class: 'badge stopping' }, 'stopping') : null),
           h('td', null, n.host),
           h('td', { class: 'num' }, String(n.pid)),
           h('td', null, time(n.startedAt)),
           h('td', null, time(n.heartbeatAt)),
+          h('td', { class: 'num', 'data-field': 'busy' }, `${n.busy} / ${n.slots}`),
           h('td', null, Object.entries(n.queues).map(([name, q], i) => [i ? ', ' : '', name, ' ', `${q.busy} / ${q.slots}`])),
-          h('td', { class: 'wrap' }, n.kinds.join(', ')))), 'No live nodes.'));
-    }, 3000);
+          h('td', { class: 'wrap' }, n.kinds.join(', ')),
+          h('td', null, n.stopping ? null : h('button', {
+            class: 'danger', type: 'button', 'data-action': 'stop',
+            onclick: async () => {
+              const text = `Stop node ${n.name}? It stops claiming, lets its running jobs finish, and exits.`;
+              if (await act(text, 'Stop node', () => api('nodes/' + encodeURIComponent(n.name) + '/stop', 'POST'))) await load();
+            },
+          }, 'Stop')))), 'No live nodes.'));
+    };
+    return live(load, 3000);
+  }
+
+  // ---- A batch: its children's counts and its callback ------------------------------------------
+
+  function batch(idText) {
+    const id = Number(idText);
+    if (!Number.isSafeInteger(id) || id <= 0) return show(h('h1', null, 'Not a batch id'));
+    const title = h('h1', null, 'Batch ', String(id));
+    const actions = h('div', { class: 'actions' });
+    const cards = h('div', { class: 'cards', id: 'batch-counts' });
+    const details = h('div', { class: 'panel' });
+    show(title, actions, cards, details);
+    const load = async () => {
+      let b;
+      try {
+        b = await api('batches/' + id);
+      } catch (error) {
+        if (error.status !== 404) throw error;
+        replace(actions);
+        replace(cards);
+        replace(details, h('div', { class: 'empty' }, 'This batch does not exist.'));
+        return;
+      }
+      const state = b.cancelledAt ? 'cancelled' : b.complete ? 'complete' : 'open';
+      replace(title, 'Batch ' + id + ' ', h('span', { class: 'badge', id: 'batch-state', 'data-state': b.cancelledAt ? 'cancelled' : b.complete ? 'succeeded' : 'running' }, state));
+      replace(actions, !b.complete && !b.cancelledAt
+        ? h('button', { type: 'button', class: 'danger', 'data-action': 'cancel-batch', onclick: async () => {
+          const text = `Cancel the ${b.remaining} unfinished job(s) of batch ${id}? Its callback still runs once and sees them cancelled.`;
+          if (await act(text, 'Cancel batch', () => api('batches/' + id + '/cancel', 'POST'))) await load();
+        } }, 'Cancel batch')
+        : null);
+      replace(cards, ...STATES.map((s) => h('div', { class: 'card', 'data-state': s, 'data-count': b.counts[s] },
+        h('div', { class: 'label' }, s), h('div', { class: 'n' }, count(b.counts[s])))));
+      const field = (name, value) => [h('dt', null, name), h('dd', null, value === null || value === undefined ? h('span', { class: 'muted' }, '—') : value)];
+      replace(details, h('div', { class: 'inner' }, h('dl', { class: 'fields' },
+        field('Children', `${count(b.total)} (${count(b.remaining)} not final)`),
+        field('Callback', h('span', { id: 'batch-callback' }, jobLink(b.callback.id), ' ', b.callback.kind || '', ' ', b.callback.state ? badge(b.callback.state) : null)),
+        field('Created', time(b.createdAt)),
+        field('Deadline', b.deadline ? time(b.deadline) : null),
+        field('Cancelled', b.cancelledAt ? [time(b.cancelledAt), ' ', b.cancelReason || ''] : null))));
+    };
+    return live(load, 1500);
+  }
+
+  // ---- Recurring schedules -----------------------------------------------------------------------
+
+  function recurring() {
+    const panel = h('div', { class: 'panel' });
+    show(h('h1', null, 'Recurring jobs'),
+      h('p', { class: 'muted' }, 'The cluster\'s leader enqueues a job of each schedule at its times. Removing a schedule keeps the jobs it enqueued.'), panel);
+    const load = async () => {
+      const list = await api('cron');
+      replace(panel, table(['Name', 'Cron', 'Time zone', 'Kind', 'Last run', 'Next run', h('th', { class: 'hide-narrow' }, 'Source'), ''],
+        list.schedules.map((s) => h('tr', { 'data-schedule': s.name },
+          h('td', null, s.name),
+          h('td', { class: 'mono' }, s.cron),
+          h('td', null, s.timeZone),
+          h('td', null, h('a', { href: '#/jobs?kind=' + encodeURIComponent(s.kind) }, s.kind)),
+          h('td', { 'data-field': 'last-run' }, s.lastRun ? [time(s.lastRun), ' ', s.lastJobId !== null ? jobLink(s.lastJobId) : null] : h('span', { class: 'muted' }, 'never')),
+          h('td', null, time(s.nextRun)),
+          h('td', { class: 'hide-narrow' }, s.source),
+          h('td', null, h('button', {
+            class: 'danger', type: 'button', 'data-action': 'remove',
+            onclick: async () => {
+              const text = `Remove the schedule ${s.name}? The jobs it enqueued stay.`;
+              if (await act(text, 'Remove', () => api('cron/' + encodeURIComponent(s.name), 'DELETE'))) await load();
+            },
+          }, 'Remove')))), 'No recurring schedules: add one with conveyor cron add, a config file, or RecurringJobs.'));
+    };
+    return live(load, 3000);
   }
 
   // ---- Start ---------------------------------------------------------------------------------------

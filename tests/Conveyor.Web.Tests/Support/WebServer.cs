@@ -44,6 +44,9 @@ public sealed class WebServer : IAsyncDisposable
 
     public JobMonitor Monitor { get; }
 
+    /// <summary>The store's URL, for CLI and worker child processes on the same store.</summary>
+    public string StoreUrl => _store.Url;
+
     /// <summary>The app's services (health checks, the node).</summary>
     public IServiceProvider Services => _app.Services;
 
