@@ -60,6 +60,11 @@ public static class ConveyorEndpointRouteBuilderExtensions
             {
                 return ApiJsonResult.Error(StatusCodes.Status400BadRequest, e.Reason, e.Field);
             }
+            catch (QueueBacklogFullException e)
+            {
+                // Back-pressure, not bad input: the same request may succeed once the queue drains.
+                return ApiJsonResult.Error(StatusCodes.Status429TooManyRequests, e.Message, "queue");
+            }
             catch (ApiProblemException e)
             {
                 return ApiJsonResult.Error(e.StatusCode, e.Message, e.Field);

@@ -83,6 +83,24 @@ public sealed class ApiTests
         (await server.Jobs.ListAsync(new JobQuery())).Jobs.ShouldBeEmpty();
     }
 
+    [Theory]
+    [MemberData(nameof(TestStore.Kinds), MemberType = typeof(TestStore))]
+    public async Task A_full_queue_answers_429_to_every_enqueue_and_stores_nothing(string store)
+    {
+        await using var server = await WebServer.StartAsync(store, worker: false);
+        await server.Monitor.SetQueueLimitsAsync("default", new QueueLimits(MaxBacklog: 2));
+        (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k"}""")).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        await (await server.Http.PostJsonAsync("api/jobs/bulk", """{"jobs": [{"kind": "k"}, {"kind": "k"}]}""")).ShouldBeErrorAsync(429, "queue");
+        await (await server.Http.PostJsonAsync("api/batches", """{"children": [{"kind": "k"}, {"kind": "k", "queue": "other"}], "then": {"kind": "k"}}""")).ShouldBeErrorAsync(429, "queue");
+        (await server.Jobs.ListAsync(new JobQuery())).Jobs.Count.ShouldBe(1);
+
+        (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k"}""")).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var full = await server.Http.PostJsonAsync("api/jobs", """{"kind": "k"}""");
+        await full.ShouldBeErrorAsync(429, "queue");
+        (await server.Jobs.ListAsync(new JobQuery())).Jobs.Count.ShouldBe(2);
+    }
+
     [Fact]
     public async Task Bad_input_on_postgres_answers_400_and_stores_nothing()
     {

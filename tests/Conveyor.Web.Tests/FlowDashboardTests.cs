@@ -6,7 +6,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Conveyor.Web.Tests;
 
-/// <summary>The dashboard's pages for recurring schedules and stopping nodes, in a real headless Chromium.</summary>
+/// <summary>The dashboard's pages for recurring schedules, batches, queue limits and stopping nodes, in a real headless Chromium.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed partial class FlowDashboardTests(BrowserFixture browser)
 {
@@ -110,6 +110,32 @@ public sealed partial class FlowDashboardTests(BrowserFixture browser)
         await Expect(page.Locator("#batch-state")).ToHaveTextAsync("cancelled");
         await Expect(counts.Locator(".card[data-state=cancelled]")).ToHaveAttributeAsync("data-count", "2", new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 });
         await server.WaitForStateAsync(slow.CallbackJobId, JobState.Succeeded);
+    }
+
+    [Fact]
+    public async Task The_queues_page_shows_each_queues_limits_and_its_jobs_no_node_can_run()
+    {
+        await using var server = await WebServer.StartAsync("sqlite");
+        await server.Monitor.SetQueueLimitsAsync("default", new QueueLimits(GlobalLimit: 3, RateLimit: RateLimit.Parse("100/1m"), MaxBacklog: 5000));
+        await server.Monitor.SetQueueLimitsAsync("ledger", new QueueLimits(Ordered: true));
+        await server.Jobs.EnqueueAsync(new JobRequest("nobody.handles.this"));
+        await server.Jobs.EnqueueAsync(new JobRequest("nobody.handles.this"));
+        await server.Jobs.EnqueueAsync(new JobRequest(TestKinds.Echo, Options: new JobOptions { Queue = "ledger" }));
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(server.Dashboard + "#/queues");
+
+        var main = page.Locator("tr[data-queue=default]");
+        await Expect(main.Locator("td[data-field=limits]")).ToHaveTextAsync("global 3rate 100/1mbacklog ≤ 5,000"); // one line each
+        await Expect(main.Locator("[data-field=no-handler]")).ToHaveTextAsync("2 no handler", new LocatorAssertionsToHaveTextOptions { Timeout = 30_000 });
+        var ledger = page.Locator("tr[data-queue=ledger]");
+        await Expect(ledger.Locator("td[data-field=limits]")).ToHaveTextAsync("ordered");
+        await Expect(ledger.Locator("[data-field=no-handler]")).ToHaveTextAsync("1 no handler"); // no live node serves the queue at all
+        await Screenshots.SaveAsync(page, "queues-limits");
+
+        await server.Monitor.SetQueueLimitsAsync("default", QueueLimits.None);
+        await Expect(main.Locator("td[data-field=limits]")).ToHaveTextAsync("—");
+        await server.Jobs.EnqueueAsync(new JobRequest(TestKinds.Echo));
+        await Expect(main.Locator("[data-field=no-handler]")).ToHaveTextAsync("2 no handler"); // a kind the node runs is not counted
     }
 
     [GeneratedRegex("^[1-3]$")]

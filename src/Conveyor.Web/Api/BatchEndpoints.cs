@@ -1,18 +1,28 @@
 using System.Text.Json;
 using Conveyor.Serialization;
 using Conveyor.Storage;
+using Conveyor.Validation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Conveyor.Web.Api;
 
-/// <summary><c>/api/batches/{id}</c>: a batch as <c>conveyor batches show --json</c> writes it, and its cancellation.</summary>
+/// <summary>
+/// <c>/api/batches</c>: a batch's enqueue (its children and callback in one transaction), the batch as
+/// <c>conveyor batches show --json</c> writes it, and its cancellation.
+/// </summary>
 internal static class BatchEndpoints
 {
     public static void Map(RouteGroupBuilder group)
     {
         var api = group.MapGroup("").WithTags("Batches");
+        api.MapPost("/batches", EnqueueAsync)
+            .WithSummary("Enqueue a batch: {\"children\": [jobs], \"then\": job, \"deadline\": \"10m\"}; the callback runs once every child is final")
+            .WithJsonBody<Schema.BatchSubmission>()
+            .Produces<Schema.BatchEnqueued>(StatusCodes.Status201Created)
+            .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<Schema.ErrorBody>(StatusCodes.Status429TooManyRequests);
         api.MapGet("/batches/{id}", async (string id, JobClient client, CancellationToken ct) =>
             {
                 var batchId = ParseId(id);
@@ -37,6 +47,58 @@ internal static class BatchEndpoints
             })
             .WithSummary("Cancel a batch's unfinished children; its callback still runs once and sees them cancelled")
             .Produces<Schema.Batch>().Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound).Produces<Schema.ErrorBody>(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> EnqueueAsync(HttpRequest request, JobClient client, ConveyorOptions options, ConveyorWebOptions web,
+        TimeProvider time, CancellationToken ct)
+    {
+        using var body = await RequestBody.ReadJsonAsync(request, web.MaxRequestBytes, ct).ConfigureAwait(false);
+        var root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new JobValidationException("body", "a batch must be a JSON object: {\"children\": [ … ], \"then\": { … }}");
+        List<JobRequest>? children = null;
+        JobRequest? then = null;
+        TimeSpan? deadline = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "children": children = JobRequestReader.ReadMany(property.Value, options.MaxPayloadBytes, "children"); break;
+                case "then": then = ReadCallback(property.Value, options.MaxPayloadBytes); break;
+                case "deadline": deadline = JobRequestReader.Duration(property.Value, "deadline"); break;
+                default: throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
+            }
+        }
+        if (children is null) throw new JobValidationException("children", "children is required: the batch's jobs");
+        if (then is null) throw new JobValidationException("then", "then is required: the callback job that runs once every child is final");
+        var batchOptions = deadline is { } after ? new BatchOptions { Deadline = time.GetUtcNow() + after } : null;
+        var enqueued = await JobEndpoints.AfterMustExist(() => client.EnqueueBatchAsync(children, then, batchOptions, ct)).ConfigureAwait(false);
+        return new ApiJsonResult(StatusCodes.Status201Created, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("batchId", enqueued.BatchId);
+            w.WriteNumber("callbackId", enqueued.CallbackJobId);
+            w.WriteStartArray("ids");
+            foreach (var id in enqueued.ChildIds) w.WriteNumberValue(id);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }, location: $"batches/{enqueued.BatchId.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+    }
+
+    private static JobRequest ReadCallback(JsonElement value, int maxPayloadBytes)
+    {
+        try
+        {
+            return JobRequestReader.Read(value, maxPayloadBytes);
+        }
+        catch (JobValidationException e)
+        {
+            throw new JobValidationException($"then.{e.Field}", $"callback: {e.Reason}");
+        }
+        catch (ApiProblemException e)
+        {
+            throw new ApiProblemException(e.StatusCode, $"callback: {e.Message}", $"then.{e.Field}");
+        }
     }
 
     private static long ParseId(string id) =>

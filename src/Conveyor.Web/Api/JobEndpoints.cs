@@ -19,12 +19,14 @@ internal static class JobEndpoints
                 EnqueueAsync(request, client, options, web, ct))
             .WithSummary("Enqueue a job").WithJsonBody<Schema.JobSubmission>()
             .Produces<Schema.Job>(StatusCodes.Status201Created).Produces<Schema.Job>(StatusCodes.Status200OK)
-            .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge);
+            .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<Schema.ErrorBody>(StatusCodes.Status429TooManyRequests);
         api.MapPost("/jobs/bulk", (HttpRequest request, JobClient client, ConveyorOptions options, CancellationToken ct) =>
                 EnqueueBulkAsync(request, client, options, web, ct))
             .WithSummary("Enqueue many jobs atomically").WithJsonBody<Schema.BulkSubmission>()
             .Produces<Schema.BulkResult>(StatusCodes.Status201Created)
-            .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge);
+            .Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<Schema.ErrorBody>(StatusCodes.Status429TooManyRequests);
         api.MapGet("/jobs", ListAsync)
             .WithSummary("List jobs, newest first, one page at a time").WithJobListQuery()
             .Produces<Schema.JobPage>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest);
@@ -56,7 +58,7 @@ internal static class JobEndpoints
     }
 
     /// <summary>An enqueue whose <c>after</c> names no job is bad input (400, nothing stored), not a server error.</summary>
-    private static async Task<T> AfterMustExist<T>(Func<Task<T>> enqueue)
+    internal static async Task<T> AfterMustExist<T>(Func<Task<T>> enqueue)
     {
         try
         {
@@ -76,27 +78,7 @@ internal static class JobEndpoints
             throw new JobValidationException("jobs", "the body must be {\"jobs\": [ … ]}");
         foreach (var property in root.EnumerateObject())
             if (property.Name != "jobs") throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
-        if (jobs.ValueKind != JsonValueKind.Array)
-            throw new JobValidationException("jobs", "jobs must be an array of jobs");
-        var requests = new List<JobRequest>(jobs.GetArrayLength());
-        var index = 0;
-        foreach (var item in jobs.EnumerateArray())
-        {
-            try
-            {
-                requests.Add(JobRequestReader.Read(item, options.MaxPayloadBytes));
-            }
-            catch (JobValidationException e)
-            {
-                throw new JobValidationException($"jobs[{index}].{e.Field}", $"job {index}: {e.Reason}");
-            }
-            catch (ApiProblemException e)
-            {
-                throw new ApiProblemException(e.StatusCode, $"job {index}: {e.Message}", $"jobs[{index}].{e.Field}");
-            }
-            index++;
-        }
-        if (requests.Count == 0) throw new JobValidationException("jobs", "jobs is empty");
+        var requests = JobRequestReader.ReadMany(jobs, options.MaxPayloadBytes);
         var results = await AfterMustExist(() => client.EnqueueManyAsync(requests, ct)).ConfigureAwait(false);
         return new ApiJsonResult(StatusCodes.Status201Created, w =>
         {

@@ -25,6 +25,33 @@ internal static class JobRequestReader
         }
     }
 
+    /// <summary>Reads the array <paramref name="jobs"/> of a bulk body; an error names the job's index (<c>jobs[2].kind</c>).</summary>
+    public static List<JobRequest> ReadMany(JsonElement jobs, int maxPayloadBytes, string field = "jobs")
+    {
+        if (jobs.ValueKind != JsonValueKind.Array)
+            throw new JobValidationException(field, $"{field} must be an array of jobs");
+        var requests = new List<JobRequest>(jobs.GetArrayLength());
+        var index = 0;
+        foreach (var item in jobs.EnumerateArray())
+        {
+            try
+            {
+                requests.Add(Read(item, maxPayloadBytes));
+            }
+            catch (JobValidationException e)
+            {
+                throw new JobValidationException($"{field}[{index}].{e.Field}", $"job {index}: {e.Reason}");
+            }
+            catch (ApiProblemException e)
+            {
+                throw new ApiProblemException(e.StatusCode, $"job {index}: {e.Message}", $"{field}[{index}].{e.Field}");
+            }
+            index++;
+        }
+        if (requests.Count == 0) throw new JobValidationException(field, $"{field} is empty");
+        return requests;
+    }
+
     private static JobRequest ReadObject(JsonElement body, int maxPayloadBytes)
     {
         if (body.ValueKind != JsonValueKind.Object)
@@ -56,7 +83,7 @@ internal static class JobRequestReader
                 case "uniqueFor": options = options with { UniqueFor = Duration(value, "uniqueFor") }; break;
                 case "affinityKey": options = options with { AffinityKey = String(value, "affinityKey") }; break;
                 case "after": options = options with { After = Long(value, "after") }; break;
-                case "batch": throw new JobValidationException("batch", "batches are not supported by this build yet");
+                case "batch": throw new JobValidationException("batch", "a job joins a batch through POST /api/batches, which stores the children and their callback together");
                 default: throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
             }
         }
@@ -85,7 +112,7 @@ internal static class JobRequestReader
         _ => throw new JobValidationException(field, $"{field} must be a job id (a whole number)"),
     };
 
-    private static TimeSpan? Duration(JsonElement value, string field) =>
+    internal static TimeSpan? Duration(JsonElement value, string field) =>
         value.ValueKind == JsonValueKind.Null ? null : DurationText.Read(value, field);
 
     private static DateTimeOffset? Time(JsonElement value, string field)

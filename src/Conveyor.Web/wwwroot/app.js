@@ -325,25 +325,40 @@
 
   function queueRows(list, withActions) {
     const head = ['Queue', 'State', ...STATES.map((s) => h('th', { class: 'num' + (['scheduled', 'waiting', 'cancelled'].includes(s) ? ' hide-narrow' : '') }, s)), h('th', { class: 'num' }, 'Busy / slots')];
-    if (withActions) head.push('');
+    if (withActions) head.push(h('th', { class: 'hide-narrow' }, 'Limits'));
     return table(head, list.map((q) => h('tr', { 'data-queue': q.name },
-      h('td', null, h('a', { href: '#/jobs?queue=' + encodeURIComponent(q.name) }, q.name)),
-      h('td', null, q.paused ? h('span', { class: 'badge paused' }, 'paused') : h('span', { class: 'muted' }, 'active')),
+      h('td', null, h('a', { href: '#/jobs?queue=' + encodeURIComponent(q.name) }, q.name),
+        q.noHandler ? h('div', null, h('span', { class: 'badge no-handler', 'data-field': 'no-handler',
+          title: 'jobs of a kind that no live node serving this queue handles' }, `${count(q.noHandler)} no handler`)) : null),
+      // The pause or resume button sits under the state it changes (one column fewer on a laptop screen).
+      h('td', null, q.paused ? h('span', { class: 'badge paused' }, 'paused') : h('span', { class: 'muted' }, 'active'),
+        withActions ? h('div', null, h('button', {
+          class: 'secondary small', type: 'button', 'data-action': q.paused ? 'resume' : 'pause',
+          onclick: async (event) => {
+            event.target.disabled = true;
+            try {
+              await api('queues/' + encodeURIComponent(q.name) + '/' + (q.paused ? 'resume' : 'pause'), 'POST');
+            } catch (error) {
+              setStatus(error.message, true);
+            }
+            route();
+          },
+        }, q.paused ? 'Resume' : 'Pause')) : null),
       STATES.map((s) => h('td', { class: 'num' + (['scheduled', 'waiting', 'cancelled'].includes(s) ? ' hide-narrow' : '') },
         q.counts[s] ? h('a', { href: '#/jobs?state=' + s + '&queue=' + encodeURIComponent(q.name) }, count(q.counts[s])) : h('span', { class: 'muted' }, '0'))),
       h('td', { class: 'num' }, `${q.busy} / ${q.slots}`),
-      withActions ? h('td', null, h('button', {
-        class: 'secondary', type: 'button', 'data-action': q.paused ? 'resume' : 'pause',
-        onclick: async (event) => {
-          event.target.disabled = true;
-          try {
-            await api('queues/' + encodeURIComponent(q.name) + '/' + (q.paused ? 'resume' : 'pause'), 'POST');
-          } catch (error) {
-            setStatus(error.message, true);
-          }
-          route();
-        },
-      }, q.paused ? 'Resume' : 'Pause')) : null)), 'No queues yet: enqueue a job or start a node.');
+      withActions ? h('td', { class: 'hide-narrow', 'data-field': 'limits' }, queueLimits(q)) : null)),
+      'No queues yet: enqueue a job or start a node.');
+  }
+
+  // The queue's cluster-wide limits as `conveyor queues` prints them; a dash when it has none.
+  function queueLimits(q) {
+    const parts = [];
+    if (q.globalLimit !== null && q.globalLimit !== undefined) parts.push(`global ${count(q.globalLimit)}`);
+    if (q.rateLimit) parts.push(`rate ${q.rateLimit}`);
+    if (q.ordered) parts.push('ordered');
+    if (q.maxBacklog !== null && q.maxBacklog !== undefined) parts.push(`backlog ≤ ${count(q.maxBacklog)}`);
+    return parts.length ? parts.map((part) => h('div', null, part)) : h('span', { class: 'muted' }, '—');
   }
 
   // ---- Jobs list ---------------------------------------------------------------------------------
