@@ -118,7 +118,7 @@ public sealed partial class FlowDashboardTests(BrowserFixture browser)
         await using var server = await WebServer.StartAsync("sqlite");
         await server.Monitor.SetQueueLimitsAsync("default", new QueueLimits(GlobalLimit: 3, RateLimit: RateLimit.Parse("100/1m"), MaxBacklog: 5000));
         await server.Monitor.SetQueueLimitsAsync("ledger", new QueueLimits(Ordered: true));
-        await server.Jobs.EnqueueAsync(new JobRequest("nobody.handles.this"));
+        var orphan = (await server.Jobs.EnqueueAsync(new JobRequest("nobody.handles.this"))).Id;
         await server.Jobs.EnqueueAsync(new JobRequest("nobody.handles.this"));
         await server.Jobs.EnqueueAsync(new JobRequest(TestKinds.Echo, Options: new JobOptions { Queue = "ledger" }));
         var page = await browser.NewPageAsync();
@@ -136,6 +136,13 @@ public sealed partial class FlowDashboardTests(BrowserFixture browser)
         await Expect(main.Locator("td[data-field=limits]")).ToHaveTextAsync("—");
         await server.Jobs.EnqueueAsync(new JobRequest(TestKinds.Echo));
         await Expect(main.Locator("[data-field=no-handler]")).ToHaveTextAsync("2 no handler"); // a kind the node runs is not counted
+
+        var json = await server.Http.GetStringAsync($"api/jobs/{orphan}");
+        var cli = await ConveyorCli.RunAsync(server.StoreUrl, "jobs", "show", orphan.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
+        cli.Stdout.ShouldBe(json + "\n", "the API answers the CLI's bytes, noHandler included");
+        json.ShouldContain("\"noHandler\":true");
+        await page.GotoAsync(server.Dashboard + "#/job/" + orphan);
+        await Expect(page.Locator("#job-no-handler")).ToContainTextAsync("No live node serving queue default runs kind nobody.handles.this");
     }
 
     [GeneratedRegex("^[1-3]$")]

@@ -90,11 +90,14 @@ internal static class JobEndpoints
         });
     }
 
-    private static async Task<IResult> GetAsync(string id, JobClient client, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string id, JobClient client, JobMonitor monitor, CancellationToken ct)
     {
         var jobId = ParseId(id);
         var job = await client.GetAsync(jobId, ct).ConfigureAwait(false);
-        return job is null ? NotFound(jobId) : new ApiJsonResult(StatusCodes.Status200OK, w => ApiJson.WriteJob(w, job));
+        if (job is null) return NotFound(jobId);
+        // As `conveyor jobs show --json`: an available job that no live node serving its queue runs says so.
+        job = await monitor.WithNoHandlerAsync(job, ct).ConfigureAwait(false);
+        return new ApiJsonResult(StatusCodes.Status200OK, w => ApiJson.WriteJob(w, job));
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, JobClient client, CancellationToken ct)

@@ -447,7 +447,8 @@
         RETRYABLE.has(j.state) ? h('button', { type: 'button', 'data-action': 'retry', onclick: () => change('retry', 'POST', `Run job #${id} again now?`, 'Retry') }, 'Retry') : null,
         !FINAL.has(j.state) ? h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel', onclick: () => change('cancel', 'POST', `Cancel job #${id}?`, 'Cancel job') }, 'Cancel') : null,
         j.state !== 'running' ? h('button', { type: 'button', class: 'danger', 'data-action': 'delete', onclick: () => change('', 'DELETE', `Delete job #${id} for good?`, 'Delete') }, 'Delete') : null);
-      replace(body, ...jobDetails(j));
+      replace(body, ...(j.noHandler ? [h('div', { class: 'notice', id: 'job-no-handler' },
+        `No live node serving queue ${j.queue} runs kind ${j.kind}: this job waits until one starts.`)] : []), ...jobDetails(j));
     };
     const change = async (verb, method, text, label) => {
       if (await act(text, label, () => api('jobs/' + id + (verb ? '/' + verb : ''), method))) {
