@@ -61,13 +61,27 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
         var cs = cluster.Server.ConnectionString;
         var s = cluster.Schema;
         await Sql.CreateLedgerAsync(cluster);
-        processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "fast", Timings, ["--concurrency", "4"], FakeClock.Shifted("+10m")));
+        var fast = processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "fast", Timings, ["--concurrency", "4"], FakeClock.Shifted("+10m")));
         await TestCluster.UntilAsync(async () => await cluster.ElectedLeaderAsync() == "fast", TimeSpan.FromSeconds(20), "the fast node leading");
-        processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "slow", Timings, ["--concurrency", "4"], FakeClock.Shifted("-10m")));
+        var slow = processes.Add(await TestNode.StartAsync(Sql.NodeStore(cluster), cluster.Directory, "slow", Timings, ["--concurrency", "4"], FakeClock.Shifted("-10m")));
 
         await cluster.OkAsync("cron", "add", "skew-tick", "*/2 * * * * *", "ledger");
-        await TestCluster.UntilAsync(async () => await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".ledger") >= 6,
-            TimeSpan.FromSeconds(60), "six cron ticks run");
+        try
+        {
+            await TestCluster.UntilAsync(async () => await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".ledger") >= 6,
+                TimeSpan.FromSeconds(90), "six cron ticks run");
+        }
+        catch (TimeoutException)
+        {
+            // What the nodes and the store saw, for a failure on a loaded machine.
+            output.WriteLine($"leader: {await cluster.ElectedLeaderAsync()}; database now {await Sql.ScalarAsync<DateTime>(cs, "SELECT clock_timestamp()"):HH:mm:ss.fff}");
+            output.WriteLine(string.Join("\n", await Sql.RowsAsync(cs, $"SELECT id, state, run_at, attempt FROM \"{s}\".jobs ORDER BY id",
+                r => $"job {r.GetInt64(0)} {r.GetString(1)} due {r.GetDateTime(2):HH:mm:ss.fff} attempt {r.GetInt32(3)}")));
+            output.WriteLine(string.Join("\n", await Sql.RowsAsync(cs, $"SELECT name, last_tick, updated_at FROM \"{s}\".cron",
+                r => $"schedule {r.GetString(0)} last tick {(r.IsDBNull(1) ? "none" : r.GetDateTime(1).ToString("HH:mm:ss.fff"))} updated {r.GetDateTime(2):HH:mm:ss.fff}")));
+            output.WriteLine("--- fast ---\n" + fast.Output + "\n--- slow ---\n" + slow.Output);
+            throw;
+        }
         await cluster.OkAsync("cron", "remove", "skew-tick");
 
         var ticks = await Sql.RowsAsync(cs, $"""

@@ -27,7 +27,7 @@ public sealed class SampleTraceTests
                 ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
                 ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
             };
-            await using var web = await SampleProcess.StartAsync("WebApp", ["--urls", "http://127.0.0.1:0", "--Conveyor:Sqlite=" + database], environment, waitForListening: true);
+            await using var web = await SampleProcess.StartAsync("WebApp", ["--urls", "http://127.0.0.1:0", "--worker=false", "--Conveyor:Sqlite=" + database], environment, waitForListening: true);
             await using var worker = await SampleProcess.StartAsync("Worker", ["--Conveyor:Sqlite=" + database], environment, waitForListening: false);
             using var http = new HttpClient { BaseAddress = web.Root, Timeout = TimeSpan.FromSeconds(30) };
 

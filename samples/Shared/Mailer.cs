@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Conveyor.Samples;
 
 /// <summary>Stands in for an SMTP client.</summary>
