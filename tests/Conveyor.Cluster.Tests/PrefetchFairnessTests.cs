@@ -76,28 +76,35 @@ public sealed class PrefetchFairnessTests(ITestOutputHelper output)
         // 2 ms jobs: far below the horizon, and fast enough (hundreds a second) for the node to hold some ahead.
         await cluster.EnqueueManyAsync("conveyor.sleep", jobs, """{"ms": 2}""");
         var versionsBefore = await RowVersionsAsync(cluster);
-        var node = await cluster.StartWorkerAsync("node-1", Timings, "--concurrency", slots.ToString());
+        // Whether the node holds prefetched jobs at the instant of the stop depends on timing (on a loaded machine its
+        // rate, and so its prefetch, can be near zero): up to three nodes are stopped in turn until one held some.
+        var released = 0;
+        for (var round = 1; round <= 3 && released == 0; round++)
+        {
+            var node = await cluster.StartWorkerAsync($"node-{round}", Timings, "--concurrency", slots.ToString());
 
-        // Stop it in full flow: its prefetch is then judged from a steady rate, so it holds jobs it has not started.
-        await TestCluster.UntilAsync(async () => await CountAsync(cluster, "state = 'succeeded'") >= 2000,
-            TimeSpan.FromSeconds(60), "node-1 in full flow (2,000 jobs done)", pollMilliseconds: 10);
-        node.Terminate();
-        (await node.WaitForExitAsync(TimeSpan.FromSeconds(60))).ShouldBe(0, node.Output);
+            // Stop it in full flow: its prefetch is then judged from a steady rate, so it holds jobs it has not started.
+            var target = await CountAsync(cluster, "state = 'succeeded'") + 2000;
+            await TestCluster.UntilAsync(async () => await CountAsync(cluster, "state = 'succeeded'") >= target,
+                TimeSpan.FromSeconds(60), $"node-{round} in full flow (2,000 more jobs done)", pollMilliseconds: 10);
+            node.Terminate();
+            (await node.WaitForExitAsync(TimeSpan.FromSeconds(60))).ShouldBe(0, node.Output);
 
-        (await CountAsync(cluster, "state = 'running'")).ShouldBe(0, "a graceful stop leaves no job running");
-        (await CountAsync(cluster, "true")).ShouldBe(jobs);
-        (await CountAsync(cluster, "state NOT IN ('succeeded', 'available')")).ShouldBe(0);
-        (await CountAsync(cluster, "errors <> '[]'::jsonb")).ShouldBe(0, "no attempt failed");
-        (await CountAsync(cluster, "state = 'succeeded' AND attempt <> 1")).ShouldBe(0, "each job that ran started once");
-        (await CountAsync(cluster, "state = 'available' AND (attempt <> 0 OR node IS NOT NULL OR started_at IS NOT NULL)"))
-            .ShouldBe(0, "a job put back is as if never claimed: attempt 0, no node, not started");
+            (await CountAsync(cluster, "state = 'running'")).ShouldBe(0, "a graceful stop leaves no job running");
+            (await CountAsync(cluster, "true")).ShouldBe(jobs);
+            (await CountAsync(cluster, "state NOT IN ('succeeded', 'available')")).ShouldBe(0);
+            (await CountAsync(cluster, "errors <> '[]'::jsonb")).ShouldBe(0, "no attempt failed");
+            (await CountAsync(cluster, "state = 'succeeded' AND attempt <> 1")).ShouldBe(0, "each job that ran started once");
+            (await CountAsync(cluster, "state = 'available' AND (attempt <> 0 OR node IS NOT NULL OR started_at IS NOT NULL)"))
+                .ShouldBe(0, "a job put back is as if never claimed: attempt 0, no node, not started");
 
-        // Jobs put back are the available ones whose row changed since the enqueue (claimed, then released).
-        var versionsAfter = await RowVersionsAsync(cluster, "state = 'available'");
-        var released = versionsAfter.Count(v => versionsBefore[v.Key] != v.Value);
-        var succeeded = await CountAsync(cluster, "state = 'succeeded'");
-        output.WriteLine($"after the stop: {succeeded} succeeded, {released} put back uncharged, {versionsAfter.Count - released} never claimed");
-        released.ShouldBeGreaterThan(0, "the node held prefetched jobs when it stopped; they must have gone back");
+            // Jobs put back are the available ones whose row changed since the enqueue (claimed, then released).
+            var versionsAfter = await RowVersionsAsync(cluster, "state = 'available'");
+            released = versionsAfter.Count(v => versionsBefore[v.Key] != v.Value);
+            var succeeded = await CountAsync(cluster, "state = 'succeeded'");
+            output.WriteLine($"after stop {round}: {succeeded} succeeded, {released} put back uncharged, {versionsAfter.Count - released} never claimed");
+        }
+        released.ShouldBeGreaterThan(0, "a node held prefetched jobs when it stopped; they must have gone back");
         (await cluster.CliCountsAsync()).GetValueOrDefault("running").ShouldBe(0);
     }
 

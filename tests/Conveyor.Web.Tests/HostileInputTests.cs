@@ -62,9 +62,10 @@ public sealed class HostileInputTests
                 if (status != 200) answer.RootElement.GetProperty("error").GetString().ShouldNotBeNullOrWhiteSpace();
             }
         }
-        // The generator reaches both sides: bodies that are stored and bodies that are refused.
+        // The generator reaches both sides: bodies that are stored and bodies that are refused. About 1 in 30 random
+        // bodies is valid (10 of 300 on average), so the floor is low enough never to trip on an unlucky sample.
         statuses.Values.Sum().ShouldBe(300);
-        statuses.GetValueOrDefault(201).ShouldBeGreaterThan(10, string.Join(", ", statuses));
+        statuses.GetValueOrDefault(201).ShouldBeGreaterThanOrEqualTo(2, string.Join(", ", statuses));
         statuses.GetValueOrDefault(400).ShouldBeGreaterThan(10, string.Join(", ", statuses));
         await NodeStillRunsJobsAsync(server);
     }
