@@ -57,8 +57,13 @@ public sealed partial class PostgresJobStore
             (SELECT id, finished_at FROM {s}.jobs WHERE state = 'cancelled' AND finished_at < $3 ORDER BY finished_at LIMIT $4)
         ), oldest AS (
             SELECT id FROM candidates ORDER BY finished_at, id LIMIT $4
+        ), pruned AS (
+            DELETE FROM {s}.jobs AS j USING oldest WHERE j.id = oldest.id RETURNING j.id
+        ), batches_gone AS (
+            -- A batch goes with its callback: once the callback is pruned nobody reads the batch any more.
+            DELETE FROM {s}.batches AS b USING pruned WHERE b.callback_job_id = pruned.id
         )
-        DELETE FROM {s}.jobs AS j USING oldest WHERE j.id = oldest.id
+        SELECT count(*) FROM pruned
         """;
 
     /// <inheritdoc />
@@ -131,6 +136,6 @@ public sealed partial class PostgresJobStore
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand(Sql(PruneSql));
         command.Parameters.Time(parameters.SucceededBefore).Time(parameters.DeadBefore).Time(parameters.CancelledBefore).Int(parameters.Limit);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 }

@@ -56,6 +56,8 @@ public sealed partial class SqliteJobStore
 
     private const string DeleteIdsSql = "DELETE FROM conveyor_jobs WHERE id IN (SELECT value FROM json_each($ids))";
 
+    private const string DeleteBatchesOfCallbacksSql = "DELETE FROM conveyor_batches WHERE callback_job_id IN (SELECT value FROM json_each($ids))";
+
     /// <inheritdoc />
     public Task<int> PromoteDueJobsAsync(PromoteDueJobsParams parameters, CancellationToken cancellationToken = default)
     {
@@ -100,8 +102,11 @@ public sealed partial class SqliteJobStore
             AddPruneCandidates(scope.Session, candidates, JobState.Cancelled, parameters.CancelledBefore, parameters.Limit);
             if (candidates.Count == 0)
                 return 0;
-            var oldest = candidates.OrderBy(static c => c.FinishedAt).ThenBy(static c => c.Id).Take(parameters.Limit).Select(static c => c.Id);
-            return scope.Session.Command(DeleteIdsSql).Bind("$ids", JsonLists.Ids(oldest)).ExecuteNonQuery();
+            var oldest = JsonLists.Ids(candidates.OrderBy(static c => c.FinishedAt).ThenBy(static c => c.Id).Take(parameters.Limit).Select(static c => c.Id));
+            var pruned = scope.Session.Command(DeleteIdsSql).Bind("$ids", oldest).ExecuteNonQuery();
+            // A batch goes with its callback: once the callback is pruned nobody reads the batch any more.
+            scope.Session.Command(DeleteBatchesOfCallbacksSql).Bind("$ids", oldest).ExecuteNonQuery();
+            return pruned;
         }, cancellationToken);
     }
 

@@ -65,6 +65,30 @@ public abstract partial class StoreConformanceTests
     }
 
     [SkippableFact]
+    public async Task Batch_IsPrunedWithItsCallback_AndNotBefore()
+    {
+        // Done: its child and its callback both succeeded.
+        var done = await InsertBatchAsync(1);
+        await CompleteAsync(await ClaimOneAsync(done.ChildIds[0]), JobOutcome.Succeeded, resultJson: "{}");
+        var callback = (await ClaimAsync(kinds: [CallbackKind], now: TestTime.At(2))).Single();
+        callback.Id.ShouldBe(done.CallbackJobId);
+        await CompleteAsync(callback, JobOutcome.Succeeded, now: TestTime.At(3));
+        // Released: its child succeeded, its callback waits to run. Open: its child is still available.
+        var released = await InsertBatchAsync(1);
+        await CompleteAsync(await ClaimOneAsync(released.ChildIds[0]), JobOutcome.Succeeded, resultJson: "{}");
+        var open = await InsertBatchAsync(1);
+
+        var cutoff = TestTime.At(1000);
+        (await Store.PruneJobsAsync(new PruneJobsParams(cutoff, cutoff, cutoff))).ShouldBe(3); // two children, one callback
+
+        (await RequireBatches().GetBatchAsync(new GetBatchParams(done.BatchId))).ShouldBeNull();
+        (await RequireBatches().GetBatchAsync(new GetBatchParams(done.CallbackJobId, ByCallback: true))).ShouldBeNull();
+        (await GetBatchAsync(released.BatchId)).Remaining.ShouldBe(0);
+        (await GetAsync(released.CallbackJobId)).State.ShouldBe(JobState.Available);
+        (await GetBatchAsync(open.BatchId)).Remaining.ShouldBe(1);
+    }
+
+    [SkippableFact]
     public async Task Batch_ReleasesTheCallbackWhenTheLastChildIsFinal_WhateverTheOutcome()
     {
         var batch = await InsertBatchAsync(jobs: [TestJobs.New(), TestJobs.New(), TestJobs.New(queue: "other")]);

@@ -82,7 +82,8 @@ public interface IJobExecutionStore
     /// <summary>
     /// Deletes up to <c>Limit</c> final jobs whose finished_at is before the cut-off of their state (oldest first). Returns
     /// how many. A succeeded job with a unique period is deleted only once finished_at + unique_for is at or before its
-    /// cut-off: it holds its key for the whole period, and its retention counts from the period's end.
+    /// cut-off: it holds its key for the whole period, and its retention counts from the period's end. A batch whose
+    /// callback job is pruned is deleted with it (in the same transaction); its children are pruned by their own states.
     /// </summary>
     Task<int> PruneJobsAsync(PruneJobsParams parameters, CancellationToken cancellationToken = default);
 }

@@ -273,6 +273,8 @@ public sealed partial class MemoryJobStore
             }
             if (oldest is null) break;
             Remove(oldest, oldest.FinishedAt!.Value);
+            // A batch goes with its callback: once the callback is pruned nobody reads the batch any more.
+            if (_batchOfCallback.Remove(oldest.Id, out var batchId)) _batches.Remove(batchId);
             pruned++;
         }
         if (held is not null)
