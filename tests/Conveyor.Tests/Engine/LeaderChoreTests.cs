@@ -27,4 +27,25 @@ public sealed class LeaderChoreTests
         job.Attempt.ShouldBe(2);
         job.Errors.ShouldHaveSingleItem().Type.ShouldBe(JobError.LeaseExpiredType);
     }
+
+    [Theory]
+    [InlineData(1, JobState.Dead)]
+    [InlineData(2, JobState.Succeeded)]
+    public async Task TheRescue_BuriesAJobAtTheNodesCapOfLostLeases(int maxLostLeases, JobState expected)
+    {
+        var memory = new MemoryJobStore();
+        var runs = 0;
+        await using var node = TestNode.Create(b => b.AddJob("test.noop", () => { Interlocked.Increment(ref runs); }), w => w.MaxLostLeases = maxLostLeases, store: memory);
+        var id = (await node.Client.EnqueueAsync(new JobRequest("test.noop"))).Id;
+        var now = DateTimeOffset.UtcNow;
+        (await memory.ClaimAsync(new ClaimJobsParams("gone-node", Names.DefaultQueue, ["test.noop"], 1, now, now.AddMilliseconds(1))))
+            .ShouldHaveSingleItem().Id.ShouldBe(id);
+
+        await node.StartAsync();
+
+        var job = await node.WaitAsync(id);
+        job.State.ShouldBe(expected);
+        job.Errors.ShouldHaveSingleItem().Type.ShouldBe(JobError.LeaseExpiredType);
+        runs.ShouldBe(expected == JobState.Dead ? 0 : 1);
+    }
 }
