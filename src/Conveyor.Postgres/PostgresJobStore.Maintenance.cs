@@ -19,21 +19,26 @@ public sealed partial class PostgresJobStore
         """;
 
     // Lost is lost: the attempt stays charged. The old node comes from the CTE (SET clears it for available jobs).
+    // A job is buried when its attempts are spent or its lost leases, this one included, reach the cap ($4): the
+    // count runs over the errors of the locked rows only (re-evaluated on the latest row version, like the lock).
     private const string RescueSql = """
         WITH expired AS (
-            SELECT id, node FROM {s}.jobs
+            SELECT id, node,
+                   attempt >= max_attempts
+                       OR (SELECT count(*) FROM jsonb_array_elements(errors) AS x WHERE x->>'type' = 'Conveyor.LeaseExpired') + 1 >= $4 AS bury
+            FROM {s}.jobs
             WHERE state = 'running' AND lease_expires_at < $1
             ORDER BY lease_expires_at, id
             LIMIT $2
             FOR NO KEY UPDATE SKIP LOCKED
         )
         UPDATE {s}.jobs AS j
-        SET state = CASE WHEN j.attempt < j.max_attempts THEN 'available' ELSE 'dead' END,
-            finished_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE $1 END,
-            node = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.node END,
-            started_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.started_at END,
-            progress_percent = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.progress_percent END,
-            progress_message = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE j.progress_message END,
+        SET state = CASE WHEN e.bury THEN 'dead' ELSE 'available' END,
+            finished_at = CASE WHEN e.bury THEN $1 END,
+            node = CASE WHEN e.bury THEN j.node END,
+            started_at = CASE WHEN e.bury THEN j.started_at END,
+            progress_percent = CASE WHEN e.bury THEN j.progress_percent END,
+            progress_message = CASE WHEN e.bury THEN j.progress_message END,
             lease_expires_at = NULL,
             errors = j.errors || jsonb_build_array(jsonb_build_object(
                 'attempt', j.attempt, 'at', $3::text, 'type', 'Conveyor.LeaseExpired',
@@ -97,6 +102,7 @@ public sealed partial class PostgresJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.MaxLostLeases, 1, nameof(parameters.MaxLostLeases));
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -104,7 +110,7 @@ public sealed partial class PostgresJobStore
         var queues = new HashSet<string>(StringComparer.Ordinal);
         await using (var command = new Npgsql.NpgsqlCommand(Sql(RescueSql), connection, transaction))
         {
-            command.Parameters.Time(parameters.Now).Int(parameters.Limit).Text(ConveyorJson.FormatTime(parameters.Now));
+            command.Parameters.Time(parameters.Now).Int(parameters.Limit).Text(ConveyorJson.FormatTime(parameters.Now)).Int(parameters.MaxLostLeases);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {

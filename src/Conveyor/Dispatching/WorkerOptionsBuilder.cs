@@ -52,6 +52,9 @@ public sealed class WorkerOptionsBuilder
     /// <summary>How long a leader's lease lasts; a new leader takes over within this after the old one dies. Default 10 s.</summary>
     public TimeSpan LeaderLeaseDuration { get; set; } = WorkerOptions.DefaultLeaderLeaseDuration;
 
+    /// <summary>See <see cref="WorkerOptions.MaxLostLeases"/>: 1–1000. Default 3.</summary>
+    public int MaxLostLeases { get; set; } = WorkerOptions.DefaultMaxLostLeases;
+
     /// <summary>How long finished jobs are kept.</summary>
     public RetentionOptions Retention { get; set; } = new();
 
@@ -141,6 +144,8 @@ public sealed class WorkerOptionsBuilder
             throw new InvalidOperationException($"MaintenanceInterval ({MaintenanceInterval}) must be shorter than LeaderLeaseDuration ({LeaderLeaseDuration})");
         if (PrefetchHorizon < TimeSpan.Zero || PrefetchHorizon > WorkerOptions.MaxPrefetchHorizon)
             throw new InvalidOperationException($"PrefetchHorizon must be between 0 and {WorkerOptions.MaxPrefetchHorizon.TotalSeconds:0} s (got {PrefetchHorizon})");
+        if (MaxLostLeases is < 1 or > WorkerOptions.MaxLostLeasesLimit)
+            throw new InvalidOperationException($"MaxLostLeases must be 1–{WorkerOptions.MaxLostLeasesLimit} (got {MaxLostLeases}): the lost leases after which a job is dead");
         if (CompletionBatchSize < 1 || MaxClaimBatch < 1) throw new InvalidOperationException("CompletionBatchSize and MaxClaimBatch must be at least 1");
         if (Name is not null && Name.Length is 0 or > 200) throw new InvalidOperationException("Name must be 1–200 characters");
         ArgumentNullException.ThrowIfNull(Retention);

@@ -11,7 +11,7 @@ internal sealed class RescueExpiredLeasesChore(JobServerCore core) : ILeaderChor
 
     public async Task RunAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rescued = await core.Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(now), cancellationToken).ConfigureAwait(false);
+        var rescued = await core.Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(now, MaxLostLeases: core.Options.MaxLostLeases), cancellationToken).ConfigureAwait(false);
         foreach (var job in rescued)
             core.Logger.LogWarning("Rescued job {JobId}: lease of node {Node} expired; now {State}", job.Id, job.Node, job.State.ToWireName());
     }

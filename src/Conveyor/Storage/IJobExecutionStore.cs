@@ -74,8 +74,10 @@ public interface IJobExecutionStore
     /// Puts back up to <c>Limit</c> <c>running</c> jobs whose lease expired before now (lease_expires_at &lt; now): each is charged
     /// the attempt it was running, with the error <see cref="JobError.LeaseExpired"/> appended; it becomes
     /// <c>available</c> (node, started_at, lease and progress cleared; attempt unchanged, so the next claim runs attempt + 1)
-    /// while attempts remain, else <c>dead</c> (finished_at = now, node kept, its dependents cancelled).
-    /// The error's attempt is the attempt that was running and its time is now.
+    /// while attempts remain and the job has lost fewer than <c>MaxLostLeases</c> leases; else <c>dead</c> (finished_at = now,
+    /// node kept, its dependents cancelled). Lost leases are counted from the job's errors of type
+    /// <see cref="JobError.LeaseExpiredType"/>, the one appended by this rescue included, in the same transaction as the
+    /// rescue; failures the handler reported do not count. The error's attempt is the attempt that was running and its time is now.
     /// </summary>
     Task<IReadOnlyList<RescuedJob>> RescueExpiredLeasesAsync(RescueExpiredLeasesParams parameters, CancellationToken cancellationToken = default);
 

@@ -10,7 +10,13 @@ public sealed record ReportProgressParams(long Id, string NodeName, int Attempt,
 public sealed record PromoteDueJobsParams(DateTimeOffset Now, int Limit = 10_000);
 
 /// <summary>Rescue running jobs whose lease ran out before <paramref name="Now"/>.</summary>
-public sealed record RescueExpiredLeasesParams(DateTimeOffset Now, int Limit = 10_000);
+/// <param name="Now">The rescue's time: leases that ran out before it are lost.</param>
+/// <param name="Limit">At most this many jobs.</param>
+/// <param name="MaxLostLeases">
+/// A job whose lease-expired errors, counting the one this rescue adds, reach this many is <c>dead</c> (at least 1;
+/// see <see cref="WorkerOptions.MaxLostLeases"/>).
+/// </param>
+public sealed record RescueExpiredLeasesParams(DateTimeOffset Now, int Limit = 10_000, int MaxLostLeases = WorkerOptions.DefaultMaxLostLeases);
 
 /// <summary>A job put back (or buried) because its lease ran out.</summary>
 /// <param name="Id">The job.</param>

@@ -76,4 +76,27 @@ public sealed class BoundsValidationTests
             w.DefaultTimeout = TimeSpan.FromDays(7);
         }));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(1001)]
+    public void MaxLostLeases_OutsideOneToAThousand_IsRejectedAtSetup(int value)
+    {
+        var builder = new ServiceCollection().AddConveyor(o => o.UseInMemory());
+
+        var error = Should.Throw<InvalidOperationException>(() => builder.AddWorker(w => w.MaxLostLeases = value));
+
+        error.Message.ShouldStartWith($"MaxLostLeases must be 1–1000 (got {value})");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1000)]
+    public void MaxLostLeases_AtItsBounds_IsAccepted(int value)
+    {
+        var builder = new ServiceCollection().AddConveyor(o => o.UseInMemory());
+
+        Should.NotThrow(() => builder.AddWorker(w => w.MaxLostLeases = value));
+    }
 }

@@ -14,11 +14,7 @@ public sealed class LeaderChoreTests
         var memory = new MemoryJobStore();
         var store = FailingStore.Wrap(memory, nameof(IJobStore.PromoteDueJobsAsync));
         await using var node = TestNode.Create(b => b.AddJob("test.noop", () => Task.CompletedTask), store: store);
-        var id = (await node.Client.EnqueueAsync(new JobRequest("test.noop"))).Id;
-        // A node that is gone: it claimed the job, and its lease has run out.
-        var now = DateTimeOffset.UtcNow;
-        (await memory.ClaimAsync(new ClaimJobsParams("gone-node", Names.DefaultQueue, ["test.noop"], 1, now, now.AddMilliseconds(1))))
-            .ShouldHaveSingleItem().Id.ShouldBe(id);
+        var id = await EnqueueLostByAGoneNodeAsync(node, memory);
 
         await node.StartAsync();
 
@@ -26,5 +22,33 @@ public sealed class LeaderChoreTests
         job.State.ShouldBe(JobState.Succeeded);
         job.Attempt.ShouldBe(2);
         job.Errors.ShouldHaveSingleItem().Type.ShouldBe(JobError.LeaseExpiredType);
+    }
+
+    [Theory]
+    [InlineData(1, JobState.Dead)]
+    [InlineData(2, JobState.Succeeded)]
+    public async Task TheRescue_BuriesAJobAtTheNodesCapOfLostLeases(int maxLostLeases, JobState expected)
+    {
+        var memory = new MemoryJobStore();
+        var runs = 0;
+        await using var node = TestNode.Create(b => b.AddJob("test.noop", () => { Interlocked.Increment(ref runs); }), w => w.MaxLostLeases = maxLostLeases, store: memory);
+        var id = await EnqueueLostByAGoneNodeAsync(node, memory);
+
+        await node.StartAsync();
+
+        var job = await node.WaitAsync(id);
+        job.State.ShouldBe(expected);
+        job.Errors.ShouldHaveSingleItem().Type.ShouldBe(JobError.LeaseExpiredType);
+        runs.ShouldBe(expected == JobState.Dead ? 0 : 1);
+    }
+
+    /// <summary>Enqueues a job that a node that is gone claimed, and whose lease has run out.</summary>
+    private static async Task<long> EnqueueLostByAGoneNodeAsync(TestNode node, MemoryJobStore memory)
+    {
+        var id = (await node.Client.EnqueueAsync(new JobRequest("test.noop"))).Id;
+        var now = DateTimeOffset.UtcNow;
+        (await memory.ClaimAsync(new ClaimJobsParams("gone-node", Names.DefaultQueue, ["test.noop"], 1, now, now.AddMilliseconds(1))))
+            .ShouldHaveSingleItem().Id.ShouldBe(id);
+        return id;
     }
 }

@@ -208,7 +208,7 @@ public sealed partial class MemoryJobStore
         return promoted;
     }
 
-    private List<RescuedJob> RescueExpired(DateTimeOffset now, int limit)
+    private List<RescuedJob> RescueExpired(DateTimeOffset now, int limit, int maxLostLeases)
     {
         var rescued = new List<RescuedJob>();
         var nowTicks = now.UtcTicks;
@@ -219,7 +219,7 @@ public sealed partial class MemoryJobStore
             var node = job.Node;
             var wasFinal = Begin(job);
             job.Errors.Add(JobError.LeaseExpired(job.Attempt, now, node));
-            if (job.Attempt >= job.MaxAttempts)
+            if (job.Attempt >= job.MaxAttempts || LostLeases(job) >= maxLostLeases)
             {
                 job.State = JobState.Dead;
                 job.FinishedAt = now;
@@ -236,6 +236,16 @@ public sealed partial class MemoryJobStore
             rescued.Add(new RescuedJob(id, node, job.State));
         }
         return rescued;
+    }
+
+    private static int LostLeases(MemoryJob job)
+    {
+        var lost = 0;
+        foreach (var error in job.Errors)
+        {
+            if (error.Type == JobError.LeaseExpiredType) lost++;
+        }
+        return lost;
     }
 
     private int Prune(PruneJobsParams parameters)

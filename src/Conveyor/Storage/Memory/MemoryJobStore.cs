@@ -155,7 +155,8 @@ public sealed partial class MemoryJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult<IReadOnlyList<RescuedJob>>(Change(parameters, static (store, p) => store.RescueExpired(p.Now, p.Limit)));
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameters.MaxLostLeases, 1, nameof(parameters.MaxLostLeases));
+        return Task.FromResult<IReadOnlyList<RescuedJob>>(Change(parameters, static (store, p) => store.RescueExpired(p.Now, p.Limit, p.MaxLostLeases)));
     }
 
     /// <inheritdoc />
