@@ -23,17 +23,22 @@ public sealed partial class PostgresJobStore
     // count runs over the errors of the locked rows only (re-evaluated on the latest row version, like the lock).
     private const string RescueSql = """
         WITH expired AS (
-            SELECT id, node,
-                   attempt >= max_attempts
-                       OR (SELECT count(*) FROM jsonb_array_elements(errors) AS x WHERE x->>'type' = 'Conveyor.LeaseExpired') + 1 >= $4 AS bury
-            FROM {s}.jobs
-            WHERE state = 'running' AND lease_expires_at < $1
-            ORDER BY lease_expires_at, id
-            LIMIT $2
-            FOR NO KEY UPDATE SKIP LOCKED
+            SELECT id, node, attempt >= max_attempts OR lost >= $4 AS bury,
+                   -- One lost lease short of the cap: the last chance runs at a random time, apart from its crashes' company.
+                   attempt < max_attempts AND lost = $4 - 1 AND $5 > 0 AS spread
+            FROM (
+                SELECT id, node, attempt, max_attempts,
+                       (SELECT count(*) FROM jsonb_array_elements(errors) AS x WHERE x->>'type' = 'Conveyor.LeaseExpired') + 1 AS lost
+                FROM {s}.jobs
+                WHERE state = 'running' AND lease_expires_at < $1
+                ORDER BY lease_expires_at, id
+                LIMIT $2
+                FOR NO KEY UPDATE SKIP LOCKED
+            ) AS candidates
         )
         UPDATE {s}.jobs AS j
-        SET state = CASE WHEN e.bury THEN 'dead' ELSE 'available' END,
+        SET state = CASE WHEN e.bury THEN 'dead' WHEN e.spread THEN 'retrying' ELSE 'available' END,
+            run_at = CASE WHEN e.spread THEN $1 + random() * $5 * interval '1 microsecond' ELSE j.run_at END,
             finished_at = CASE WHEN e.bury THEN $1 END,
             node = CASE WHEN e.bury THEN j.node END,
             started_at = CASE WHEN e.bury THEN j.started_at END,
@@ -110,7 +115,8 @@ public sealed partial class PostgresJobStore
         var queues = new HashSet<string>(StringComparer.Ordinal);
         await using (var command = new Npgsql.NpgsqlCommand(Sql(RescueSql), connection, transaction))
         {
-            command.Parameters.Time(parameters.Now).Int(parameters.Limit).Text(ConveyorJson.FormatTime(parameters.Now)).Int(parameters.MaxLostLeases);
+            command.Parameters.Time(parameters.Now).Int(parameters.Limit).Text(ConveyorJson.FormatTime(parameters.Now)).Int(parameters.MaxLostLeases)
+                .Long((long)(parameters.SuspectSpread.Ticks / TimeSpan.TicksPerMicrosecond));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {

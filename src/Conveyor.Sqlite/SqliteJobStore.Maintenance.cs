@@ -39,6 +39,7 @@ public sealed partial class SqliteJobStore
             progress_percent = CASE WHEN r.value ->> 1 = 'dead' THEN j.progress_percent END,
             progress_message = CASE WHEN r.value ->> 1 = 'dead' THEN j.progress_message END,
             lease_expires_at = NULL,
+            run_at = COALESCE(r.value ->> 3, j.run_at),
             errors = json_insert(j.errors, '$[#]', json(r.value ->> 2))
         FROM json_each($rows) AS r
         WHERE j.id = r.value ->> 0 AND j.state = 'running'
@@ -90,7 +91,7 @@ public sealed partial class SqliteJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.Limit, 1, nameof(parameters.Limit));
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.MaxLostLeases, 1, nameof(parameters.MaxLostLeases));
-        return WriteAsync(scope => Rescue(scope, parameters), cancellationToken);
+        return WriteAsync(scope => Rescue(scope, parameters, _suspectSpread), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -125,7 +126,9 @@ public sealed partial class SqliteJobStore
             candidates.Add((reader.GetInt64(0), reader.GetInt64(1)));
     }
 
-    private static IReadOnlyList<RescuedJob> Rescue(WriteScope scope, RescueExpiredLeasesParams parameters)
+    private readonly Random _suspectSpread = new();
+
+    private static IReadOnlyList<RescuedJob> Rescue(WriteScope scope, RescueExpiredLeasesParams parameters, Random spread)
     {
         var session = scope.Session;
         var rescued = new List<RescuedJob>();
@@ -144,12 +147,21 @@ public sealed partial class SqliteJobStore
                 var attempt = reader.GetInt32(2);
                 var lostLeases = reader.GetInt32(6) + 1;
                 var state = attempt < reader.GetInt32(3) && lostLeases < parameters.MaxLostLeases ? JobState.Available : JobState.Dead;
+                // One lost lease short of the cap: the last chance runs at a random time, apart from its crashes' company.
+                long? runAt = null;
+                if (state == JobState.Available && lostLeases == parameters.MaxLostLeases - 1 && parameters.SuspectSpread > TimeSpan.Zero)
+                {
+                    state = JobState.Retrying;
+                    runAt = UnixMicros.From(parameters.Now + parameters.SuspectSpread * spread.NextDouble());
+                }
                 // Lost is lost: the attempt stays charged whatever happens next.
                 var error = JobError.LeaseExpired(attempt, parameters.Now, node);
                 writer.WriteStartArray();
                 writer.WriteNumberValue(id);
                 writer.WriteStringValue(state.ToWireName());
                 writer.WriteStringValue(JobErrorJson.ToJson(error));
+                if (runAt is { } at) writer.WriteNumberValue(at);
+                else writer.WriteNullValue();
                 writer.WriteEndArray();
                 rescued.Add(new RescuedJob(id, node, state));
                 if (state == JobState.Available || !reader.IsDBNull(5))

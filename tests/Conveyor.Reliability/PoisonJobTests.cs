@@ -56,8 +56,9 @@ public sealed class PoisonJobTests(ITestOutputHelper output)
             SELECT count(*) FROM "{s}".jobs WHERE kind = 'sleep' AND state = 'succeeded' AND jsonb_array_length(errors) <> attempt - 1
                 OR kind = 'sleep' AND EXISTS (SELECT 1 FROM jsonb_array_elements(errors) e WHERE e->>'type' <> 'Conveyor.LeaseExpired')
             """)).ShouldBe(0);
-        // Known limit of the cap: the jobs rescued with the poison job are claimed again with it (they come first in
-        // the queue), so a bystander that shared all three crashes is buried by the cap too. Any other end is a bug.
+        // Known limit of the cap: a job that shared all three of the poison job's crashes is buried with it. The jobs
+        // rescued with it are claimed with it again (they come first in the queue), so before its last chance each is
+        // put back at a random time within the suspect spread; one can still land beside it. Any other end is a bug.
         (await Sql.ScalarAsync<long>(cs, $"""
             SELECT count(*) FROM "{s}".jobs WHERE kind = 'sleep' AND state <> 'succeeded'
                 AND NOT (state = 'dead' AND attempt = 3 AND jsonb_array_length(errors) = 3)

@@ -100,6 +100,48 @@ public abstract partial class StoreConformanceTests
 
     private static DateTimeOffset LostAt(int round) => ClaimedAt(round) + DefaultLease + TimeSpan.FromSeconds(1);
 
+    [Fact]
+    public async Task RescueExpiredLeases_OneShortOfTheCap_PutsTheJobBackAtARandomTimeWithinTheSpread()
+    {
+        var spread = TimeSpan.FromSeconds(10);
+        var ids = await InsertManyAsync([.. Enumerable.Range(0, 8).Select(_ => TestJobs.New(maxAttempts: 10))]);
+        // Round 1: the eight lose their lease together (one node's crash): charged once, back at once.
+        (await ClaimAsync(now: ClaimedAt(1), limit: 9)).Count.ShouldBe(8);
+        (await Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(LostAt(1), MaxLostLeases: 3, SuspectSpread: spread)))
+            .Select(r => r.State).ShouldAllBe(s => s == JobState.Available);
+
+        // Round 2: they crash together again; one short of the cap, each is put back at a random time within the spread.
+        (await ClaimAsync(now: ClaimedAt(2), limit: 9)).Count.ShouldBe(8);
+        var rescued = await Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(LostAt(2), MaxLostLeases: 3, SuspectSpread: spread));
+        rescued.Select(r => r.State).ShouldAllBe(s => s == JobState.Retrying);
+        var runAts = new List<DateTimeOffset>();
+        foreach (var id in ids)
+        {
+            var job = await GetAsync(id);
+            job.State.ShouldBe(JobState.Retrying);
+            job.Node.ShouldBeNull();
+            job.RunAt.ShouldBeInRange(LostAt(2), LostAt(2) + spread);
+            runAts.Add(job.RunAt);
+        }
+        runAts.Distinct().Count().ShouldBeGreaterThan(1, "the eight are spread, not put back together");
+        (await ClaimAsync(now: LostAt(2), limit: 9)).ShouldBeEmpty();
+
+        (await Store.PromoteDueJobsAsync(new PromoteDueJobsParams(LostAt(2) + spread))).ShouldBe(8);
+        var last = await ClaimAsync(now: LostAt(2) + spread, limit: 9);
+        last.Select(c => c.Attempt).ShouldAllBe(a => a == 3);
+        (await Store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(LostAt(2) + spread + DefaultLease + TimeSpan.FromSeconds(1), MaxLostLeases: 3, SuspectSpread: spread)))
+            .Select(r => r.State).ShouldAllBe(s => s == JobState.Dead);
+    }
+
+    [Fact]
+    public async Task RescueExpiredLeases_WithoutASpread_PutsTheJobOneShortOfTheCapBackAtOnce()
+    {
+        var id = await InsertAsync(TestJobs.New(maxAttempts: 10));
+        await LoseLeaseAsync(id, round: 1, maxLostLeases: 3);
+        (await LoseLeaseAsync(id, round: 2, maxLostLeases: 3)).State.ShouldBe(JobState.Available);
+        (await GetAsync(id)).RunAt.ShouldBe(TestTime.T0);
+    }
+
     /// <summary>Claims the job in round <paramref name="round"/>, lets its lease run out and rescues it.</summary>
     private async Task<RescuedJob> LoseLeaseAsync(long id, int round, int maxLostLeases)
     {

@@ -16,7 +16,13 @@ public sealed record PromoteDueJobsParams(DateTimeOffset Now, int Limit = 10_000
 /// A job whose lease-expired errors, counting the one this rescue adds, reach this many is <c>dead</c> (at least 1;
 /// see <see cref="WorkerOptions.MaxLostLeases"/>).
 /// </param>
-public sealed record RescueExpiredLeasesParams(DateTimeOffset Now, int Limit = 10_000, int MaxLostLeases = WorkerOptions.DefaultMaxLostLeases);
+/// <param name="SuspectSpread">
+/// A job put back one lost lease short of <paramref name="MaxLostLeases"/> is made <c>retrying</c> at a random time
+/// within this spread after <paramref name="Now"/> instead of <c>available</c> at once, so that its last run does not
+/// start beside the jobs that shared its node's crashes (a poison job would bury them with it). Zero: at once.
+/// </param>
+public sealed record RescueExpiredLeasesParams(DateTimeOffset Now, int Limit = 10_000, int MaxLostLeases = WorkerOptions.DefaultMaxLostLeases,
+    TimeSpan SuspectSpread = default);
 
 /// <summary>A job put back (or buried) because its lease ran out.</summary>
 /// <param name="Id">The job.</param>

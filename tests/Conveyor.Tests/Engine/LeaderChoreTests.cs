@@ -25,6 +25,21 @@ public sealed class LeaderChoreTests
     }
 
     [Theory]
+    [InlineData(1000, 30_000, 30_000)] // the defaults: 30 maintenance intervals of 1 s
+    [InlineData(500, 5_000, 15_000)]
+    [InlineData(100, 60_000, 60_000)] // never shorter than a lease
+    public void TheSuspectSpread_Is30MaintenanceIntervals_AtLeastALease(int maintenanceMs, int leaseMs, int expectedMs)
+    {
+        var options = new WorkerOptionsBuilder
+        {
+            MaintenanceInterval = TimeSpan.FromMilliseconds(maintenanceMs),
+            LeaseDuration = TimeSpan.FromMilliseconds(leaseMs),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Min(leaseMs / 3, 5_000)),
+        }.Queue("default").Build();
+        Conveyor.Maintenance.RescueExpiredLeasesChore.SuspectSpread(options).ShouldBe(TimeSpan.FromMilliseconds(expectedMs));
+    }
+
+    [Theory]
     [InlineData(1, JobState.Dead)]
     [InlineData(2, JobState.Succeeded)]
     public async Task TheRescue_BuriesAJobAtTheNodesCapOfLostLeases(int maxLostLeases, JobState expected)

@@ -208,7 +208,9 @@ public sealed partial class MemoryJobStore
         return promoted;
     }
 
-    private List<RescuedJob> RescueExpired(DateTimeOffset now, int limit, int maxLostLeases)
+    private readonly Random _suspectSpread = new();
+
+    private List<RescuedJob> RescueExpired(DateTimeOffset now, int limit, int maxLostLeases, TimeSpan suspectSpread)
     {
         var rescued = new List<RescuedJob>();
         var nowTicks = now.UtcTicks;
@@ -219,14 +221,23 @@ public sealed partial class MemoryJobStore
             var node = job.Node;
             var wasFinal = Begin(job);
             job.Errors.Add(JobError.LeaseExpired(job.Attempt, now, node));
-            if (job.Attempt >= job.MaxAttempts || LostLeases(job) >= maxLostLeases)
+            var lost = LostLeases(job);
+            if (job.Attempt >= job.MaxAttempts || lost >= maxLostLeases)
             {
                 job.State = JobState.Dead;
                 job.FinishedAt = now;
             }
             else
             {
-                job.State = JobState.Available;
+                if (lost == maxLostLeases - 1 && suspectSpread > TimeSpan.Zero)
+                {
+                    job.State = JobState.Retrying;
+                    job.RunAt = now + suspectSpread * _suspectSpread.NextDouble();
+                }
+                else
+                {
+                    job.State = JobState.Available;
+                }
                 job.Node = null;
                 job.StartedAt = null;
                 job.LeaseExpiresAt = null;
