@@ -150,12 +150,14 @@ public sealed class JobServer : IHostedService, IAsyncDisposable
             if (kinds.Count == 0) throw new InvalidOperationException("the node has no handlers: register some with AddJob before starting a worker");
 
             await _store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            Dispatching.StoreTime? storeTime = null;
-            if (_store is IStoreClock clock && ReferenceEquals(_time, TimeProvider.System))
-            {
-                // Leases, due times and lease expiry are compared in the store: every node must read one clock. A
-                // TimeProvider of the caller's own (a test's manual clock) is used as given.
+            // Leases, due times and lease expiry are compared in the store: every node must read one clock. The store time
+            // comes from the process's services (shared with the client that stamps enqueues) or is made here; a
+            // TimeProvider of the caller's own (a test's manual clock) is used as given.
+            var storeTime = _time as Dispatching.StoreTime;
+            if (storeTime is null && _store is IStoreClock clock && ReferenceEquals(_time, TimeProvider.System))
                 storeTime = new Dispatching.StoreTime(_time, clock, _logger);
+            if (storeTime is not null)
+            {
                 await storeTime.MeasureAsync(cancellationToken).ConfigureAwait(false);
                 _time = storeTime;
             }

@@ -143,7 +143,7 @@ public sealed class ConveyorBuilder
         Services.AddSingleton(options);
         Services.AddSingleton(sp => new JobServer(
             sp.GetRequiredService<Storage.IJobStore>(), Registry, sp, options,
-            sp.GetRequiredService<TimeProvider>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            sp.GetRequiredService<Dispatching.ProcessClock>().Time, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
             sp.GetService<Observability.ConveyorMetrics>()));
         Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => sp.GetRequiredService<JobServer>());
         return this;

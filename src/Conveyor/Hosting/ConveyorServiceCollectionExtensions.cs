@@ -25,10 +25,11 @@ public static class ConveyorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => options.StoreFactory!(sp));
         services.TryAddSingleton(sp => new Observability.ConveyorMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.AddSingleton(sp => new JobClient(sp.GetRequiredService<IJobStore>(), options, sp.GetRequiredService<TimeProvider>(),
+        services.TryAddSingleton(Dispatching.ProcessClock.Create);
+        services.AddSingleton(sp => new JobClient(sp.GetRequiredService<IJobStore>(), options, sp.GetRequiredService<Dispatching.ProcessClock>().Time,
             sp.GetRequiredService<Observability.ConveyorMetrics>()));
-        services.AddSingleton(sp => new RecurringJobs(sp.GetRequiredService<IJobStore>(), options, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new JobMonitor(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RecurringJobs(sp.GetRequiredService<IJobStore>(), options, sp.GetRequiredService<Dispatching.ProcessClock>().Time));
+        services.AddSingleton(sp => new JobMonitor(sp.GetRequiredService<IJobStore>(), sp.GetRequiredService<Dispatching.ProcessClock>().Time));
         return new ConveyorBuilder(services, registry);
     }
 }
