@@ -36,6 +36,8 @@ await Signups.CreateTableAsync(database);
 
 app.MapPost("/signup", async (string email, string name, JobClient jobs, CancellationToken ct) =>
 {
+    if (string.IsNullOrWhiteSpace(email) || !email.Contains('@'))
+        return Results.BadRequest(new { error = "email must be an address like a@example.com" });
     // The app's own row and the job in one transaction: a sign-up that fails to commit sends no mail, and a
     // committed one always has its job. BeginTransaction() is immediate, as the SQLite store asks.
     await using var connection = new SqliteConnection(Signups.ConnectionString(database));

@@ -246,6 +246,13 @@ public sealed class ApiTests
         (await resumed.JsonAsync()).GetProperty("queues")[0].GetProperty("paused").GetBoolean().ShouldBeFalse();
         await server.WaitForStateAsync(waiting, JobState.Succeeded);
         await (await server.Http.PostAsync("api/queues/bad%20name/pause", null)).ShouldBeErrorAsync(400, "queue");
+        // A queue no job and no node has used is a likely typo: refused and not created, unless asked for.
+        (await (await server.Http.PostAsync("api/queues/typo-q/pause", null)).ShouldBeErrorAsync(404, "name")).ShouldContain("?create=true");
+        await (await server.Http.PostAsync("api/queues/typo-q/resume", null)).ShouldBeErrorAsync(404, "name");
+        (await server.Monitor.ListQueueStatusesAsync()).ShouldNotContain(q => q.Queue.Name == "typo-q");
+        var created = await server.Http.PostAsync("api/queues/later/pause?create=true", null);
+        created.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await server.Monitor.ListQueueStatusesAsync()).Single(q => q.Queue.Name == "later").Queue.Paused.ShouldBeTrue();
 
         var nodes = JsonDocument.Parse(await server.Http.GetStringAsync("api/nodes")).RootElement.GetProperty("nodes");
         nodes.GetArrayLength().ShouldBe(1);

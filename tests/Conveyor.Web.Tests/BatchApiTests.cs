@@ -78,6 +78,10 @@ public sealed class BatchApiTests
     [InlineData("""{"children": [{"kind": "a"}], "then": {"kind": "b"}, "deadline": "soon"}""", "deadline")]
     [InlineData("""{"children": [{"kind": "a"}], "then": {"kind": "b"}, "callback": {}}""", "callback")]
     [InlineData("""[{"kind": "a"}]""", "body")]
+    [InlineData("""{"children": [{"kind": "a"}], "then": "b"}""", "then")]
+    [InlineData("""{"children": ["a"], "then": {"kind": "b"}}""", "children[0]")]
+    [InlineData("""{"children": [{"kind": "a"}, {"kind": "a", "after": 2021405679}], "then": {"kind": "b"}}""", "children[1].after")]
+    [InlineData("""{"children": [{"kind": "a", "batchId": 1}], "then": {"kind": "b"}}""", "children[0].batchId")]
     public async Task A_malformed_batch_answers_400_naming_its_field_and_stores_nothing(string json, string field)
     {
         await using var server = await WebServer.StartAsync("sqlite", worker: false);

@@ -106,7 +106,7 @@ public sealed class HostileInputTests
         await (await server.Http.PostJsonAsync("api/jobs/bulk", """{"jobs": [{"kind": "k"}, {"kind": "k", "uniqueKey": "\u0000"}]}""")).ShouldBeErrorAsync(400, "jobs[1].uniqueKey");
         await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "a\u001b[2Jb"}""")).ShouldBeErrorAsync(400, "kind");
         await (await server.Http.PostJsonAsync("api/jobs", """{"kind": "k", "after": 2021405679}""")).ShouldBeErrorAsync(400, "after");
-        await (await server.Http.PostJsonAsync("api/jobs/bulk", """{"jobs": [{"kind": "k", "after": 2021405679}]}""")).ShouldBeErrorAsync(400, "after");
+        await (await server.Http.PostJsonAsync("api/jobs/bulk", """{"jobs": [{"kind": "k"}, {"kind": "k", "after": 2021405679}]}""")).ShouldBeErrorAsync(400, "jobs[1].after");
         (await CountJobsAsync(server)).ShouldBe(0);
         await NodeStillRunsJobsAsync(server);
     }

@@ -29,6 +29,7 @@ public sealed class SampleWebAppTests
                 (await (await http.GetAsync($"jobs/{id}")).JsonAsync()).GetProperty("state").GetString() == "succeeded",
                 $"the welcome mail {id} was sent by the app's own worker\n{web.Output}", TimeSpan.FromSeconds(60));
 
+            (await http.PostAsync("signup?email=&name=Nobody", null)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
             // A second sign-up of the same address rolls back: no row and no job of its own.
             var again = await http.PostAsync("signup?email=ada@example.com&name=Ada+again", null);
             again.StatusCode.ShouldBe(HttpStatusCode.Conflict);

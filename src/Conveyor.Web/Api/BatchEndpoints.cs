@@ -63,7 +63,7 @@ internal static class BatchEndpoints
         {
             switch (property.Name)
             {
-                case "children": children = JobRequestReader.ReadMany(property.Value, options.MaxPayloadBytes, "children"); break;
+                case "children": children = JobRequestReader.ReadMany(property.Value, options.MaxPayloadBytes, "children", "child"); break;
                 case "then": then = ReadCallback(property.Value, options.MaxPayloadBytes); break;
                 case "deadline": deadline = JobRequestReader.Duration(property.Value, "deadline"); break;
                 default: throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
@@ -72,7 +72,8 @@ internal static class BatchEndpoints
         if (children is null) throw new JobValidationException("children", "children is required: the batch's jobs");
         if (then is null) throw new JobValidationException("then", "then is required: the callback job that runs once every child is final");
         var batchOptions = deadline is { } after ? new BatchOptions { Deadline = time.GetUtcNow() + after } : null;
-        var enqueued = await JobEndpoints.AfterMustExist(() => client.EnqueueBatchAsync(children, then, batchOptions, ct)).ConfigureAwait(false);
+        var enqueued = await JobEndpoints.AfterMustExist(() => client.EnqueueBatchAsync(children, then, batchOptions, ct),
+            id => JobEndpoints.AfterField(children, "children", id)).ConfigureAwait(false);
         return new ApiJsonResult(StatusCodes.Status201Created, w =>
         {
             w.WriteStartObject();
@@ -93,7 +94,8 @@ internal static class BatchEndpoints
         }
         catch (JobValidationException e)
         {
-            throw new JobValidationException($"then.{e.Field}", $"callback: {e.Reason}");
+            // The callback itself is not an object: the field is "then", not a field inside it.
+            throw new JobValidationException(e.Field == "body" ? "then" : $"then.{e.Field}", $"callback: {e.Reason}");
         }
         catch (ApiProblemException e)
         {

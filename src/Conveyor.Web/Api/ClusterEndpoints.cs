@@ -13,20 +13,22 @@ internal static class ClusterEndpoints
         var api = group.MapGroup("").WithTags("Cluster");
         api.MapGet("/queues", QueuesAsync)
             .WithSummary("Queues: counts per state, pause state, slots and busy slots of live nodes").Produces<Schema.QueueList>();
-        api.MapPost("/queues/{name}/pause", async (string name, JobMonitor monitor, CancellationToken ct) =>
+        api.MapPost("/queues/{name}/pause", async (string name, bool? create, JobMonitor monitor, CancellationToken ct) =>
             {
+                if (create != true && await UnknownQueueAsync(monitor, name, "pause", ct).ConfigureAwait(false) is { } unknown) return unknown;
                 await monitor.PauseQueueAsync(name, ct).ConfigureAwait(false);
                 return await QueuesAsync(monitor, ct).ConfigureAwait(false);
             })
-            .WithSummary("Stop every node from claiming jobs of the queue (running ones go on)")
-            .Produces<Schema.QueueList>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest);
+            .WithSummary("Stop every node from claiming jobs of the queue (running ones go on); ?create=true for a queue not used yet")
+            .Produces<Schema.QueueList>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);
         api.MapPost("/queues/{name}/resume", async (string name, JobMonitor monitor, CancellationToken ct) =>
             {
+                if (await UnknownQueueAsync(monitor, name, null, ct).ConfigureAwait(false) is { } unknown) return unknown;
                 await monitor.ResumeQueueAsync(name, ct).ConfigureAwait(false);
                 return await QueuesAsync(monitor, ct).ConfigureAwait(false);
             })
             .WithSummary("Let nodes claim from the queue again")
-            .Produces<Schema.QueueList>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest);
+            .Produces<Schema.QueueList>().Produces<Schema.ErrorBody>(StatusCodes.Status400BadRequest).Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);
         api.MapGet("/nodes", async (JobMonitor monitor, CancellationToken ct) =>
             {
                 var nodes = await monitor.ListNodesAsync(ct).ConfigureAwait(false);
@@ -42,6 +44,19 @@ internal static class ClusterEndpoints
             .Produces(StatusCodes.Status204NoContent).Produces<Schema.ErrorBody>(StatusCodes.Status404NotFound);
         api.MapGet("/stats", StatsAsync)
             .WithSummary("Jobs per state over every queue; how many queues and live nodes; jobs that ended per minute over the last hour").Produces<Schema.Stats>();
+    }
+
+    /// <summary>
+    /// As <c>conveyor queues pause</c>: a queue no job and no node has used is more likely a typo than a plan, so it is
+    /// 404 (nothing created) unless the pause asks for <c>?create=true</c>.
+    /// </summary>
+    private static async Task<IResult?> UnknownQueueAsync(JobMonitor monitor, string name, string? verb, CancellationToken ct)
+    {
+        Validation.Names.EnsureQueue(name);
+        var known = await monitor.ListQueueStatusesAsync(ct).ConfigureAwait(false);
+        if (known.Any(q => q.Queue.Name == name)) return null;
+        var hint = verb is null ? "" : $"; add ?create=true to {verb} it before first use";
+        return ApiJsonResult.Error(StatusCodes.Status404NotFound, $"no queue {name}: no job and no node has used it{hint}", "name");
     }
 
     private static async Task<IResult> QueuesAsync(JobMonitor monitor, CancellationToken ct)

@@ -57,8 +57,11 @@ internal static class JobEndpoints
             w => ApiJson.WriteJob(w, stored), location: $"jobs/{result.Id.ToString(CultureInfo.InvariantCulture)}");
     }
 
-    /// <summary>An enqueue whose <c>after</c> names no job is bad input (400, nothing stored), not a server error.</summary>
-    internal static async Task<T> AfterMustExist<T>(Func<Task<T>> enqueue)
+    /// <summary>
+    /// An enqueue whose <c>after</c> names no job is bad input (400, nothing stored), not a server error.
+    /// <paramref name="field"/> names the field by the missing job's id (<c>jobs[3].after</c> in a bulk).
+    /// </summary>
+    internal static async Task<T> AfterMustExist<T>(Func<Task<T>> enqueue, Func<long, string>? field = null)
     {
         try
         {
@@ -66,8 +69,16 @@ internal static class JobEndpoints
         }
         catch (JobNotFoundException e)
         {
-            throw new JobValidationException("after", $"after names job {e.JobId}, which does not exist");
+            throw new JobValidationException(field?.Invoke(e.JobId) ?? "after", $"after names job {e.JobId}, which does not exist");
         }
+    }
+
+    /// <summary>The path of the first request in <paramref name="requests"/> whose <c>after</c> is <paramref name="jobId"/>.</summary>
+    internal static string AfterField(IReadOnlyList<JobRequest> requests, string list, long jobId)
+    {
+        for (var i = 0; i < requests.Count; i++)
+            if (requests[i].Options?.After == jobId) return $"{list}[{i}].after";
+        return "after";
     }
 
     private static async Task<IResult> EnqueueBulkAsync(HttpRequest request, JobClient client, ConveyorOptions options, ConveyorWebOptions web, CancellationToken ct)
@@ -79,7 +90,7 @@ internal static class JobEndpoints
         foreach (var property in root.EnumerateObject())
             if (property.Name != "jobs") throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
         var requests = JobRequestReader.ReadMany(jobs, options.MaxPayloadBytes);
-        var results = await AfterMustExist(() => client.EnqueueManyAsync(requests, ct)).ConfigureAwait(false);
+        var results = await AfterMustExist(() => client.EnqueueManyAsync(requests, ct), id => AfterField(requests, "jobs", id)).ConfigureAwait(false);
         return new ApiJsonResult(StatusCodes.Status201Created, w =>
         {
             w.WriteStartObject();

@@ -26,7 +26,7 @@ internal static class JobRequestReader
     }
 
     /// <summary>Reads the array <paramref name="jobs"/> of a bulk body; an error names the job's index (<c>jobs[2].kind</c>).</summary>
-    public static List<JobRequest> ReadMany(JsonElement jobs, int maxPayloadBytes, string field = "jobs")
+    public static List<JobRequest> ReadMany(JsonElement jobs, int maxPayloadBytes, string field = "jobs", string noun = "job")
     {
         if (jobs.ValueKind != JsonValueKind.Array)
             throw new JobValidationException(field, $"{field} must be an array of jobs");
@@ -40,11 +40,11 @@ internal static class JobRequestReader
             }
             catch (JobValidationException e)
             {
-                throw new JobValidationException($"{field}[{index}].{e.Field}", $"job {index}: {e.Reason}");
+                throw new JobValidationException(e.Field == "body" ? $"{field}[{index}]" : $"{field}[{index}].{e.Field}", $"{noun} {index}: {e.Reason}");
             }
             catch (ApiProblemException e)
             {
-                throw new ApiProblemException(e.StatusCode, $"job {index}: {e.Message}", $"{field}[{index}].{e.Field}");
+                throw new ApiProblemException(e.StatusCode, $"{noun} {index}: {e.Message}", $"{field}[{index}].{e.Field}");
             }
             index++;
         }
@@ -83,7 +83,8 @@ internal static class JobRequestReader
                 case "uniqueFor": options = options with { UniqueFor = Duration(value, "uniqueFor") }; break;
                 case "affinityKey": options = options with { AffinityKey = String(value, "affinityKey") }; break;
                 case "after": options = options with { After = Long(value, "after") }; break;
-                case "batch": throw new JobValidationException("batch", "a job joins a batch through POST /api/batches, which stores the children and their callback together");
+                case "batch" or "batchId":
+                    throw new JobValidationException(property.Name, "a job joins a batch only as a child of a new batch: POST /api/batches stores the children and their callback together");
                 default: throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
             }
         }
