@@ -72,7 +72,19 @@ public sealed class ApiTests
         { """{"kind": "k", "colour": "red"}""", "colour" },
         { """[{"kind": "k"}]""", "body" },
         { """{"kind": "k" """, null },
+        { """{"kind": "k", "kind": "other"}""", "kind" },
+        { """{"kind": "k", "batchId": 1}""", "batchId" },
     };
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_told_where_in_words_a_person_counts()
+    {
+        await using var server = await WebServer.StartAsync("sqlite", worker: false);
+        var error = await (await server.Http.PostJsonAsync("api/jobs", "{\n  \"kind\": nope}")).ShouldBeErrorAsync(400, null);
+        error.ShouldStartWith("the body is not valid JSON: ");
+        error.ShouldContain("(line 2, column ");
+        error.ShouldNotContain("LineNumber");
+    }
 
     [Theory]
     [MemberData(nameof(BadJobs))]

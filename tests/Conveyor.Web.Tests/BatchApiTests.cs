@@ -78,6 +78,8 @@ public sealed class BatchApiTests
     [InlineData("""{"children": [{"kind": "a"}], "then": {"kind": "b"}, "deadline": "soon"}""", "deadline")]
     [InlineData("""{"children": [{"kind": "a"}], "then": {"kind": "b"}, "callback": {}}""", "callback")]
     [InlineData("""[{"kind": "a"}]""", "body")]
+    [InlineData("""{"children": [{"kind": "a"}], "then": {"kind": "b"}, "deadline": "1d", "deadline": "2d"}""", "deadline")]
+    [InlineData("""{"children": [{"kind": "a", "kind": "x"}], "then": {"kind": "b"}}""", "children[0].kind")]
     [InlineData("""{"children": [{"kind": "a"}], "then": "b"}""", "then")]
     [InlineData("""{"children": ["a"], "then": {"kind": "b"}}""", "children[0]")]
     [InlineData("""{"children": [{"kind": "a"}, {"kind": "a", "after": 2021405679}], "then": {"kind": "b"}}""", "children[1].after")]

@@ -59,8 +59,10 @@ internal static class BatchEndpoints
         List<JobRequest>? children = null;
         JobRequest? then = null;
         TimeSpan? deadline = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
+            if (!seen.Add(property.Name)) throw new JobValidationException(property.Name, $"field '{property.Name}' appears twice");
             switch (property.Name)
             {
                 case "children": children = JobRequestReader.ReadMany(property.Value, options.MaxPayloadBytes, "children", "child"); break;

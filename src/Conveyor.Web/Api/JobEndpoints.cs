@@ -87,8 +87,12 @@ internal static class JobEndpoints
         var root = body.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("jobs", out var jobs))
             throw new JobValidationException("jobs", "the body must be {\"jobs\": [ … ]}");
+        var fields = 0;
         foreach (var property in root.EnumerateObject())
+        {
             if (property.Name != "jobs") throw new JobValidationException(property.Name, $"unknown field '{property.Name}'");
+            if (++fields > 1) throw new JobValidationException("jobs", "field 'jobs' appears twice");
+        }
         var requests = JobRequestReader.ReadMany(jobs, options.MaxPayloadBytes);
         var results = await AfterMustExist(() => client.EnqueueManyAsync(requests, ct), id => AfterField(requests, "jobs", id)).ConfigureAwait(false);
         return new ApiJsonResult(StatusCodes.Status201Created, w =>

@@ -59,9 +59,12 @@ internal static class JobRequestReader
         string? kind = null;
         var args = "{}";
         var options = new JobOptions();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in body.EnumerateObject())
         {
             var value = property.Value;
+            // JSON readers disagree on which of two equal keys wins: one twice is refused, never silently picked.
+            if (!seen.Add(property.Name)) throw new JobValidationException(property.Name, $"field '{property.Name}' appears twice");
             switch (property.Name)
             {
                 case "kind": kind = String(value, "kind") ?? throw new JobValidationException("kind", "kind must not be null"); break;

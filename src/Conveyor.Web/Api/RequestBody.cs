@@ -37,7 +37,9 @@ internal static class RequestBody
         }
         catch (JsonException e)
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, $"the body is not valid JSON: {e.Message}");
+            // In plain words with the line and column a person counts, not the reader's own zero-based suffix.
+            var problem = Validation.JobValidator.JsonProblem(e, body.ToArray());
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, $"the body is not valid JSON: {problem}");
         }
     }
 
