@@ -21,6 +21,7 @@ public sealed class UsageTests : IAsyncLifetime
     [InlineData("option without its value", "--max-attempts needs a value (N)", "enqueue", "conveyor.noop", "--max-attempts")]
     [InlineData("one argument too many", "unexpected argument 'extra' for 'conveyor jobs show'", "jobs", "show", "1", "extra")]
     [InlineData("bad duration", "bad duration '5x' for --delay", "enqueue", "conveyor.noop", "--delay", "5x")]
+    [InlineData("blank node name", "NAME must be a node's name", "nodes", "stop", " ")]
     [InlineData("bad time", "bad time 'soon' for --at", "enqueue", "conveyor.noop", "--at", "soon")]
     [InlineData("bad JSON", "--args is not valid JSON: 'x' is an invalid start of a property name", "enqueue", "conveyor.noop", "--args", "{x")]
     [InlineData("bad JSON, second line", "(line 2, column 8)", "enqueue", "conveyor.noop", "--args", "{\n  \"a\": x}")]

@@ -32,6 +32,7 @@ internal sealed class NodesCommand(CliContext context)
         command.SetAction(async (parse, ct) =>
         {
             var node = parse.GetValue(name)!;
+            if (string.IsNullOrWhiteSpace(node)) throw new UsageException("NAME must be a node's name, as `conveyor nodes` shows it (got a blank one)");
             await using var session = context.OpenExisting(parse);
             if (!await session.Monitor.StopNodeAsync(node, ct)) throw new OperationFailedException($"no live node is named '{node}' (see conveyor nodes)");
             context.Console.Out.WriteLine($"asked node {node} to stop; it drains and exits after its next heartbeat");
