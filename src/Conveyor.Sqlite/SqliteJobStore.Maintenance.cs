@@ -146,14 +146,9 @@ public sealed partial class SqliteJobStore
                 var node = reader.GetNullableString(1);
                 var attempt = reader.GetInt32(2);
                 var lostLeases = reader.GetInt32(6) + 1;
-                var state = attempt < reader.GetInt32(3) && lostLeases < parameters.MaxLostLeases ? JobState.Available : JobState.Dead;
+                var state = JobLifecycle.RescuedState(attempt, reader.GetInt32(3), lostLeases, parameters);
                 // One lost lease short of the cap: the last chance runs at a random time, apart from its crashes' company.
-                long? runAt = null;
-                if (state == JobState.Available && lostLeases == parameters.MaxLostLeases - 1 && parameters.SuspectSpread > TimeSpan.Zero)
-                {
-                    state = JobState.Retrying;
-                    runAt = UnixMicros.From(parameters.Now + parameters.SuspectSpread * spread.NextDouble());
-                }
+                long? runAt = state == JobState.Retrying ? UnixMicros.From(parameters.Now + parameters.SuspectSpread * spread.NextDouble()) : null;
                 // Lost is lost: the attempt stays charged whatever happens next.
                 var error = JobError.LeaseExpired(attempt, parameters.Now, node);
                 writer.WriteStartArray();

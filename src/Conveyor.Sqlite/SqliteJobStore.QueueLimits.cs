@@ -21,7 +21,11 @@ public sealed partial class SqliteJobStore
 
     private const string CountStartsSql = "SELECT count(*) FROM conveyor_queue_starts WHERE queue = $queue";
 
-    private const string LogStartSql = "INSERT INTO conveyor_queue_starts (queue, started_at) VALUES ($queue, $at)";
+    // One row per job the claim took, in one statement.
+    private const string LogStartsSql = """
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count)
+        INSERT INTO conveyor_queue_starts (queue, started_at) SELECT $queue, $at FROM n
+        """;
 
     // The start that filled the window to the limit: the window frees one period after it.
     private const string FillingStartSql = """
@@ -93,8 +97,8 @@ public sealed partial class SqliteJobStore
         DateTimeOffset? nextStartAt = null;
         if (rate is not null)
         {
-            var log = session.Command(LogStartSql).Bind("$queue", queue).Bind("$at", now);
-            foreach (var _ in claimed) log.ExecuteNonQuery();
+            if (claimed.Count > 0)
+                session.Command(LogStartsSql).Bind("$count", claimed.Count).Bind("$queue", queue).Bind("$at", now).ExecuteNonQuery();
             var filling = session.Command(FillingStartSql).Bind("$queue", queue).Bind("$offset", rate.Count - 1).ExecuteScalar();
             if (filling is long at)
                 nextStartAt = UnixMicros.ToTime(at) + rate.Period;

@@ -97,6 +97,22 @@ public static class JobLifecycle
     }
 
     /// <summary>
+    /// The state a job whose lease expired goes to (see <see cref="IJobExecutionStore.RescueExpiredLeasesAsync"/>):
+    /// <c>dead</c> once its attempts are spent or its lost leases, counting this one, reach the cap; <c>retrying</c> (at
+    /// a random time within the spread) one lost lease short of the cap; else <c>available</c> at once.
+    /// </summary>
+    /// <param name="attempt">The attempt that was running.</param>
+    /// <param name="maxAttempts">The job's max attempts.</param>
+    /// <param name="lostLeases">Its lost leases, counting the one being rescued.</param>
+    /// <param name="parameters">The rescue's cap and spread.</param>
+    public static JobState RescuedState(int attempt, int maxAttempts, int lostLeases, RescueExpiredLeasesParams parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (attempt >= maxAttempts || lostLeases >= parameters.MaxLostLeases) return JobState.Dead;
+        return lostLeases == parameters.MaxLostLeases - 1 && parameters.SuspectSpread > TimeSpan.Zero ? JobState.Retrying : JobState.Available;
+    }
+
+    /// <summary>
     /// How a change of one batch child moves its batch's count of unfinished children: −1 when an unfinished child
     /// becomes final or is deleted (a deleted child counts as final), +1 when a final child runs again (a retry), else 0.
     /// The change that brings the count to 0 releases the callback, in the same transaction, and closes the batch: later

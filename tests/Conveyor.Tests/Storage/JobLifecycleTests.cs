@@ -85,6 +85,17 @@ public sealed class JobLifecycleTests
         JobLifecycle.WakesQueue(JobAction.Retry, Job(JobState.Dead), JobState.Waiting).ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData(1, 10, 1, 3, 30, JobState.Available)]
+    [InlineData(2, 10, 2, 3, 30, JobState.Retrying)] // one short of the cap: its last chance apart
+    [InlineData(2, 10, 2, 3, 0, JobState.Available)] // no spread: back at once
+    [InlineData(3, 10, 3, 3, 30, JobState.Dead)] // the cap
+    [InlineData(5, 5, 1, 3, 30, JobState.Dead)] // attempts spent
+    [InlineData(1, 10, 1, 1, 30, JobState.Dead)] // a cap of one: never back
+    public void RescuedState_BuriesAtTheCapOrLastAttempt_AndSpreadsTheLastChance(int attempt, int maxAttempts, int lost, int cap, int spreadSeconds, JobState expected) =>
+        JobLifecycle.RescuedState(attempt, maxAttempts, lost, new RescueExpiredLeasesParams(Now, MaxLostLeases: cap, SuspectSpread: TimeSpan.FromSeconds(spreadSeconds)))
+            .ShouldBe(expected);
+
     private static string Reason(JobInfo job, RetryFacts facts)
     {
         var decision = JobLifecycle.DecideRetry(job, facts, Now);

@@ -210,8 +210,10 @@ public sealed partial class MemoryJobStore
 
     private readonly Random _suspectSpread = new();
 
-    private List<RescuedJob> RescueExpired(DateTimeOffset now, int limit, int maxLostLeases, TimeSpan suspectSpread)
+    private List<RescuedJob> RescueExpired(RescueExpiredLeasesParams parameters)
     {
+        var now = parameters.Now;
+        var limit = parameters.Limit;
         var rescued = new List<RescuedJob>();
         var nowTicks = now.UtcTicks;
         while (rescued.Count < limit)
@@ -221,23 +223,15 @@ public sealed partial class MemoryJobStore
             var node = job.Node;
             var wasFinal = Begin(job);
             job.Errors.Add(JobError.LeaseExpired(job.Attempt, now, node));
-            var lost = LostLeases(job);
-            if (job.Attempt >= job.MaxAttempts || lost >= maxLostLeases)
+            job.State = JobLifecycle.RescuedState(job.Attempt, job.MaxAttempts, LostLeases(job), parameters);
+            if (job.State == JobState.Dead)
             {
-                job.State = JobState.Dead;
                 job.FinishedAt = now;
             }
             else
             {
-                if (lost == maxLostLeases - 1 && suspectSpread > TimeSpan.Zero)
-                {
-                    job.State = JobState.Retrying;
-                    job.RunAt = now + suspectSpread * _suspectSpread.NextDouble();
-                }
-                else
-                {
-                    job.State = JobState.Available;
-                }
+                // One lost lease short of the cap: the last chance runs at a random time, apart from its crashes' company.
+                if (job.State == JobState.Retrying) job.RunAt = now + parameters.SuspectSpread * _suspectSpread.NextDouble();
                 job.Node = null;
                 job.StartedAt = null;
                 job.LeaseExpiresAt = null;

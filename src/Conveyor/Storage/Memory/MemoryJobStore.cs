@@ -156,7 +156,7 @@ public sealed partial class MemoryJobStore : IJobStore
         ArgumentNullException.ThrowIfNull(parameters);
         cancellationToken.ThrowIfCancellationRequested();
         ArgumentOutOfRangeException.ThrowIfLessThan(parameters.MaxLostLeases, 1, nameof(parameters.MaxLostLeases));
-        return Task.FromResult<IReadOnlyList<RescuedJob>>(Change(parameters, static (store, p) => store.RescueExpired(p.Now, p.Limit, p.MaxLostLeases, p.SuspectSpread)));
+        return Task.FromResult<IReadOnlyList<RescuedJob>>(Change(parameters, static (store, p) => store.RescueExpired(p)));
     }
 
     /// <inheritdoc />
