@@ -19,5 +19,9 @@ public static class FakeClock
         // Timers, timeouts and Stopwatch run on the monotonic clock: shifting it too would only freeze them.
         ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1",
         ["DONT_FAKE_MONOTONIC"] = "1",
+        // Without this, libfaketime rewrites the deadline of every timed wait on a monotonic condition variable as if it
+        // were wall-clock time: .NET's timer and finalizer threads then wake at once, again and again, and an idle node
+        // burns most of a core (seen: 55-77 % CPU; on a loaded 2-core machine its store calls timed out).
+        ["FAKETIME_FORCE_MONOTONIC_FIX"] = "0",
     };
 }
