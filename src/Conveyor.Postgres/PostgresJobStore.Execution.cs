@@ -51,6 +51,14 @@ public sealed partial class PostgresJobStore
     /// Key affinity: a job with a bucket (its affinity key hashed by the table, migration 6) is skipped unless this node
     /// owns the bucket (bit of the bitmap $7) or the job has been available since the end of the grace ($8) or earlier.
     /// </remarks>
+    /// <summary>
+    /// The leases a claimed job <c>j</c> lost (its errors of type <see cref="JobError.LeaseExpiredType"/>), as the rescue
+    /// counts them. A job that never failed has no errors: its array is not unnested.
+    /// </summary>
+    internal const string LostLeasesSql =
+        "CASE WHEN jsonb_array_length(j.errors) = 0 THEN 0 " +
+        "ELSE (SELECT count(*)::int FROM jsonb_array_elements(j.errors) AS x WHERE x->>'type' = '" + JobError.LeaseExpiredType + "') END AS lost_leases";
+
     internal const string ClaimSql = $$"""
         UPDATE {s}.jobs AS j
         SET state = 'running', attempt = j.attempt + 1, node = $5, started_at = $2, lease_expires_at = $6
@@ -64,7 +72,7 @@ public sealed partial class PostgresJobStore
             LIMIT $4
             FOR NO KEY UPDATE OF c SKIP LOCKED))
         RETURNING j.id, j.kind, j.queue, j.args, j.attempt, j.max_attempts, j.priority, j.timeout, j.ordering_key,
-                  j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state
+                  j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state, {{LostLeasesSql}}
         """;
 
     // Outcomes: 0 succeeded, 1 retry, 2 dead, 3 released. Fenced by (running, node, attempt). The rows are
@@ -76,7 +84,7 @@ public sealed partial class PostgresJobStore
         SET state = CASE r.outcome WHEN 0 THEN 'succeeded' WHEN 1 THEN 'retrying' WHEN 2 THEN 'dead' ELSE 'available' END,
             finished_at = CASE WHEN r.outcome IN (0, 2) THEN $2 END,
             result = CASE WHEN r.outcome = 0 THEN r.result::jsonb ELSE j.result END,
-            run_at = CASE WHEN r.outcome = 1 THEN COALESCE(r.retry_at, $2) ELSE j.run_at END,
+            run_at = CASE WHEN r.outcome = 1 THEN COALESCE(r.retry_at, $2) WHEN r.outcome = 3 THEN COALESCE(r.retry_at, j.run_at) ELSE j.run_at END,
             errors = CASE WHEN r.error IS NULL THEN j.errors ELSE j.errors || jsonb_build_array(r.error::jsonb) END,
             attempt = CASE WHEN r.outcome = 3 THEN j.attempt - 1 ELSE j.attempt END,
             node = CASE WHEN r.outcome = 3 THEN NULL ELSE j.node END,
@@ -223,6 +231,7 @@ public sealed partial class PostgresJobStore
                 RunAt = JobRows.Time(reader, 12),
                 TraceParent = JobRows.NullableString(reader, 13),
                 TraceState = JobRows.NullableString(reader, 14),
+                LostLeases = reader.GetInt32(15),
             });
         }
         // RETURNING yields rows in no promised order; callers get them in claim order.
@@ -280,6 +289,7 @@ public sealed partial class PostgresJobStore
                     break;
                 case JobOutcome.Released:
                     outcomes[i] = 3;
+                    retryAts[i] = completion.RetryAt?.UtcDateTime;
                     break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(parameters), completion.Outcome, "unknown job outcome");

@@ -59,7 +59,7 @@ public sealed partial class PostgresJobStore
             FROM picked
             WHERE j.id = picked.id
             RETURNING j.id, j.kind, j.queue, j.args, j.attempt, j.max_attempts, j.priority, j.timeout, j.ordering_key,
-                      j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state
+                      j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state, {{LostLeasesSql}}
         ), logged AS (
             INSERT INTO {s}.queue_starts (queue, started_at)
             SELECT $1, $2 FROM claimed WHERE EXISTS (SELECT 1 FROM q WHERE q.rate_count IS NOT NULL)
@@ -68,7 +68,7 @@ public sealed partial class PostgresJobStore
             WHERE s.queue = $1 AND s.started_at <= $2 - (SELECT q.rate_period FROM q)
         )
         SELECT id, kind, queue, args, attempt, max_attempts, priority, timeout, ordering_key, affinity_key, batch_id, created_at, run_at,
-               trace_parent, trace_state
+               trace_parent, trace_state, lost_leases
         FROM claimed
         """;
 

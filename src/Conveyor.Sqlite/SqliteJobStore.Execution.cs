@@ -19,7 +19,8 @@ public sealed partial class SqliteJobStore
     // cancelled while it ran until that attempt's lease has run out (its node stops the handler at its next heartbeat).
     internal const string ClaimSql = $"""
         SELECT j.id, j.kind, j.args, j.attempt, j.max_attempts, j.priority, j.timeout_us, j.ordering_key,
-               j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state
+               j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state,
+               CASE WHEN j.errors <> '[]' THEN j.errors END
         FROM conveyor_jobs AS j
         WHERE j.queue = $queue AND j.state = 'available' AND j.run_at <= $now
           AND (j.ordering_key IS NULL OR (NOT EXISTS (
@@ -68,7 +69,7 @@ public sealed partial class SqliteJobStore
     private const string ReleaseSql = $"""
         UPDATE conveyor_jobs
         SET state = 'available', attempt = attempt - 1, node = NULL, started_at = NULL, lease_expires_at = NULL,
-            progress_percent = NULL, progress_message = NULL
+            progress_percent = NULL, progress_message = NULL, run_at = COALESCE($retry_at, run_at)
         WHERE {Fence}
         """;
 
@@ -233,6 +234,8 @@ public sealed partial class SqliteJobStore
                     RunAt = UnixMicros.ToTime(candidates.GetInt64(11)),
                     TraceParent = candidates.GetNullableString(12),
                     TraceState = candidates.GetNullableString(13),
+                    // Counted here rather than with json_each in the statement (see above); only a job that failed has errors.
+                    LostLeases = candidates.IsNull(14) ? 0 : JobErrorJson.CountOfType(candidates.GetUtf8(14), JobError.LeaseExpiredType),
                 });
             }
         }
@@ -325,6 +328,9 @@ public sealed partial class SqliteJobStore
                     case JobOutcome.Dead:
                         statement.BindInt64(statement.Parameter("$now"), now);
                         statement.BindText(statement.Parameter("$error"), errors?[i]);
+                        break;
+                    case JobOutcome.Released:
+                        statement.BindInt64(statement.Parameter("$retry_at"), UnixMicros.From(completion.RetryAt));
                         break;
                 }
                 if (statement.Execute() == 0)

@@ -142,6 +142,47 @@ public abstract partial class StoreConformanceTests
         (await GetAsync(id)).RunAt.ShouldBe(TestTime.T0);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Claim_SaysHowManyLeasesTheJobLost_NotCountingFailuresTheHandlerReported(bool limitedQueue)
+    {
+        // A limited queue is claimed by a statement of its own; both must say it.
+        if (limitedQueue) await LimitAsync(new QueueLimits(GlobalLimit: 5));
+        var id = await InsertAsync(TestJobs.New(maxAttempts: 10));
+
+        var first = await ClaimOneAsync(id, now: ClaimedAt(1));
+        first.LostLeases.ShouldBe(0);
+        await CompleteAsync(first, JobOutcome.Retry, now: ClaimedAt(1).AddSeconds(1),
+            error: TestJobs.Error(1, ClaimedAt(1).AddSeconds(1)), retryAt: ClaimedAt(1).AddSeconds(2));
+        (await Store.PromoteDueJobsAsync(new PromoteDueJobsParams(ClaimedAt(1).AddSeconds(2)))).ShouldBe(1);
+        (await LoseLeaseAsync(id, round: 2, maxLostLeases: 5)).State.ShouldBe(JobState.Available);
+        (await LoseLeaseAsync(id, round: 3, maxLostLeases: 5)).State.ShouldBe(JobState.Available);
+
+        var claimed = await ClaimOneAsync(id, now: ClaimedAt(4));
+        claimed.Attempt.ShouldBe(4);
+        claimed.LostLeases.ShouldBe(2, "two leases lost; the reported failure does not count");
+        (await InsertAndClaimAsync(now: ClaimedAt(4))).LostLeases.ShouldBe(0, "a new job lost none");
+    }
+
+    [Fact]
+    public async Task Complete_ReleasedWithATime_GivesTheAttemptBack_AndTheJobIsClaimableOnlyFromThen()
+    {
+        var claimed = await InsertAndClaimAsync(now: TestTime.At(1));
+        var until = TestTime.At(60);
+
+        await CompleteAsync(claimed, JobOutcome.Released, now: TestTime.At(2), retryAt: until);
+
+        var job = await GetAsync(claimed.Id);
+        job.State.ShouldBe(JobState.Available);
+        job.Attempt.ShouldBe(0);
+        job.Node.ShouldBeNull();
+        job.RunAt.ShouldBe(until);
+        job.Errors.ShouldBeEmpty();
+        (await ClaimAsync(now: TestTime.At(59))).ShouldBeEmpty();
+        (await ClaimOneAsync(claimed.Id, node: Node2, now: until)).Attempt.ShouldBe(1);
+    }
+
     /// <summary>Claims the job in round <paramref name="round"/>, lets its lease run out and rescues it.</summary>
     private async Task<RescuedJob> LoseLeaseAsync(long id, int round, int maxLostLeases)
     {

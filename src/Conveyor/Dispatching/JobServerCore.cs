@@ -17,6 +17,8 @@ internal sealed class JobServerCore(
 {
     // One lock per claim batch and per completion batch, not per job: cheaper than a concurrent map here.
     private readonly Dictionary<long, RunningJob> _leased = [];
+    // The one held job that is a suspect (see IsSuspect); null when none.
+    private RunningJob? _suspect;
 
     public IJobStore Store { get; } = store;
     public string NodeName { get; } = nodeName;
@@ -66,6 +68,7 @@ internal sealed class JobServerCore(
     public void Untrack(RunningJob running)
     {
         lock (_leased) RemoveIfHeld(running);
+        LetGoOfSuspect(running);
         running.Dispose();
     }
 
@@ -76,8 +79,24 @@ internal sealed class JobServerCore(
         {
             foreach (var running in jobs) RemoveIfHeld(running);
         }
-        foreach (var running in jobs) running.Dispose();
+        foreach (var running in jobs)
+        {
+            LetGoOfSuspect(running);
+            running.Dispose();
+        }
     }
+
+    /// <summary>
+    /// A suspect is a job one lost lease short of the cap (<see cref="WorkerOptions.MaxLostLeases"/>): it may be what
+    /// crashed the nodes that ran it. Every job a node holds when it crashes loses its lease, so a node holds at most one
+    /// suspect at a time: a poison job's last crash then buries it alone, never a job that only shared its earlier crashes.
+    /// </summary>
+    public bool IsSuspect(ClaimedJob job) => job.LostLeases >= Math.Max(1, Options.MaxLostLeases - 1);
+
+    /// <summary>Makes <paramref name="running"/> the node's one suspect; false when it already holds another.</summary>
+    public bool TryHoldSuspect(RunningJob running) => Interlocked.CompareExchange(ref _suspect, running, null) is null;
+
+    private void LetGoOfSuspect(RunningJob running) => Interlocked.CompareExchange(ref _suspect, null, running);
 
     /// <summary>Cancels the tokens of every held job (shutdown after the drain period).</summary>
     public void CancelAll(CancelReason reason)

@@ -284,9 +284,29 @@ internal sealed class QueueDispatcher : IDisposable
         if (jobs.Count == 0) return;
         foreach (var running in _core.Track(jobs, claimedAt, leaseUntil, this))
         {
+            if (_core.IsSuspect(running.Job) && !_core.TryHoldSuspect(running))
+            {
+                PutBackSuspect(running, claimedAt);
+                continue;
+            }
             if (!_channel.Writer.TryWrite(running))
                 throw new InvalidOperationException("a claimed job found no free worker; slot accounting is broken");
         }
+    }
+
+    /// <summary>
+    /// A second suspect while the node holds one (<see cref="JobServerCore.IsSuspect"/>) goes back unstarted and uncharged,
+    /// due one lease duration later: by then this node has run the first, or crashed without taking the second with it.
+    /// </summary>
+    private void PutBackSuspect(RunningJob running, DateTimeOffset claimedAt)
+    {
+        var job = running.Job;
+        var until = claimedAt + _core.Options.LeaseDuration;
+        _core.Logger.LogInformation(
+            "Job {JobId} has lost {LostLeases} leases and this node already holds such a job; put back unstarted until {Until:u}",
+            job.Id, job.LostLeases, until);
+        _core.Completer.Add(new JobCompletion(job.Id, job.Attempt, JobOutcome.Released, RetryAt: until), running);
+        FreeSlot();
     }
 
     /// <summary>Starts the workers; <see cref="WorkersDone"/> completes once every one of them has ended.</summary>

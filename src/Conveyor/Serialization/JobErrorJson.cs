@@ -40,6 +40,25 @@ public static class JobErrorJson
     /// <summary>A one-element array, for a job that starts with an error.</summary>
     public static string ToJsonArray(JobError error) => "[" + ToJson(error) + "]";
 
+    /// <summary>How many errors of <paramref name="utf8Json"/> (an error array as UTF-8) have the type <paramref name="type"/>, without reading the rest.</summary>
+    public static int CountOfType(ReadOnlySpan<byte> utf8Json, string type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (utf8Json.Length <= 2) return 0;
+        var reader = new Utf8JsonReader(utf8Json);
+        var count = 0;
+        while (reader.Read())
+        {
+            // Depth 2 is a property of an error object (1 is the array's items).
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 2 && reader.ValueTextEquals("type"u8)
+                && reader.Read() && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(type))
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /// <summary>Reads an error array back.</summary>
     public static IReadOnlyList<JobError> Parse(string json)
     {

@@ -34,4 +34,10 @@ public sealed record ClaimedJob
     public string? TraceParent { get; init; }
     /// <summary>The W3C <c>tracestate</c> stored at enqueue; null when none.</summary>
     public string? TraceState { get; init; }
+    /// <summary>
+    /// The leases this job lost before this claim: its errors of type <see cref="JobError.LeaseExpiredType"/> (see
+    /// <see cref="IJobExecutionStore.RescueExpiredLeasesAsync"/>). A node keeps at most one job one lost lease short of the
+    /// cap at a time, so that a job that crashes its node cannot take another such job down with it.
+    /// </summary>
+    public int LostLeases { get; init; }
 }

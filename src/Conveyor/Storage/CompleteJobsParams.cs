@@ -10,7 +10,11 @@ public enum JobOutcome
     Retry,
     /// <summary>→ <c>dead</c>: finished_at = now; the error is appended; the node is kept; jobs waiting on it are cancelled.</summary>
     Dead,
-    /// <summary>→ <c>available</c> again with the attempt given back (attempt − 1), node, started_at, lease and progress cleared: the node stopped before the handler finished.</summary>
+    /// <summary>
+    /// → <c>available</c> again with the attempt given back (attempt − 1), node, started_at, lease and progress cleared: the
+    /// node stopped before the handler finished, or put the job back unstarted. With <see cref="JobCompletion.RetryAt"/>,
+    /// run_at becomes that time (claims skip the job until then); without, run_at is unchanged.
+    /// </summary>
     Released,
 }
 
@@ -20,7 +24,7 @@ public enum JobOutcome
 /// <param name="Outcome">What to do with the job.</param>
 /// <param name="ResultJson">The handler's result (JSON text) for <see cref="JobOutcome.Succeeded"/>.</param>
 /// <param name="Error">The failure for <see cref="JobOutcome.Retry"/> and <see cref="JobOutcome.Dead"/>.</param>
-/// <param name="RetryAt">When to run again, for <see cref="JobOutcome.Retry"/>.</param>
+/// <param name="RetryAt">When to run again, for <see cref="JobOutcome.Retry"/> and <see cref="JobOutcome.Released"/>.</param>
 /// <param name="StartedAt">
 /// When the handler started, for <see cref="JobOutcome.Succeeded"/>, <see cref="JobOutcome.Retry"/> and
 /// <see cref="JobOutcome.Dead"/>, when it started noticeably later than the claim (a prefetched job): it replaces

@@ -95,5 +95,17 @@ internal sealed class MemoryJob
         RunAt = RunAt,
         TraceParent = TraceParent,
         TraceState = TraceState,
+        LostLeases = LostLeases(),
     };
+
+    /// <summary>The leases this job lost: its errors of type <see cref="JobError.LeaseExpiredType"/>.</summary>
+    public int LostLeases()
+    {
+        var lost = 0;
+        foreach (var error in Errors)
+        {
+            if (error.Type == JobError.LeaseExpiredType) lost++;
+        }
+        return lost;
+    }
 }

@@ -185,6 +185,7 @@ public sealed partial class MemoryJobStore
                 job.StartedAt = null;
                 job.LeaseExpiresAt = null;
                 job.Progress = null;
+                if (completion.RetryAt is { } releasedUntil) job.RunAt = releasedUntil;
                 break;
         }
         End(job, wasFinal, now);
@@ -223,7 +224,7 @@ public sealed partial class MemoryJobStore
             var node = job.Node;
             var wasFinal = Begin(job);
             job.Errors.Add(JobError.LeaseExpired(job.Attempt, now, node));
-            job.State = JobLifecycle.RescuedState(job.Attempt, job.MaxAttempts, LostLeases(job), parameters);
+            job.State = JobLifecycle.RescuedState(job.Attempt, job.MaxAttempts, job.LostLeases(), parameters);
             if (job.State == JobState.Dead)
             {
                 job.FinishedAt = now;
@@ -241,16 +242,6 @@ public sealed partial class MemoryJobStore
             rescued.Add(new RescuedJob(id, node, job.State));
         }
         return rescued;
-    }
-
-    private static int LostLeases(MemoryJob job)
-    {
-        var lost = 0;
-        foreach (var error in job.Errors)
-        {
-            if (error.Type == JobError.LeaseExpiredType) lost++;
-        }
-        return lost;
     }
 
     private int Prune(PruneJobsParams parameters)
