@@ -96,4 +96,35 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
         (await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".jobs WHERE attempt > 1 OR jsonb_array_length(errors) > 0")).ShouldBe(0);
         output.WriteLine($"FIGURES clock-skew-cron: nodes=2 (+10 min, -10 min) ticks={ticks.Count} doubled=0 early=0 future=0");
     }
+
+    [SkippableFact]
+    public async Task EnqueuersWithoutANode_TenMinutesFastAndSlow_StampTheStoresTime()
+    {
+        Skip.If(FakeClock.Missing is not null, FakeClock.Missing);
+        await using var cluster = await TestCluster.OnSharedServerAsync();
+        var cs = cluster.Server.ConnectionString;
+        var s = cluster.Schema;
+        foreach (var offset in new[] { "+10m", "-10m" })
+        {
+            // A process that only enqueues (no node to measure the store's clock for it): its delay counts from the
+            // store's time, and a schedule it adds counts its ticks from there too.
+            var before = await Sql.ScalarAsync<DateTime>(cs, "SELECT clock_timestamp()");
+            var enqueued = await ConveyorCli.RunAsync(cluster.Store, cluster.Directory, ["enqueue", "ledger", "--delay", "30s"], environment: FakeClock.Shifted(offset));
+            enqueued.ExitCode.ShouldBe(0, enqueued.ToString());
+            var name = "skew-" + offset[0].ToString().Replace("+", "fast").Replace("-", "slow");
+            var added = await ConveyorCli.RunAsync(cluster.Store, cluster.Directory, ["cron", "add", name, "0 0 1 1 *", "ledger"], environment: FakeClock.Shifted(offset));
+            added.ExitCode.ShouldBe(0, added.ToString());
+            var after = await Sql.ScalarAsync<DateTime>(cs, "SELECT clock_timestamp()");
+
+            var id = long.Parse(enqueued.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var runAt = await Sql.ScalarAsync<DateTime>(cs, $"SELECT run_at FROM \"{s}\".jobs WHERE id = {id}");
+            var created = await Sql.ScalarAsync<DateTime>(cs, $"SELECT created_at FROM \"{s}\".jobs WHERE id = {id}");
+            var updated = await Sql.ScalarAsync<DateTime>(cs, $"SELECT updated_at FROM \"{s}\".cron WHERE name = '{name}'");
+            output.WriteLine($"clock {offset}: database {before:HH:mm:ss.fff}–{after:HH:mm:ss.fff}; job created {created:HH:mm:ss.fff}, due {runAt:HH:mm:ss.fff}; schedule updated {updated:HH:mm:ss.fff}");
+            created.ShouldBeInRange(before.AddSeconds(-1), after.AddSeconds(1), $"an enqueuer {offset} stamps the store's time");
+            (runAt - created).ShouldBe(TimeSpan.FromSeconds(30), "the delay counts from that time");
+            updated.ShouldBeInRange(before.AddSeconds(-1), after.AddSeconds(1), $"a schedule added by a process {offset} counts from the store's time");
+        }
+        output.WriteLine("FIGURES clock-skew-enqueuer: processes=2 (+10 min, -10 min) stamped-within-1s-of-store=2 delays-from-store-time=2");
+    }
 }

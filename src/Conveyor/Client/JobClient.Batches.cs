@@ -48,8 +48,12 @@ public sealed partial class JobClient
     /// cancelled: it runs once, seeing those children cancelled. A complete or already cancelled batch:
     /// <see cref="JobChangeStatus.NotAllowed"/>.
     /// </summary>
-    public Task<BatchChangeResult> CancelBatchAsync(long id, CancellationToken cancellationToken = default) =>
-        RequireBatches().CancelBatchAsync(new CancelBatchParams(id, _time.UtcNow(), "cancelled"), cancellationToken);
+    public async Task<BatchChangeResult> CancelBatchAsync(long id, CancellationToken cancellationToken = default)
+    {
+        var batches = RequireBatches();
+        return await batches.CancelBatchAsync(new CancelBatchParams(id, await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false), "cancelled"),
+            cancellationToken).ConfigureAwait(false);
+    }
 
     private IBatchStore RequireBatches() =>
         _store.Batches ?? throw new NotSupportedException($"the {_store.Name} store has no batches");
@@ -64,7 +68,7 @@ public sealed partial class JobClient
             throw new JobValidationException("children", "a batch needs at least one child");
         if (children.Count > MaxBatchChildren)
             throw new JobValidationException("children", $"a batch may have at most {MaxBatchChildren} children (got {children.Count})");
-        var now = _time.UtcNow();
+        var now = await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false);
         if (options?.Deadline is { } deadline && (deadline <= now || deadline - now > JobValidator.MaxHorizon))
             throw new JobValidationException("deadline", "deadline must be later than now and at most 100 years (36525 days) ahead");
         if (then is null) throw new JobValidationException("then", "a batch needs a callback job");

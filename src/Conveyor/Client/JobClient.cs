@@ -83,20 +83,20 @@ public sealed partial class JobClient
     }
 
     /// <summary>Cancels a job that is not final; a running job's handler is cancelled at its node's next heartbeat.</summary>
-    public Task<JobChangeResult> CancelAsync(long id, CancellationToken cancellationToken = default) =>
-        _store.CancelJobAsync(new JobIdParams(id, _time.UtcNow()), cancellationToken);
+    public async Task<JobChangeResult> CancelAsync(long id, CancellationToken cancellationToken = default) =>
+        await _store.CancelJobAsync(new JobIdParams(id, await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Runs a dead, cancelled, retrying or scheduled job again now. A dead or cancelled job is refused
     /// (<see cref="JobChangeStatus.Conflict"/>, with <see cref="JobChangeResult.Reason"/>) when running it again would break
     /// its unique key, its ordering key or its <c>after</c>; one whose <c>after</c> job has not ended waits for it again.
     /// </summary>
-    public Task<JobChangeResult> RetryAsync(long id, CancellationToken cancellationToken = default) =>
-        _store.RetryJobAsync(new JobIdParams(id, _time.UtcNow()), cancellationToken);
+    public async Task<JobChangeResult> RetryAsync(long id, CancellationToken cancellationToken = default) =>
+        await _store.RetryJobAsync(new JobIdParams(id, await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Deletes a job that is not running.</summary>
-    public Task<JobChangeResult> DeleteAsync(long id, CancellationToken cancellationToken = default) =>
-        _store.DeleteJobAsync(new JobIdParams(id, _time.UtcNow()), cancellationToken);
+    public async Task<JobChangeResult> DeleteAsync(long id, CancellationToken cancellationToken = default) =>
+        await _store.DeleteJobAsync(new JobIdParams(id, await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Waits until the job is final (succeeded, dead or cancelled) and returns it. Throws
@@ -127,7 +127,7 @@ public sealed partial class JobClient
         if (transaction is not null && !_store.Capabilities.SupportsTransactionalEnqueue)
             throw new NotSupportedException($"the {_store.Name} store cannot enqueue inside the caller's transaction");
         if (requests.Count == 0) return [];
-        var now = _time.UtcNow();
+        var now = await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false);
         var jobs = new NewJob[requests.Count];
         for (var i = 0; i < jobs.Length; i++)
         {

@@ -36,15 +36,16 @@ public sealed partial class JobMonitor
     {
         ArgumentNullException.ThrowIfNull(job);
         if (job.State != JobState.Available) return job;
+        var now = await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false);
         var nodes = await _store.ListNodesAsync(new ListNodesParams(), cancellationToken).ConfigureAwait(false);
-        var handled = HandledKinds(nodes);
+        var handled = HandledKinds(nodes, now);
         return job with { NoHandler = !(handled.TryGetValue(job.Queue, out var kinds) && kinds.Contains(job.Kind)) };
     }
 
     /// <summary>Per queue, the kinds that live nodes serving it handle. Live: a heartbeat within the default lease.</summary>
-    private Dictionary<string, HashSet<string>> HandledKinds(IReadOnlyList<NodeInfo> nodes)
+    private static Dictionary<string, HashSet<string>> HandledKinds(IReadOnlyList<NodeInfo> nodes, DateTimeOffset now)
     {
-        var since = _time.GetUtcNow() - WorkerOptions.DefaultLeaseDuration;
+        var since = now - WorkerOptions.DefaultLeaseDuration;
         var handled = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var node in nodes.Where(n => n.HeartbeatAt >= since))
         {

@@ -42,7 +42,8 @@ public sealed partial class JobMonitor
     public async Task<IReadOnlyList<QueueStatus>> ListQueueStatusesAsync(CancellationToken cancellationToken = default)
     {
         var queues = await _store.ListQueuesAsync(new ListQueuesParams(), cancellationToken).ConfigureAwait(false);
-        var nodes = await _store.ListNodesAsync(new ListNodesParams(LiveAt: _time.UtcNow()), cancellationToken).ConfigureAwait(false);
+        var now = await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false);
+        var nodes = await _store.ListNodesAsync(new ListNodesParams(LiveAt: now), cancellationToken).ConfigureAwait(false);
         var served = new Dictionary<string, (int Slots, int Busy, int Nodes)>(StringComparer.Ordinal);
         foreach (var node in nodes)
         {
@@ -52,7 +53,7 @@ public sealed partial class JobMonitor
                 served[name] = (sum.Slots + slots.Slots, sum.Busy + slots.Busy, sum.Nodes + 1);
             }
         }
-        var handled = HandledKinds(nodes);
+        var handled = HandledKinds(nodes, now);
         var known = queues.ToDictionary(q => q.Name, q => q with { NoHandler = NoHandler(q, handled) }, StringComparer.Ordinal);
         var noJobs = JobStates.All.ToDictionary(s => s, _ => 0L);
         foreach (var name in served.Keys.Where(n => !known.ContainsKey(n)))
@@ -89,14 +90,19 @@ public sealed partial class JobMonitor
     public Task<bool> StopNodeAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        return _store.RequestNodeStopAsync(new RequestNodeStopParams(name, _time.UtcNow()), cancellationToken);
+        return StopAsync();
+
+        async Task<bool> StopAsync() =>
+            await _store.RequestNodeStopAsync(new RequestNodeStopParams(name, await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false)),
+                cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every live node (its heartbeat plus its lease not passed yet), the leader marked.</summary>
     public async Task<IReadOnlyList<NodeStatus>> ListNodesAsync(CancellationToken cancellationToken = default)
     {
-        var nodes = await _store.ListNodesAsync(new ListNodesParams(LiveAt: _time.UtcNow()), cancellationToken).ConfigureAwait(false);
-        var leader = await _store.LeaderElector.GetLeaderAsync(new GetLeaderParams(_time.UtcNow()), cancellationToken).ConfigureAwait(false);
+        var now = await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false);
+        var nodes = await _store.ListNodesAsync(new ListNodesParams(LiveAt: now), cancellationToken).ConfigureAwait(false);
+        var leader = await _store.LeaderElector.GetLeaderAsync(new GetLeaderParams(now), cancellationToken).ConfigureAwait(false);
         return [.. nodes.Select(n => new NodeStatus(n, n.Name == leader))];
     }
 
@@ -112,7 +118,7 @@ public sealed partial class JobMonitor
         var count = (int)Math.Min(int.MaxValue, window.Ticks / bucket.Ticks);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(window));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1440, nameof(window));
-        var now = _time.GetUtcNow();
+        var now = await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false);
         var current = new DateTimeOffset(now.UtcTicks - now.UtcTicks % bucket.Ticks, TimeSpan.Zero);
         var since = current - bucket * (count - 1);
         var found = await _store.GetActivityAsync(new GetActivityParams(since, current + bucket, bucket), cancellationToken).ConfigureAwait(false);

@@ -16,6 +16,7 @@ internal sealed class StoreTime(TimeProvider machine, IStoreClock store, ILogger
     private const int Readings = 3;
 
     private long _offsetTicks;
+    private long _measuredAt;
 
     public TimeSpan Offset => TimeSpan.FromTicks(Volatile.Read(ref _offsetTicks));
 
@@ -49,8 +50,19 @@ internal sealed class StoreTime(TimeProvider machine, IStoreClock store, ILogger
         }
         var previous = Offset;
         Volatile.Write(ref _offsetTicks, offset.Ticks);
+        Volatile.Write(ref _measuredAt, machine.GetTimestamp());
         if ((offset - previous).Duration() > NotableOffset)
-            logger.LogWarning("This machine's clock is {Offset:0.###} s off the store's; the node runs on the store's clock", -offset.TotalSeconds);
+            logger.LogWarning("This machine's clock is {Offset:0.###} s off the store's; Conveyor runs on the store's clock", -offset.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Measures unless the last measurement is younger than <paramref name="maxAge"/>. A node measures at start and then
+    /// every heartbeat; a process that only enqueues measures here, before the enqueue that needs the time.
+    /// </summary>
+    public Task EnsureMeasuredAsync(TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        var at = Volatile.Read(ref _measuredAt);
+        return at != 0 && machine.GetElapsedTime(at) < maxAge ? Task.CompletedTask : MeasureAsync(cancellationToken);
     }
 
     /// <summary>Measures again every <paramref name="interval"/> until <paramref name="stop"/>: clocks drift and get corrected.</summary>

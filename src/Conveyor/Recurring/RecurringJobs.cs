@@ -29,10 +29,13 @@ public sealed class RecurringJobs
     public Task<CronUpsertOutcome> AddOrUpdateAsync(RecurringJob job, CancellationToken cancellationToken = default) =>
         AddOrUpdateAsync(job, "api", cancellationToken);
 
-    internal Task<CronUpsertOutcome> AddOrUpdateAsync(RecurringJob job, string source, CancellationToken cancellationToken)
+    internal async Task<CronUpsertOutcome> AddOrUpdateAsync(RecurringJob job, string source, CancellationToken cancellationToken)
     {
         var definition = _validator.ToDefinition(job, source);
-        return Cron.UpsertCronAsync(new UpsertCronParams(definition, _time.UtcNow()), cancellationToken);
+        var cron = Cron;
+        // The schedule counts its ticks from this time: the store's, or a machine minutes off would skip or add ticks.
+        return await cron.UpsertCronAsync(new UpsertCronParams(definition, await _time.StoreNowAsync(cancellationToken).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes a schedule; false when there was none of that name. The jobs it enqueued stay.</summary>

@@ -44,9 +44,13 @@ public static class ConveyorCli
     }
 
     /// <summary>Runs one command to its end and returns its exit code and output.</summary>
-    public static async Task<CliResult> RunAsync(string store, string workingDirectory, IEnumerable<string> args, string? stdin = null)
+    /// <param name="environment">Variables to set for the process (e.g. a shifted clock), or null.</param>
+    public static async Task<CliResult> RunAsync(string store, string workingDirectory, IEnumerable<string> args, string? stdin = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Process.Start(StartInfo(store, workingDirectory, args))!;
+        var start = StartInfo(store, workingDirectory, args);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
