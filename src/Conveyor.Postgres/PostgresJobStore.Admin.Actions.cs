@@ -76,11 +76,20 @@ public sealed partial class PostgresJobStore
             locks.BatchCommands.Add(LockKeysCommand([.. keys]));
             await locks.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+        // A batch's callback: its batch row is locked before the job's row, in the order of the trigger that releases the
+        // callback (batch, then callback). A child finishing now waits to count itself off and then sees this callback
+        // waiting again, and releases it; one that finished first has made remaining 0, which this read sees.
+        bool openBatch;
+        await using (var batch = new NpgsqlCommand(Sql(OpenBatchOfCallbackSql), connection, transaction))
+        {
+            batch.Parameters.Long(seen.Id);
+            openBatch = await batch.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
+        }
         var job = await FindJobAsync(connection, transaction, parameters.Id, forUpdate: true, cancellationToken).ConfigureAwait(false);
         if (JobLifecycle.Refuse(JobAction.Retry, job) is { } refused)
             return refused;
         var facts = JobLifecycle.RetryNeedsFacts(job!)
-            ? await RetryFactsAsync(connection, transaction, job!, parameters.Now, cancellationToken).ConfigureAwait(false)
+            ? await RetryFactsAsync(connection, transaction, job!, parameters.Now, cancellationToken).ConfigureAwait(false) with { CallbackOfOpenBatch = openBatch }
             : default;
         var decision = JobLifecycle.DecideRetry(job!, facts, parameters.Now);
         if (decision.Refusal is { } conflict)
@@ -97,6 +106,8 @@ public sealed partial class PostgresJobStore
             _notifier.Publish(job.Queue);
         return new JobChangeResult(JobChangeStatus.Done, after);
     }
+
+    private const string OpenBatchOfCallbackSql = "SELECT id FROM {s}.batches WHERE callback_job_id = $1 AND remaining > 0 FOR UPDATE";
 
     /// <summary>
     /// The facts a retry of a final job asks again. The later unfinished jobs of its ordering key are locked (a claim

@@ -36,6 +36,8 @@ public sealed partial class SqliteJobStore
 
     private const string ParentStateSql = "SELECT state FROM conveyor_jobs WHERE id = $id";
 
+    private const string OpenBatchOfCallbackSql = "SELECT count(*) FROM conveyor_batches WHERE callback_job_id = $id AND remaining > 0";
+
     private const string DeleteSql = "DELETE FROM conveyor_jobs WHERE id = $id";
 
     /// <inheritdoc />
@@ -91,7 +93,9 @@ public sealed partial class SqliteJobStore
             && session.Command(ParentStateSql).Bind("$id", parentId).ExecuteScalar() is string name
             ? JobRows.ParseState(name)
             : null;
-        return new RetryFacts(holder, running, parent);
+        // The write transaction holds the file: no child can finish between this read and the retry's update.
+        var openBatch = (long)session.Command(OpenBatchOfCallbackSql).Bind("$id", job.Id).ExecuteScalar()! > 0;
+        return new RetryFacts(holder, running, parent, openBatch);
     }
 
     /// <inheritdoc />

@@ -133,6 +133,56 @@ public abstract partial class StoreConformanceTests
     }
 
     [SkippableFact]
+    public async Task Batch_ACallbackCancelledAndRetriedWhileChildrenRun_WaitsForThemAgain()
+    {
+        var batch = await InsertBatchAsync(2);
+        (await Store.CancelJobAsync(new JobIdParams(batch.CallbackJobId, TestTime.At(1)))).Status.ShouldBe(JobChangeStatus.Done);
+
+        var retried = await Store.RetryJobAsync(new JobIdParams(batch.CallbackJobId, TestTime.At(2)));
+
+        retried.Status.ShouldBe(JobChangeStatus.Done);
+        retried.Job!.State.ShouldBe(JobState.Waiting, "its batch still has unfinished children");
+        await ShouldBeHeldAsync(batch);
+        await CompleteAsync(await ClaimOneAsync(batch.ChildIds[0], now: TestTime.At(3)), JobOutcome.Succeeded, now: TestTime.At(4));
+        await ShouldBeHeldAsync(batch);
+        await CompleteAsync(await ClaimOneAsync(batch.ChildIds[1], now: TestTime.At(5)), JobOutcome.Succeeded, now: TestTime.At(6));
+        await ShouldBeReleasedAsync(batch);
+    }
+
+    [SkippableFact]
+    public async Task Batch_ACallbackCancelledWhileChildrenRan_IsAvailableWhenRetriedAfterTheyEnded()
+    {
+        var batch = await InsertBatchAsync(1);
+        (await Store.CancelJobAsync(new JobIdParams(batch.CallbackJobId, TestTime.At(1)))).Status.ShouldBe(JobChangeStatus.Done);
+        await CompleteAsync(await ClaimOneAsync(batch.ChildIds[0], now: TestTime.At(2)), JobOutcome.Succeeded, now: TestTime.At(3));
+        (await GetAsync(batch.CallbackJobId)).State.ShouldBe(JobState.Cancelled, "a cancelled callback is not released");
+
+        (await Store.RetryJobAsync(new JobIdParams(batch.CallbackJobId, TestTime.At(4)))).Job!.State.ShouldBe(JobState.Available);
+        (await ClaimAsync(kinds: [CallbackKind], now: TestTime.At(100))).Select(c => c.Id).ShouldBe([batch.CallbackJobId]);
+    }
+
+    [SkippableFact]
+    public async Task Batch_ARetryOfTheCallbackRacingTheLastChild_LeavesItReleasedExactlyOnce()
+    {
+        RequireBatches();
+        var other = await OpenInstanceAsync();
+        for (var iteration = 0; iteration < 25; iteration++)
+        {
+            var batch = await InsertBatchAsync(1);
+            (await Store.CancelJobAsync(new JobIdParams(batch.CallbackJobId, TestTime.At(1)))).Status.ShouldBe(JobChangeStatus.Done);
+            var child = await ClaimOneAsync(batch.ChildIds[0], now: TestTime.At(2));
+
+            await Task.WhenAll(
+                Task.Run(() => Store.CompleteManyAsync(new CompleteJobsParams(Node1, [new JobCompletion(child.Id, child.Attempt, JobOutcome.Succeeded)], TestTime.At(3)))),
+                Task.Run(() => other.RetryJobAsync(new JobIdParams(batch.CallbackJobId, TestTime.At(3)))));
+
+            (await GetAsync(batch.CallbackJobId)).State.ShouldBe(JobState.Available, $"iteration {iteration}: whichever came first, the callback runs");
+            var callback = await ClaimOneAsync(batch.CallbackJobId, now: TestTime.At(4));
+            await CompleteAsync(callback, JobOutcome.Succeeded, now: TestTime.At(5));
+        }
+    }
+
+    [SkippableFact]
     public async Task Batch_OnceComplete_IsClosed_AChildRetriedAfterwardsCountsNothing()
     {
         var batch = await InsertBatchAsync(1);

@@ -50,7 +50,8 @@ public static class JobLifecycle
     /// Decides a retry of a job whose state allows it. A final job runs again only under the rules it was enqueued
     /// under, checked in this order: its cancelled attempt may still be stopping (its lease has not run out); another
     /// job holds its unique key; a later job of its ordering key is running; the job it waits for ended <c>dead</c> or
-    /// <c>cancelled</c>, or was deleted. When the job it waits for has not ended, it becomes <c>waiting</c> again.
+    /// <c>cancelled</c>, or was deleted. When the job it waits for has not ended, it becomes <c>waiting</c> again; so does
+    /// the callback of a batch whose children have not all ended (the last one to end releases it).
     /// </summary>
     public static RetryDecision DecideRetry(JobInfo job, RetryFacts facts, DateTimeOffset now)
     {
@@ -74,6 +75,7 @@ public static class JobLifecycle
                     return new RetryDecision(null, JobState.Waiting);
             }
         }
+        if (facts.CallbackOfOpenBatch) return new RetryDecision(null, JobState.Waiting);
         return new RetryDecision(null, JobState.Available);
     }
 

@@ -73,6 +73,16 @@ public sealed class JobLifecycleTests
         decision.State.ShouldBe(expected);
     }
 
+    [Theory]
+    [InlineData(true, JobState.Waiting)]
+    [InlineData(false, JobState.Available)]
+    public void DecideRetry_ACancelledBatchCallback_WaitsWhileItsBatchIsOpen(bool open, JobState expected)
+    {
+        var decision = JobLifecycle.DecideRetry(Job(JobState.Cancelled), new RetryFacts(null, null, null, CallbackOfOpenBatch: open), Now);
+        decision.Refusal.ShouldBeNull();
+        decision.State.ShouldBe(expected);
+    }
+
     [Fact]
     public void WakesQueue_WhenTheChangeFreesWhatAClaimWaitsFor()
     {

@@ -358,7 +358,7 @@ public sealed partial class MemoryJobStore
         job.Progress = null;
         if (job.Attempt >= job.MaxAttempts) job.MaxAttempts = job.Attempt + 1;
         RegisterUniqueKey(job);
-        if (decision.State == JobState.Waiting) AddDependent(job.AfterJobId!.Value, job.Id);
+        if (decision.State == JobState.Waiting && job.AfterJobId is { } parent) AddDependent(parent, job.Id);
         End(job, wasFinal, now);
         return new JobChangeResult(JobChangeStatus.Done, job.ToInfo());
     }
@@ -378,7 +378,8 @@ public sealed partial class MemoryJobStore
             }
         }
         var parentState = job.AfterJobId is { } parentId ? _jobs.GetValueOrDefault(parentId)?.State : null;
-        return new RetryFacts(holder, running, parentState);
+        var openBatch = _batchOfCallback.TryGetValue(job.Id, out var batchId) && _batches.TryGetValue(batchId, out var batch) && batch.Remaining > 0;
+        return new RetryFacts(holder, running, parentState, openBatch);
     }
 
     private JobChangeResult Delete(long id, DateTimeOffset now)
