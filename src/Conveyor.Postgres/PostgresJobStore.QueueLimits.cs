@@ -64,8 +64,10 @@ public sealed partial class PostgresJobStore
             INSERT INTO {s}.queue_starts (queue, started_at)
             SELECT $1, $2 FROM claimed WHERE EXISTS (SELECT 1 FROM q WHERE q.rate_count IS NOT NULL)
         ), pruned AS (
+            -- Kept a margin past the window: a claim whose time was read before it waited for the queue's lock counts the
+            -- window ending at that earlier time, which a newer claim's pruning must not have emptied.
             DELETE FROM {s}.queue_starts AS s
-            WHERE s.queue = $1 AND s.started_at <= $2 - (SELECT q.rate_period FROM q)
+            WHERE s.queue = $1 AND s.started_at <= $2 - (SELECT q.rate_period + GREATEST(q.rate_period, interval '10 seconds') FROM q)
         )
         SELECT id, kind, queue, args, attempt, max_attempts, priority, timeout, ordering_key, affinity_key, batch_id, created_at, run_at,
                trace_parent, trace_state, lost_leases

@@ -19,7 +19,7 @@ public sealed partial class SqliteJobStore
 
     private const string PruneStartsSql = "DELETE FROM conveyor_queue_starts WHERE queue = $queue AND started_at <= $before";
 
-    private const string CountStartsSql = "SELECT count(*) FROM conveyor_queue_starts WHERE queue = $queue";
+    private const string CountStartsSql = "SELECT count(*) FROM conveyor_queue_starts WHERE queue = $queue AND started_at > $since";
 
     // One row per job the claim took, in one statement.
     private const string LogStartsSql = """
@@ -29,7 +29,7 @@ public sealed partial class SqliteJobStore
 
     // The start that filled the window to the limit: the window frees one period after it.
     private const string FillingStartSql = """
-        SELECT started_at FROM conveyor_queue_starts WHERE queue = $queue ORDER BY started_at DESC LIMIT 1 OFFSET $offset
+        SELECT started_at FROM conveyor_queue_starts WHERE queue = $queue AND started_at > $since ORDER BY started_at DESC LIMIT 1 OFFSET $offset
         """;
 
     // An ordered queue's head: its unfinished job with the smallest id, found through the index of each state. INDEXED BY:
@@ -84,8 +84,12 @@ public sealed partial class SqliteJobStore
             room = (int)Math.Min(room, global - running);
         if (rate is not null)
         {
-            session.Command(PruneStartsSql).Bind("$queue", queue).Bind("$before", now - UnixMicros.FromSpan(rate.Period)).ExecuteNonQuery();
-            room = (int)Math.Min(room, rate.Count - Scalar(session.Command(CountStartsSql).Bind("$queue", queue)));
+            // Kept a margin past the window: a claim whose time was read before it waited for the write lock counts the
+            // window ending at that earlier time, which a newer claim's pruning must not have emptied.
+            var window = UnixMicros.FromSpan(rate.Period);
+            var kept = window + Math.Max(window, UnixMicros.FromSpan(TimeSpan.FromSeconds(10)));
+            session.Command(PruneStartsSql).Bind("$queue", queue).Bind("$before", now - kept).ExecuteNonQuery();
+            room = (int)Math.Min(room, rate.Count - Scalar(session.Command(CountStartsSql).Bind("$queue", queue).Bind("$since", now - window)));
         }
         long? head = null;
         if (ordered && room > 0)
@@ -99,7 +103,8 @@ public sealed partial class SqliteJobStore
         {
             if (claimed.Count > 0)
                 session.Command(LogStartsSql).Bind("$count", claimed.Count).Bind("$queue", queue).Bind("$at", now).ExecuteNonQuery();
-            var filling = session.Command(FillingStartSql).Bind("$queue", queue).Bind("$offset", rate.Count - 1).ExecuteScalar();
+            var filling = session.Command(FillingStartSql).Bind("$queue", queue).Bind("$since", now - UnixMicros.FromSpan(rate.Period))
+                .Bind("$offset", rate.Count - 1).ExecuteScalar();
             if (filling is long at)
                 nextStartAt = UnixMicros.ToTime(at) + rate.Period;
         }

@@ -28,6 +28,17 @@ public sealed class BatchTests(ITestOutputHelper output)
         for (var i = 1; i <= 3; i++) workers.Add(await cluster.StartWorkerAsync($"node-{i}", Timings, "--concurrency", "8"));
         await TestCluster.UntilAsync(async () => (await cluster.CountsAsync()).GetValueOrDefault("succeeded") >= 150,
             TimeSpan.FromMinutes(2), "work under way", pollMilliseconds: 100);
+        // The victim must hold children when it dies (on a loaded machine it may have started late).
+        await using (var connection = new Npgsql.NpgsqlConnection(cluster.Server.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await TestCluster.UntilAsync(async () =>
+            {
+                await using var running = new Npgsql.NpgsqlCommand(
+                    $"SELECT count(*) FROM \"{cluster.Schema}\".jobs WHERE state = 'running' AND node = 'node-2'", connection);
+                return (long)(await running.ExecuteScalarAsync())! > 0;
+            }, TimeSpan.FromMinutes(1), "node-2 running children", pollMilliseconds: 20);
+        }
         var victim = workers[1];
         victim.Kill();
         output.WriteLine($"node-2 killed {watch.Elapsed.TotalSeconds:F1}s after the start");

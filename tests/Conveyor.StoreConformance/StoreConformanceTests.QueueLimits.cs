@@ -153,6 +153,20 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task RateLimit_AClaimMadeWithAnEarlierTimeThanTheLast_StillCountsItsWindow()
+    {
+        // A claim's time is read before it waits for the queue's lock, so claims can reach the store out of time order.
+        await InsertManyAsync([.. Enumerable.Range(0, 10).Select(_ => TestJobs.New())]);
+        await LimitAsync(new QueueLimits(RateLimit: new RateLimit(3, TimeSpan.FromSeconds(10))));
+
+        (await ClaimAsync(limit: 3, now: TestTime.At(100))).Count.ShouldBe(3);
+        (await ClaimAsync(limit: 1, now: TestTime.At(110.5))).Count.ShouldBe(1, "the window (100.5, 110.5] held no start");
+
+        (await ClaimAsync(limit: 3, now: TestTime.At(109))).ShouldBeEmpty("the window (99, 109] already holds the three starts at 100");
+        (await ClaimAsync(limit: 3, now: TestTime.At(120.4))).Count.ShouldBe(2, "the window (110.4, 120.4] holds the start at 110.5");
+    }
+
+    [Fact]
     public async Task RateLimit_ARetryIsANewStart()
     {
         await InsertManyAsync(TestJobs.New(maxAttempts: 5));

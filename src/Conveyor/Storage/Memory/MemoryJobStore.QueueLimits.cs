@@ -45,8 +45,10 @@ public sealed partial class MemoryJobStore
         if (limits.GlobalLimit is { } global) room = Math.Min(room, global - (int)Math.Min(running, int.MaxValue));
         if (limits.RateLimit is { } rate)
         {
-            while (queue.Starts.Count > 0 && queue.Starts.Peek() <= now - rate.Period) queue.Starts.Dequeue();
-            room = Math.Min(room, rate.Count - queue.Starts.Count);
+            // Kept a margin past the window: a claim made with an earlier time than the last one counts the window ending then.
+            var kept = rate.Period + (rate.Period > TimeSpan.FromSeconds(10) ? rate.Period : TimeSpan.FromSeconds(10));
+            while (queue.Starts.Count > 0 && queue.Starts.Peek() <= now - kept) queue.Starts.Dequeue();
+            room = Math.Min(room, rate.Count - queue.Starts.Count(s => s > now - rate.Period));
         }
         List<ClaimedJob> claimed = [];
         if (room > 0 && limits.Ordered)
@@ -72,7 +74,8 @@ public sealed partial class MemoryJobStore
         {
             foreach (var _ in claimed) queue.Starts.Enqueue(now);
             // The window frees when the start that fills it to the limit leaves it.
-            if (queue.Starts.Count >= limit.Count) nextStartAt = queue.Starts.ElementAt(queue.Starts.Count - limit.Count) + limit.Period;
+            var inWindow = queue.Starts.Where(s => s > now - limit.Period).Order().ToList();
+            if (inWindow.Count >= limit.Count) nextStartAt = inWindow[^limit.Count] + limit.Period;
         }
         return new ClaimedJobs(claimed, limited: true, nextStartAt);
     }
