@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Conveyor.Reliability;
 
 /// <summary>
@@ -26,12 +24,7 @@ public sealed class PostgresRestartCronTests(ITestOutputHelper output)
         await TestCluster.UntilAsync(async () => await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".ledger") >= 3,
             TimeSpan.FromSeconds(60), "three ticks run before the restart");
 
-        Npgsql.NpgsqlConnection.ClearAllPools();
-        await cluster.Server.StopAsync();
-        var down = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        await cluster.Server.StartAsync();
-        var outage = down.Elapsed;
+        var outage = await Outage.RestartPostgresAsync(cluster, TimeSpan.FromSeconds(3));
         var back = await Sql.ScalarAsync<DateTime>(cs, "SELECT clock_timestamp()");
         // Five ticks due after the return have run: the leader is back and has caught up on the outage's ticks.
         await TestCluster.UntilAsync(async () => await Sql.ScalarAsync<long>(cs,

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Conveyor.Reliability;
 
 /// <summary>PostgreSQL stopped (fast shutdown) and started again on the same port while nodes work through a backlog.</summary>
@@ -26,13 +24,7 @@ public sealed class PostgresRestartTests(ITestOutputHelper output)
 
         await TestCluster.UntilAsync(async () => await Sql.ScalarAsync<long>(cs, $"SELECT count(*) FROM \"{s}\".ledger") >= jobs / 4,
             TimeSpan.FromMinutes(3), "a quarter of the jobs run", pollMilliseconds: 100);
-        Npgsql.NpgsqlConnection.ClearAllPools();
-        await cluster.Server.StopAsync();
-        var down = Stopwatch.StartNew();
-        // The outage itself: the nodes keep trying against a closed port meanwhile.
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        await cluster.Server.StartAsync();
-        var outage = down.Elapsed;
+        var outage = await Outage.RestartPostgresAsync(cluster, TimeSpan.FromSeconds(3));
         output.WriteLine($"PostgreSQL down for {outage.TotalSeconds:F1}s (pg_ctl stop -m fast, then start on the same port)");
         var back = await Sql.ScalarAsync<DateTime>(cs, "SELECT clock_timestamp()");
 
