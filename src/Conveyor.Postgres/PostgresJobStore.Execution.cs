@@ -53,10 +53,11 @@ public sealed partial class PostgresJobStore
     /// </remarks>
     /// <summary>
     /// The leases a claimed job <c>j</c> lost (its errors of type <see cref="JobError.LeaseExpiredType"/>), as the rescue
-    /// counts them. A job that never failed has no errors: its array is not unnested.
+    /// counts them. A lost lease charges an attempt, so a job on its first attempt has none: the errors column is read
+    /// only for jobs claimed again.
     /// </summary>
     internal const string LostLeasesSql =
-        "CASE WHEN jsonb_array_length(j.errors) = 0 THEN 0 " +
+        "CASE WHEN j.attempt = 1 THEN 0 " +
         "ELSE (SELECT count(*)::int FROM jsonb_array_elements(j.errors) AS x WHERE x->>'type' = '" + JobError.LeaseExpiredType + "') END AS lost_leases";
 
     internal const string ClaimSql = $$"""

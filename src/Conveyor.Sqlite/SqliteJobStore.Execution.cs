@@ -20,7 +20,7 @@ public sealed partial class SqliteJobStore
     internal const string ClaimSql = $"""
         SELECT j.id, j.kind, j.args, j.attempt, j.max_attempts, j.priority, j.timeout_us, j.ordering_key,
                j.affinity_key, j.batch_id, j.created_at, j.run_at, j.trace_parent, j.trace_state,
-               CASE WHEN j.errors <> '[]' THEN j.errors END
+               CASE WHEN j.attempt > 0 AND j.errors <> '[]' THEN j.errors END
         FROM conveyor_jobs AS j
         WHERE j.queue = $queue AND j.state = 'available' AND j.run_at <= $now
           AND (j.ordering_key IS NULL OR (NOT EXISTS (
@@ -234,7 +234,7 @@ public sealed partial class SqliteJobStore
                     RunAt = UnixMicros.ToTime(candidates.GetInt64(11)),
                     TraceParent = candidates.GetNullableString(12),
                     TraceState = candidates.GetNullableString(13),
-                    // Counted here rather than with json_each in the statement (see above); only a job that failed has errors.
+                    // Counted here rather than with json_each in the statement (see above); only a job claimed before can have lost a lease.
                     LostLeases = candidates.IsNull(14) ? 0 : JobErrorJson.CountOfType(candidates.GetUtf8(14), JobError.LeaseExpiredType),
                 });
             }
