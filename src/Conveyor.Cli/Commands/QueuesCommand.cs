@@ -58,8 +58,8 @@ internal sealed class QueuesCommand(CliContext context)
     /// </summary>
     public static async Task EnsureKnownAsync(JobMonitor monitor, string name, string? verb, CancellationToken ct)
     {
+        if (await monitor.IsKnownQueueAsync(name, ct)) return;
         var known = await monitor.ListQueueStatusesAsync(ct);
-        if (known.Any(q => q.Queue.Name == name)) return;
         const int shown = 10;
         var names = known.Count == 0 ? "there are none yet"
             : $"known queues: {string.Join(", ", known.Take(shown).Select(q => q.Queue.Name))}{(known.Count > shown ? $" and {known.Count - shown} more" : "")}";

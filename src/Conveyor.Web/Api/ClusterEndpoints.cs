@@ -52,9 +52,7 @@ internal static class ClusterEndpoints
     /// </summary>
     private static async Task<IResult?> UnknownQueueAsync(JobMonitor monitor, string name, string? verb, CancellationToken ct)
     {
-        Validation.Names.EnsureQueue(name);
-        var known = await monitor.ListQueueStatusesAsync(ct).ConfigureAwait(false);
-        if (known.Any(q => q.Queue.Name == name)) return null;
+        if (await monitor.IsKnownQueueAsync(name, ct).ConfigureAwait(false)) return null;
         var hint = verb is null ? "" : $"; add ?create=true to {verb} it before first use";
         return ApiJsonResult.Error(StatusCodes.Status404NotFound, $"no queue {name}: no job and no node has used it{hint}", "name");
     }

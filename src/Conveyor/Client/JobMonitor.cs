@@ -68,6 +68,18 @@ public sealed partial class JobMonitor
         ];
     }
 
+    /// <summary>
+    /// Whether <paramref name="queue"/> is known: a job or a live node has used it, or it has settings (paused, limits).
+    /// Pausing or limiting a queue not known yet is more likely a typo than a plan; the CLI and the HTTP API refuse it
+    /// unless asked to create it.
+    /// </summary>
+    public async Task<bool> IsKnownQueueAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        Names.EnsureQueue(queue);
+        var known = await ListQueueStatusesAsync(cancellationToken).ConfigureAwait(false);
+        return known.Any(q => q.Queue.Name == queue);
+    }
+
     /// <summary>Stops every node from claiming jobs of <paramref name="queue"/> (running ones go on).</summary>
     public Task PauseQueueAsync(string queue, CancellationToken cancellationToken = default)
     {
