@@ -64,8 +64,8 @@ public sealed partial class PostgresJobStore
             INSERT INTO {s}.queue_starts (queue, started_at)
             SELECT $1, $2 FROM claimed WHERE EXISTS (SELECT 1 FROM q WHERE q.rate_count IS NOT NULL)
         ), pruned AS (
-            -- Kept a margin past the window: a claim whose time was read before it waited for the queue's lock counts the
-            -- window ending at that earlier time, which a newer claim's pruning must not have emptied.
+            -- Kept for RateLimit.StartLogRetention (the window and a margin of RateLimit.MinStartLogMarginSeconds) as in every
+            -- store; computed here from the queue's row.
             DELETE FROM {s}.queue_starts AS s
             WHERE s.queue = $1 AND s.started_at <= $2 - (SELECT q.rate_period + GREATEST(q.rate_period, interval '10 seconds') FROM q)
         )

@@ -84,12 +84,8 @@ public sealed partial class SqliteJobStore
             room = (int)Math.Min(room, global - running);
         if (rate is not null)
         {
-            // Kept a margin past the window: a claim whose time was read before it waited for the write lock counts the
-            // window ending at that earlier time, which a newer claim's pruning must not have emptied.
-            var window = UnixMicros.FromSpan(rate.Period);
-            var kept = window + Math.Max(window, UnixMicros.FromSpan(TimeSpan.FromSeconds(10)));
-            session.Command(PruneStartsSql).Bind("$queue", queue).Bind("$before", now - kept).ExecuteNonQuery();
-            room = (int)Math.Min(room, rate.Count - Scalar(session.Command(CountStartsSql).Bind("$queue", queue).Bind("$since", now - window)));
+            session.Command(PruneStartsSql).Bind("$queue", queue).Bind("$before", now - UnixMicros.FromSpan(rate.StartLogRetention)).ExecuteNonQuery();
+            room = (int)Math.Min(room, rate.Count - Scalar(session.Command(CountStartsSql).Bind("$queue", queue).Bind("$since", now - UnixMicros.FromSpan(rate.Period))));
         }
         long? head = null;
         if (ordered && room > 0)

@@ -87,11 +87,11 @@ internal sealed class JobServerCore(
     }
 
     /// <summary>
-    /// A suspect is a job one lost lease short of the cap (<see cref="WorkerOptions.MaxLostLeases"/>): it may be what
-    /// crashed the nodes that ran it. Every job a node holds when it crashes loses its lease, so a node holds at most one
-    /// suspect at a time: a poison job's last crash then buries it alone, never a job that only shared its earlier crashes.
+    /// Whether <paramref name="job"/> is a suspect (<see cref="JobLifecycle.IsSuspect"/>). Every job a node holds when it
+    /// crashes loses its lease, so a node holds at most one suspect at a time: a poison job's last crash then buries it
+    /// alone, never a job that only shared its earlier crashes.
     /// </summary>
-    public bool IsSuspect(ClaimedJob job) => job.LostLeases >= Math.Max(1, Options.MaxLostLeases - 1);
+    public bool IsSuspect(ClaimedJob job) => JobLifecycle.IsSuspect(job.LostLeases, Options.MaxLostLeases);
 
     /// <summary>Makes <paramref name="running"/> the node's one suspect; false when it already holds another.</summary>
     public bool TryHoldSuspect(RunningJob running) => Interlocked.CompareExchange(ref _suspect, running, null) is null;

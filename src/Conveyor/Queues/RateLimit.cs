@@ -32,6 +32,17 @@ public sealed record RateLimit
     /// <summary>The window.</summary>
     public TimeSpan Period { get; }
 
+    /// <summary>
+    /// How long a store keeps a start in its log: the window plus a margin of one more period, at least 10 s. A claim
+    /// reads its time before it waits for the queue's turn, so claims can reach the store out of time order; one stamped
+    /// earlier than the last still finds every start of its own window.
+    /// </summary>
+    public TimeSpan StartLogRetention =>
+        Period + (Period > TimeSpan.FromSeconds(MinStartLogMarginSeconds) ? Period : TimeSpan.FromSeconds(MinStartLogMarginSeconds));
+
+    /// <summary>The least margin of <see cref="StartLogRetention"/> past the window, in seconds.</summary>
+    public const int MinStartLogMarginSeconds = 10;
+
     /// <summary>Parses <c>N/PERIOD</c>; null with <paramref name="error"/> set when <paramref name="text"/> is not one.</summary>
     public static RateLimit? TryParse(string? text, out string? error)
     {

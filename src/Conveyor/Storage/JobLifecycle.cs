@@ -111,8 +111,15 @@ public static class JobLifecycle
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (attempt >= maxAttempts || lostLeases >= parameters.MaxLostLeases) return JobState.Dead;
-        return lostLeases == parameters.MaxLostLeases - 1 && parameters.SuspectSpread > TimeSpan.Zero ? JobState.Retrying : JobState.Available;
+        return IsSuspect(lostLeases, parameters.MaxLostLeases) && parameters.SuspectSpread > TimeSpan.Zero ? JobState.Retrying : JobState.Available;
     }
+
+    /// <summary>
+    /// Whether a job that lost <paramref name="lostLeases"/> leases is a suspect: one lost lease short of the cap, it may
+    /// be what crashed the nodes that ran it. The rescue puts a suspect back at a random time within the spread, and a
+    /// node holds at most one suspect at a time, so its next crash buries it alone.
+    /// </summary>
+    public static bool IsSuspect(int lostLeases, int maxLostLeases) => lostLeases >= 1 && lostLeases >= maxLostLeases - 1;
 
     /// <summary>
     /// How a change of one batch child moves its batch's count of unfinished children: −1 when an unfinished child

@@ -36,13 +36,7 @@ public sealed class SuspectJobTests
         };
         var plain = (await node.Client.EnqueueAsync(new JobRequest("test.suspect"))).Id;
         // Two crashes of a node that held both suspects (and not the plain job): two lost leases each, one short of 3.
-        var at = DateTimeOffset.UtcNow;
-        for (var round = 0; round < 2; round++)
-        {
-            var claimAt = at.AddSeconds(round * 10);
-            (await store.ClaimAsync(new ClaimJobsParams("crashed", "default", ["test.suspect"], 2, claimAt, claimAt.AddSeconds(1)))).Count.ShouldBe(2);
-            (await store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(claimAt.AddSeconds(2), MaxLostLeases: 3))).Count.ShouldBe(2);
-        }
+        await LoseTwoLeasesAsync(store, maxLostLeases: 3);
 
         await node.StartAsync();
 
@@ -88,17 +82,23 @@ public sealed class SuspectJobTests
             (await node.Client.EnqueueAsync(new JobRequest("test.suspect"))).Id,
         };
         // Two lost leases each: suspects under the default cap of 3, not under a cap of 5.
-        var at = DateTimeOffset.UtcNow;
-        for (var round = 0; round < 2; round++)
-        {
-            var claimAt = at.AddSeconds(round * 10);
-            (await store.ClaimAsync(new ClaimJobsParams("crashed", "default", ["test.suspect"], 2, claimAt, claimAt.AddSeconds(1)))).Count.ShouldBe(2);
-            (await store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(claimAt.AddSeconds(2), MaxLostLeases: 5))).Count.ShouldBe(2);
-        }
+        await LoseTwoLeasesAsync(store, maxLostLeases: 5);
 
         await node.StartAsync();
 
         await both.Task.WaitAsync(TimeSpan.FromSeconds(20));
         foreach (var id in ids) (await node.WaitAsync(id)).Attempt.ShouldBe(3);
+    }
+
+    /// <summary>The first two jobs of the default queue are claimed together by a node that then crashes, twice.</summary>
+    private static async Task LoseTwoLeasesAsync(MemoryJobStore store, int maxLostLeases)
+    {
+        var at = DateTimeOffset.UtcNow;
+        for (var round = 0; round < 2; round++)
+        {
+            var claimAt = at.AddSeconds(round * 10);
+            (await store.ClaimAsync(new ClaimJobsParams("crashed", "default", ["test.suspect"], 2, claimAt, claimAt.AddSeconds(1)))).Count.ShouldBe(2);
+            (await store.RescueExpiredLeasesAsync(new RescueExpiredLeasesParams(claimAt.AddSeconds(2), MaxLostLeases: maxLostLeases))).Count.ShouldBe(2);
+        }
     }
 }

@@ -83,6 +83,23 @@ public sealed class JobLifecycleTests
         decision.State.ShouldBe(expected);
     }
 
+    [Theory]
+    [InlineData(0, 3, false)]
+    [InlineData(1, 3, false)]
+    [InlineData(2, 3, true)]
+    [InlineData(3, 3, true)]
+    [InlineData(1, 2, true)]
+    [InlineData(0, 1, false)]
+    [InlineData(1, 1, true)]
+    public void IsSuspect_OneLostLeaseShortOfTheCap_OrPast_ButNeverWithoutALostLease(int lost, int cap, bool suspect) =>
+        JobLifecycle.IsSuspect(lost, cap).ShouldBe(suspect);
+
+    [Theory]
+    [InlineData(1, 11)]
+    [InlineData(60, 120)]
+    public void RateLimit_KeepsStartsForTheWindowAndAMarginOfAPeriod_AtLeast10s(int periodSeconds, int keptSeconds) =>
+        new RateLimit(5, TimeSpan.FromSeconds(periodSeconds)).StartLogRetention.ShouldBe(TimeSpan.FromSeconds(keptSeconds));
+
     [Fact]
     public void WakesQueue_WhenTheChangeFreesWhatAClaimWaitsFor()
     {

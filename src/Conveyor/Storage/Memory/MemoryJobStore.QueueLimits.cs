@@ -45,9 +45,7 @@ public sealed partial class MemoryJobStore
         if (limits.GlobalLimit is { } global) room = Math.Min(room, global - (int)Math.Min(running, int.MaxValue));
         if (limits.RateLimit is { } rate)
         {
-            // Kept a margin past the window: a claim made with an earlier time than the last one counts the window ending then.
-            var kept = rate.Period + (rate.Period > TimeSpan.FromSeconds(10) ? rate.Period : TimeSpan.FromSeconds(10));
-            while (queue.Starts.Count > 0 && queue.Starts.Peek() <= now - kept) queue.Starts.Dequeue();
+            while (queue.Starts.Count > 0 && queue.Starts.Peek() <= now - rate.StartLogRetention) queue.Starts.Dequeue();
             room = Math.Min(room, rate.Count - queue.Starts.Count(s => s > now - rate.Period));
         }
         List<ClaimedJob> claimed = [];
